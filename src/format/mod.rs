@@ -1,0 +1,10 @@
+//! The printed paper format: what is on a sheet, character by character.
+//!
+//! Formats are contracts with sheets printed years ago, so each version lives in its own module
+//! and is never changed once released (`docs/FORMAT.md`, frozen vectors in `tests/vectors/`).
+//! A new version is added beside the old ones and the decoder dispatches on the magic.
+
+pub mod base32;
+pub mod v1;
+
+pub use v1 as latest;

@@ -1,0 +1,3 @@
+//! Generating new breakglass secrets. Randomness comes only from the OS CSPRNG (`ring`).
+
+pub mod passphrase;

@@ -1,0 +1,16 @@
+//! `breakglass`: seal an emergency-access secret onto paper, and get it back.
+//!
+//! The library does all the work; the `breakglass` binary only parses arguments and prints.
+//! Data flows one way: generate -> seal (vault + share + format) -> render; and
+//! scan -> format -> verify -> recover. See `docs/FORMAT.md` for the paper format.
+
+#![forbid(unsafe_code)]
+
+pub mod format;
+pub mod generate;
+pub mod payload;
+pub mod render;
+pub mod scan;
+pub mod secret;
+pub mod share;
+pub mod vault;

@@ -1,0 +1,167 @@
+//! The plaintext inside the vault: the secret plus what is needed to present it at recovery.
+//!
+//! Version 1 is deliberately readable by a person who has only the age CLI: a few
+//! `key: value` lines, an empty line, then the secret's exact bytes (`docs/FORMAT.md`).
+
+use crate::secret::SecretBytes;
+
+/// First line of every payload.
+pub const MAGIC_LINE: &str = "breakglass-payload: 1";
+/// Longest header value accepted, so a hostile payload cannot make us allocate much.
+const MAX_VALUE_LEN: usize = 512;
+
+/// What kind of secret a payload holds; decides how `recover` presents it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecretKind {
+    /// A generated passphrase for an emergency-access account.
+    Passphrase,
+    /// Any file the user imported.
+    File,
+    /// A kind written by a newer version; recovered as raw bytes.
+    Other(String),
+}
+
+impl SecretKind {
+    /// The name written in the payload and manifest.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Passphrase => "passphrase",
+            Self::File => "file",
+            Self::Other(name) => name,
+        }
+    }
+
+    fn parse(name: &str) -> Self {
+        match name {
+            "passphrase" => Self::Passphrase,
+            "file" => Self::File,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+}
+
+/// A secret with its public description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payload {
+    /// Kind of secret.
+    pub kind: SecretKind,
+    /// Ceremony label, repeated inside so a decrypted payload explains itself.
+    pub label: String,
+    /// Original file name of an imported secret, if any.
+    pub file_name: Option<String>,
+    /// The secret.
+    pub secret: SecretBytes,
+}
+
+/// Why decrypted bytes are not a payload.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PayloadError {
+    /// Does not start with the magic line.
+    #[error("the vault does not hold a breakglass payload")]
+    NotAPayload,
+    /// A header line is malformed, or a required one is missing.
+    #[error("the vault's payload header is malformed: {0}")]
+    Malformed(&'static str),
+}
+
+fn clean_value(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_VALUE_LEN)
+        .collect()
+}
+
+impl Payload {
+    /// Serialises the payload (the bytes that get encrypted).
+    pub fn to_bytes(&self) -> SecretBytes {
+        let mut header = format!(
+            "{MAGIC_LINE}\nkind: {}\nlabel: {}\n",
+            self.kind.as_str(),
+            clean_value(&self.label)
+        );
+        if let Some(name) = &self.file_name {
+            header.push_str(&format!("file-name: {}\n", clean_value(name)));
+        }
+        header.push_str(&format!("length: {}\n\n", self.secret.len()));
+        let mut bytes = Vec::with_capacity(header.len() + self.secret.len());
+        bytes.extend_from_slice(header.as_bytes());
+        bytes.extend_from_slice(self.secret.expose());
+        SecretBytes::new(bytes)
+    }
+
+    /// Parses decrypted bytes. Unknown header keys are ignored (newer versions may add some).
+    pub fn parse(bytes: &[u8]) -> Result<Self, PayloadError> {
+        let magic = format!("{MAGIC_LINE}\n");
+        let rest = bytes.strip_prefix(magic.as_bytes()).ok_or(PayloadError::NotAPayload)?;
+        let split = rest
+            .windows(2)
+            .position(|pair| pair == b"\n\n")
+            .ok_or(PayloadError::Malformed("no blank line after the header"))?;
+        let header = std::str::from_utf8(&rest[..split]).map_err(|_| PayloadError::Malformed("header is not UTF-8"))?;
+        let secret = &rest[split + 2..];
+        let (mut kind, mut label, mut file_name, mut length) = (None, None, None, None);
+        for line in header.lines() {
+            let (key, value) = line
+                .split_once(": ")
+                .ok_or(PayloadError::Malformed("header line without ': '"))?;
+            match key {
+                "kind" => kind = Some(SecretKind::parse(value)),
+                "label" => label = Some(value.to_owned()),
+                "file-name" => file_name = Some(value.to_owned()),
+                "length" => {
+                    length = Some(
+                        value
+                            .parse::<usize>()
+                            .map_err(|_| PayloadError::Malformed("length is not a number"))?,
+                    )
+                }
+                _ => {}
+            }
+        }
+        let length = length.ok_or(PayloadError::Malformed("length is missing"))?;
+        if length != secret.len() {
+            return Err(PayloadError::Malformed("length does not match the secret"));
+        }
+        Ok(Self {
+            kind: kind.ok_or(PayloadError::Malformed("kind is missing"))?,
+            label: label.unwrap_or_default(),
+            file_name,
+            secret: SecretBytes::from_slice(secret),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_readable_layout() {
+        let payload = Payload {
+            kind: SecretKind::File,
+            label: "contoso bg-01\ninjected: x".into(),
+            file_name: Some("seed.bin".into()),
+            secret: SecretBytes::from_slice(b"\x00\n\nbinary\xff"),
+        };
+        let bytes = payload.to_bytes();
+        let text = String::from_utf8_lossy(bytes.expose());
+        assert!(text.starts_with(
+            "breakglass-payload: 1\nkind: file\nlabel: contoso bg-01 injected: x\nfile-name: seed.bin\nlength: 10\n\n"
+        ));
+        let parsed = Payload::parse(bytes.expose()).unwrap();
+        assert_eq!(parsed.secret, payload.secret);
+        assert_eq!(parsed.kind, SecretKind::File);
+        assert_eq!(parsed.file_name.as_deref(), Some("seed.bin"));
+    }
+
+    #[test]
+    fn rejects_foreign_and_inconsistent_payloads() {
+        assert_eq!(Payload::parse(b"hello"), Err(PayloadError::NotAPayload));
+        assert!(Payload::parse(b"breakglass-payload: 1\nkind: file\nlength: 3\n\nab").is_err());
+        assert!(Payload::parse(b"breakglass-payload: 1\nkind: file\n\nab").is_err());
+        let future = Payload::parse(b"breakglass-payload: 1\nkind: totp\nnew-key: 1\nlength: 2\n\nab").unwrap();
+        assert_eq!(future.kind, SecretKind::Other("totp".into()));
+    }
+}

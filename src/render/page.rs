@@ -1,0 +1,215 @@
+//! A cursor that lays content down a page from top to bottom and starts new pages as needed.
+
+use printpdf::{
+    BuiltinFont, Color, CurTransMat, Greyscale, Line, LinePoint, Mm, Op, PaintMode, PdfFontHandle, PdfPage, Point,
+    Polygon, PolygonRing, Pt, TextItem, WindingOrder,
+};
+
+use super::Paper;
+use super::qr::{QUIET_ZONE, QrMatrix, dark_runs};
+use super::text;
+
+/// Page margin on all sides.
+pub const MARGIN_MM: f32 = 14.0;
+const FOOTER_MM: f32 = 10.0;
+
+fn mm_to_pt(mm: f32) -> f32 {
+    mm * 72.0 / 25.4
+}
+
+fn black() -> Color {
+    Color::Greyscale(Greyscale::new(0.0, None))
+}
+
+fn point(x_pt: f32, y_pt: f32) -> LinePoint {
+    LinePoint {
+        p: Point {
+            x: Pt(x_pt),
+            y: Pt(y_pt),
+        },
+        bezier: false,
+    }
+}
+
+/// Builds pages. Coordinates are millimetres from the top-left corner.
+pub struct PageWriter {
+    paper: Paper,
+    footer: String,
+    pages: Vec<Vec<Op>>,
+    /// Distance from the top of the current page, in mm.
+    pub y: f32,
+}
+
+impl PageWriter {
+    pub fn new(paper: Paper, footer: String) -> Self {
+        Self {
+            paper,
+            footer,
+            pages: vec![Vec::new()],
+            y: MARGIN_MM,
+        }
+    }
+
+    pub fn content_width(&self) -> f32 {
+        self.paper.size_mm().0 - 2.0 * MARGIN_MM
+    }
+
+    fn bottom(&self) -> f32 {
+        self.paper.size_mm().1 - MARGIN_MM - FOOTER_MM
+    }
+
+    /// Room left on this page, in mm.
+    pub fn remaining(&self) -> f32 {
+        self.bottom() - self.y
+    }
+
+    /// Starts a new page unless `height` mm still fit on this one.
+    pub fn ensure(&mut self, height: f32) {
+        if height > self.remaining() {
+            self.pages.push(Vec::new());
+            self.y = MARGIN_MM;
+        }
+    }
+
+    fn ops(&mut self) -> &mut Vec<Op> {
+        self.pages.last_mut().expect("there is always a page")
+    }
+
+    fn to_pdf_y(&self, y_mm: f32) -> f32 {
+        mm_to_pt(self.paper.size_mm().1 - y_mm)
+    }
+
+    /// Writes one line of text with its baseline at `baseline_mm` from the top.
+    pub fn text_at(&mut self, font: BuiltinFont, size: f32, x_mm: f32, baseline_mm: f32, content: &str) {
+        let y = self.to_pdf_y(baseline_mm);
+        self.ops().extend([
+            Op::StartTextSection,
+            Op::SetFillColor { col: black() },
+            Op::SetFont {
+                font: PdfFontHandle::Builtin(font),
+                size: Pt(size),
+            },
+            Op::SetTextCursor {
+                pos: Point {
+                    x: Pt(mm_to_pt(x_mm)),
+                    y: Pt(y),
+                },
+            },
+            Op::ShowText {
+                items: vec![TextItem::Text(content.to_owned())],
+            },
+            Op::EndTextSection,
+        ]);
+    }
+
+    /// Writes a line at the cursor and moves down by the line height (1.35 x size).
+    pub fn line(&mut self, font: BuiltinFont, size: f32, content: &str) {
+        let height = size * 1.35 * 25.4 / 72.0;
+        self.ensure(height);
+        let baseline = self.y + size * 25.4 / 72.0;
+        self.text_at(font, size, MARGIN_MM, baseline, content);
+        self.y += height;
+    }
+
+    /// Writes wrapped paragraph text at the cursor.
+    pub fn paragraph(&mut self, font: BuiltinFont, size: f32, content: &str) {
+        let width_pt = mm_to_pt(self.content_width());
+        for wrapped in text::wrap(font, size, content, width_pt) {
+            self.line(font, size, &wrapped);
+        }
+    }
+
+    /// Draws a horizontal rule across the content width.
+    pub fn rule(&mut self, thickness_pt: f32) {
+        let y = self.to_pdf_y(self.y);
+        let (left, right) = (mm_to_pt(MARGIN_MM), mm_to_pt(MARGIN_MM + self.content_width()));
+        self.ops().extend([
+            Op::SetOutlineColor { col: black() },
+            Op::SetOutlineThickness { pt: Pt(thickness_pt) },
+            Op::DrawLine {
+                line: Line {
+                    points: vec![point(left, y), point(right, y)],
+                    is_closed: false,
+                },
+            },
+        ]);
+    }
+
+    /// Draws a QR code with its top-left quiet-zone corner at (`x_mm`, `top_mm`).
+    pub fn qr(&mut self, matrix: &QrMatrix, x_mm: f32, top_mm: f32, module_mm: f32) {
+        let module_pt = mm_to_pt(module_mm);
+        let origin_x = mm_to_pt(x_mm + QUIET_ZONE as f32 * module_mm);
+        let top = self.to_pdf_y(top_mm + QUIET_ZONE as f32 * module_mm);
+        let width = matrix.width as f32;
+        let rings = dark_runs(matrix)
+            .into_iter()
+            .map(|(row, column, length)| {
+                let (left, right) = (column as f32, (column + length) as f32);
+                let (upper, lower) = (width - row as f32, width - row as f32 - 1.0);
+                PolygonRing {
+                    points: vec![
+                        point(left, lower),
+                        point(right, lower),
+                        point(right, upper),
+                        point(left, upper),
+                    ],
+                }
+            })
+            .collect();
+        let origin_y = top - width * module_pt;
+        self.ops().extend([
+            Op::SaveGraphicsState,
+            Op::SetTransformationMatrix {
+                matrix: CurTransMat::Raw([module_pt, 0.0, 0.0, module_pt, origin_x, origin_y]),
+            },
+            Op::SetFillColor { col: black() },
+            Op::DrawPolygon {
+                polygon: Polygon {
+                    rings,
+                    mode: PaintMode::Fill,
+                    winding_order: WindingOrder::NonZero,
+                },
+            },
+            Op::RestoreGraphicsState,
+        ]);
+    }
+
+    /// Finishes: adds footers ("page i of m") and returns the pages.
+    pub fn finish(mut self) -> Vec<PdfPage> {
+        let (width, height) = self.paper.size_mm();
+        let count = self.pages.len();
+        let footer = self.footer.clone();
+        let pages = std::mem::take(&mut self.pages);
+        pages
+            .into_iter()
+            .enumerate()
+            .map(|(index, mut ops)| {
+                let text = if count > 1 {
+                    format!("{footer}   -   page {} of {count}", index + 1)
+                } else {
+                    footer.clone()
+                };
+                let baseline = mm_to_pt(MARGIN_MM - 2.0);
+                ops.extend([
+                    Op::StartTextSection,
+                    Op::SetFillColor { col: black() },
+                    Op::SetFont {
+                        font: PdfFontHandle::Builtin(BuiltinFont::Helvetica),
+                        size: Pt(7.5),
+                    },
+                    Op::SetTextCursor {
+                        pos: Point {
+                            x: Pt(mm_to_pt(MARGIN_MM)),
+                            y: Pt(baseline),
+                        },
+                    },
+                    Op::ShowText {
+                        items: vec![TextItem::Text(text)],
+                    },
+                    Op::EndTextSection,
+                ]);
+                PdfPage::new(Mm(width), Mm(height), ops)
+            })
+            .collect()
+    }
+}

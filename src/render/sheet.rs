@@ -1,0 +1,169 @@
+//! The layout of one custodian sheet: headline, facts, QR codes, instructions, typed lines.
+
+use printpdf::{BuiltinFont, PdfDocument, PdfSaveOptions, PdfWarnMsg};
+
+use super::page::{MARGIN_MM, PageWriter};
+use super::qr::{self, QUIET_ZONE, QrMatrix};
+use super::{RenderError, SheetModel, text};
+
+/// Preferred QR module size: large enough for phone photos and worn paper.
+const MODULE_MM: f32 = 0.8;
+/// Below this module size a code would not survive a 150 dpi scan reliably.
+const MIN_MODULE_MM: f32 = 0.5;
+const GAP_MM: f32 = 6.0;
+const CAPTION_MM: f32 = 5.0;
+const TYPED_SIZE: f32 = 9.0;
+
+fn check_printable(model: &SheetModel) -> Result<(), RenderError> {
+    let mut fields: Vec<(String, &str)> = vec![
+        ("the title".into(), &model.title),
+        ("the headline".into(), &model.headline),
+        ("the instructions".into(), &model.instructions),
+        ("the footer".into(), &model.footer),
+    ];
+    for (name, value) in &model.facts {
+        fields.push((format!("the {}", name.to_lowercase()), value));
+    }
+    for (field, value) in fields {
+        let cleaned: String = value.chars().filter(|&c| c != '\n').collect();
+        if let Some(character) = text::first_unprintable(&cleaned) {
+            return Err(RenderError::Unprintable { field, character });
+        }
+    }
+    Ok(())
+}
+
+/// Places the QR codes in rows; returns the module size and, per row, the codes' indices.
+fn plan_rows(codes: &[QrMatrix], width_mm: f32, paper: &'static str) -> Result<(f32, Vec<Vec<usize>>), RenderError> {
+    let widest = codes.iter().map(|code| code.width + 2 * QUIET_ZONE).max().unwrap_or(1) as f32;
+    let module = MODULE_MM.min(width_mm / widest);
+    if module < MIN_MODULE_MM {
+        return Err(RenderError::DoesNotFit(paper));
+    }
+    let mut rows: Vec<Vec<usize>> = vec![Vec::new()];
+    let mut used = 0.0;
+    for (index, code) in codes.iter().enumerate() {
+        let size = (code.width + 2 * QUIET_ZONE) as f32 * module;
+        let row = rows.last_mut().expect("rows is never empty");
+        if !row.is_empty() && used + GAP_MM + size > width_mm {
+            rows.push(vec![index]);
+            used = size;
+        } else {
+            used += if row.is_empty() { size } else { GAP_MM + size };
+            row.push(index);
+        }
+    }
+    Ok((module, rows))
+}
+
+fn write_header(writer: &mut PageWriter, model: &SheetModel) {
+    let headline_width = text::width(BuiltinFont::HelveticaBold, 15.0, &model.headline) * 25.4 / 72.0;
+    let baseline = writer.y + 6.0;
+    writer.text_at(BuiltinFont::HelveticaBold, 15.0, MARGIN_MM, baseline, &model.title);
+    writer.text_at(
+        BuiltinFont::HelveticaBold,
+        15.0,
+        MARGIN_MM + writer.content_width() - headline_width,
+        baseline,
+        &model.headline,
+    );
+    writer.y += 9.0;
+    writer.rule(1.2);
+    writer.y += 2.0;
+    for (name, value) in &model.facts {
+        let baseline = writer.y + 3.8;
+        writer.text_at(BuiltinFont::HelveticaBold, 10.0, MARGIN_MM, baseline, name);
+        writer.text_at(BuiltinFont::Helvetica, 10.0, MARGIN_MM + 38.0, baseline, value);
+        writer.y += 5.2;
+    }
+    writer.y += 1.0;
+}
+
+fn write_codes(writer: &mut PageWriter, model: &SheetModel, codes: &[QrMatrix]) -> Result<(), RenderError> {
+    let paper = model.paper.name();
+    let (module, rows) = plan_rows(codes, writer.content_width(), paper)?;
+    for row in rows {
+        let height = row
+            .iter()
+            .map(|&i| (codes[i].width + 2 * QUIET_ZONE) as f32 * module)
+            .fold(0.0, f32::max);
+        writer.ensure(height + CAPTION_MM);
+        let top = writer.y;
+        let mut x = MARGIN_MM;
+        for index in row {
+            let size = (codes[index].width + 2 * QUIET_ZONE) as f32 * module;
+            writer.qr(&codes[index], x, top, module);
+            let caption = &model.blocks[index].caption;
+            let caption_width = text::width(BuiltinFont::HelveticaBold, 9.0, caption) * 25.4 / 72.0;
+            writer.text_at(
+                BuiltinFont::HelveticaBold,
+                9.0,
+                x + (size - caption_width) / 2.0,
+                top + size + 2.0,
+                caption,
+            );
+            x += size + GAP_MM;
+        }
+        writer.y = top + height + CAPTION_MM;
+    }
+    Ok(())
+}
+
+fn write_instructions(writer: &mut PageWriter, instructions: &str) {
+    for paragraph in instructions.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
+        if let Some(heading) = paragraph.strip_prefix("# ") {
+            writer.y += 1.0;
+            writer.ensure(12.0);
+            writer.line(BuiltinFont::HelveticaBold, 10.5, heading.trim());
+        } else {
+            writer.paragraph(BuiltinFont::Helvetica, 9.0, &paragraph.replace('\n', " "));
+            writer.y += 1.2;
+        }
+    }
+}
+
+fn write_typed(writer: &mut PageWriter, model: &SheetModel) {
+    writer.y += 1.5;
+    writer.ensure(20.0);
+    writer.rule(0.6);
+    writer.y += 1.5;
+    writer.line(BuiltinFont::HelveticaBold, 10.5, &model.typed_heading);
+    let line_mm = TYPED_SIZE * 1.35 * 25.4 / 72.0;
+    for block in &model.blocks {
+        let block_height = (block.printed_lines.len() as f32 + 1.0) * line_mm;
+        if block_height < 200.0 {
+            writer.ensure(block_height);
+        }
+        for line in &block.printed_lines {
+            writer.line(BuiltinFont::Courier, TYPED_SIZE, line);
+        }
+        writer.y += line_mm * 0.6;
+    }
+}
+
+/// Renders a sheet to PDF bytes.
+pub fn render_sheet(model: &SheetModel) -> Result<Vec<u8>, RenderError> {
+    check_printable(model)?;
+    let codes = model
+        .blocks
+        .iter()
+        .map(|block| qr::encode(&block.qr_payload).map_err(|error| RenderError::QrTooLarge(error.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut writer = PageWriter::new(model.paper, model.footer.clone());
+    write_header(&mut writer, model);
+    write_codes(&mut writer, model, &codes)?;
+    write_instructions(&mut writer, &model.instructions);
+    write_typed(&mut writer, model);
+    let mut document = PdfDocument::new(&model.document_title);
+    document.metadata.info.creator = "breakglass".into();
+    document.metadata.info.producer = format!("breakglass {}", env!("CARGO_PKG_VERSION"));
+    document.pages = writer.finish();
+    let options = PdfSaveOptions {
+        optimize: true,
+        subset_fonts: false,
+        secure: true,
+        image_optimization: None,
+    };
+    let mut warnings: Vec<PdfWarnMsg> = Vec::new();
+    Ok(document.save(&options, &mut warnings))
+}
