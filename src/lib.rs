@@ -6,11 +6,17 @@
 
 #![forbid(unsafe_code)]
 
+pub mod clock;
 pub mod format;
 pub mod generate;
+pub mod manifest;
+pub mod output;
 pub mod payload;
 pub mod render;
 pub mod scan;
+pub mod seal;
 pub mod secret;
+pub mod selfcheck;
 pub mod share;
 pub mod vault;
+pub mod verify;

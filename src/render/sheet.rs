@@ -7,12 +7,12 @@ use super::qr::{self, QUIET_ZONE, QrMatrix};
 use super::{RenderError, SheetModel, text};
 
 /// Preferred QR module size: large enough for phone photos and worn paper.
-const MODULE_MM: f32 = 0.8;
+const MODULE_MM: f32 = 0.6;
 /// Below this module size a code would not survive a 150 dpi scan reliably.
-const MIN_MODULE_MM: f32 = 0.5;
+const MIN_MODULE_MM: f32 = 0.45;
 const GAP_MM: f32 = 6.0;
 const CAPTION_MM: f32 = 5.0;
-const TYPED_SIZE: f32 = 9.0;
+const TYPED_SIZE: f32 = 8.0;
 
 fn check_printable(model: &SheetModel) -> Result<(), RenderError> {
     let mut fields: Vec<(String, &str)> = vec![
@@ -111,13 +111,20 @@ fn write_codes(writer: &mut PageWriter, model: &SheetModel, codes: &[QrMatrix]) 
 
 fn write_instructions(writer: &mut PageWriter, instructions: &str) {
     for paragraph in instructions.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
-        if let Some(heading) = paragraph.strip_prefix("# ") {
-            writer.y += 1.0;
+        let (heading, body) = match paragraph.strip_prefix("# ") {
+            Some(rest) => match rest.split_once('\n') {
+                Some((heading, body)) => (Some(heading), body),
+                None => (Some(rest), ""),
+            },
+            None => (None, paragraph),
+        };
+        if let Some(heading) = heading {
             writer.ensure(12.0);
-            writer.line(BuiltinFont::HelveticaBold, 10.5, heading.trim());
-        } else {
-            writer.paragraph(BuiltinFont::Helvetica, 9.0, &paragraph.replace('\n', " "));
-            writer.y += 1.2;
+            writer.line(BuiltinFont::HelveticaBold, 9.0, heading.trim());
+        }
+        if !body.trim().is_empty() {
+            writer.paragraph(BuiltinFont::Helvetica, 8.5, &body.trim().replace('\n', " "));
+            writer.y += 1.0;
         }
     }
 }

@@ -29,7 +29,7 @@ pub const PDF_DPI: f32 = 150.0;
 pub const PDF_RETRY_DPI: f32 = 300.0;
 
 /// Why an input could not be read.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ScanError {
     /// Missing, unreadable, a directory...
@@ -169,35 +169,42 @@ pub fn scan_bytes(bytes: &[u8], complete: &dyn Fn(&[FoundQr]) -> bool) -> Result
         }
         InputKind::Pdf => {
             let pages = pdf::rasterise(bytes, PDF_DPI)?;
-            let mut codes: Vec<FoundQr> = Vec::new();
-            let mut retry_pages = Vec::new();
-            for (number, page) in pages.iter().enumerate() {
-                let found = qr::read_all(page, complete);
-                if !complete(&found) {
-                    retry_pages.push(number);
-                }
-                codes.extend(found);
-            }
-            if !retry_pages.is_empty() {
+            let page_count = pages.len();
+            let mut codes = read_pages(&pages, Vec::new(), complete);
+            drop(pages);
+            if !complete(&codes) {
                 let sharper = pdf::rasterise(bytes, PDF_RETRY_DPI)?;
-                for number in retry_pages {
-                    if let Some(page) = sharper.get(number) {
-                        for code in qr::read_all(page, complete) {
-                            if !codes.iter().any(|known| known.text == code.text) {
-                                codes.push(code);
-                            }
-                        }
-                    }
-                }
+                codes = read_pages(&sharper, codes, complete);
             }
             Ok(ScannedInput {
                 kind: InputKind::Pdf,
                 codes,
                 typed: None,
-                pages: pages.len(),
+                pages: page_count,
             })
         }
     }
+}
+
+/// Reads pages in order until the codes found so far (across pages) are complete.
+fn read_pages(pages: &[GrayImage], mut codes: Vec<FoundQr>, complete: &dyn Fn(&[FoundQr]) -> bool) -> Vec<FoundQr> {
+    for page in pages {
+        if complete(&codes) {
+            break;
+        }
+        let known = codes.clone();
+        let found = qr::read_all(page, &|found: &[FoundQr]| {
+            let mut all = known.clone();
+            all.extend(found.iter().cloned());
+            complete(&all)
+        });
+        for code in found {
+            if !codes.iter().any(|existing| existing.text == code.text) {
+                codes.push(code);
+            }
+        }
+    }
+    codes
 }
 
 /// Reads one input file.

@@ -1,0 +1,67 @@
+//! Exit codes: a documented contract (README "Exit codes"), one per class of problem.
+
+use breakglass::output::OutputError;
+use breakglass::verify::{InputProblem, VerifyError};
+
+/// Everything present is valid (and, for verify/recover, the quorum is proven).
+pub const OK: u8 = 0;
+/// A bug or an unexpected system failure.
+pub const INTERNAL: u8 = 1;
+/// Bad command line (clap's own code).
+pub const USAGE: u8 = 2;
+/// An input file cannot be read at all.
+pub const UNREADABLE: u8 = 3;
+/// An input was read but holds no valid breakglass data, or a block failed its checks.
+pub const DAMAGED: u8 = 4;
+/// Fewer distinct shares than the threshold.
+pub const TOO_FEW: u8 = 5;
+/// Shares do not agree: forged, damaged or conflicting shares.
+pub const DISAGREE: u8 = 6;
+/// Sheets of another ceremony, or not the manifest's.
+pub const WRONG_CEREMONY: u8 = 7;
+/// The vault is incomplete, altered, or does not decrypt.
+pub const VAULT: u8 = 8;
+/// The output already exists; nothing was written.
+pub const EXISTS: u8 = 9;
+/// Writing the output failed; nothing was left behind.
+pub const WRITE: u8 = 10;
+/// `seal` could not read back its own sheets.
+pub const SELF_CHECK: u8 = 11;
+/// The same share given more than once, leaving too few.
+pub const DUPLICATE: u8 = 12;
+/// The manifest cannot be read or is invalid.
+pub const MANIFEST: u8 = 13;
+/// The ceremony parameters or secret are unusable.
+pub const BAD_REQUEST: u8 = 14;
+
+/// Exit code for a per-input problem.
+pub fn for_input(problem: &InputProblem) -> u8 {
+    match problem {
+        InputProblem::Unreadable(_) => UNREADABLE,
+        InputProblem::NoData | InputProblem::Damaged(_) | InputProblem::Incomplete(_) => DAMAGED,
+    }
+}
+
+/// Exit code for a quorum failure.
+pub fn for_verify(error: &VerifyError) -> u8 {
+    match error {
+        VerifyError::NothingRead => DAMAGED,
+        VerifyError::MixedCeremonies { .. } | VerifyError::ForeignSheets { .. } => WRONG_CEREMONY,
+        VerifyError::ManifestKeyMismatch | VerifyError::ManifestMismatch(_) => WRONG_CEREMONY,
+        VerifyError::InconsistentHeaders | VerifyError::ConflictingShares { .. } => DISAGREE,
+        VerifyError::SharesDisagree(_) | VerifyError::ForgedShares { .. } => DISAGREE,
+        VerifyError::TooFewShares { .. } => TOO_FEW,
+        VerifyError::DuplicateShares { .. } => DUPLICATE,
+        VerifyError::VaultIncomplete(_) | VerifyError::VaultTampered(_) | VerifyError::Vault(_) => VAULT,
+        VerifyError::Payload(_) => VAULT,
+        _ => INTERNAL,
+    }
+}
+
+/// Exit code for an output failure.
+pub fn for_output(error: &OutputError) -> u8 {
+    match error {
+        OutputError::Exists(_) => EXISTS,
+        _ => WRITE,
+    }
+}

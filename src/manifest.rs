@@ -1,0 +1,157 @@
+//! `manifest.json`: the public record of a ceremony, written next to the sheets.
+//!
+//! It holds only facts that are safe to publish (ids, names, counts, the vault's public age
+//! recipient, a hash of the ciphertext), so it can be kept in git and compared against sheets
+//! years later.
+
+use serde::{Deserialize, Serialize};
+
+use crate::format::v1::CeremonyId;
+
+/// Value of the `format` field.
+pub const FORMAT: &str = "breakglass-manifest";
+/// Current manifest version.
+pub const VERSION: u32 = 1;
+/// Largest manifest file read.
+pub const MAX_BYTES: usize = 1024 * 1024;
+
+/// One custodian as recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Custodian {
+    /// Share index on their sheet (1..=n).
+    pub index: u8,
+    /// Name printed on the sheet.
+    pub name: String,
+    /// File name of their sheet.
+    pub sheet: String,
+}
+
+/// The manifest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// Manifest version.
+    pub version: u32,
+    /// Paper format of the sheets (`BG1`).
+    pub paper_format: String,
+    /// Ceremony id (ten Crockford symbols).
+    pub ceremony_id: String,
+    /// Free-text label.
+    pub label: String,
+    /// When sealed, RFC 3339 UTC.
+    pub created: String,
+    /// Shares needed (k).
+    pub threshold: u8,
+    /// Shares made (n).
+    pub shares: u8,
+    /// Who holds which share.
+    pub custodians: Vec<Custodian>,
+    /// The vault's public age recipient (`age1...`).
+    pub vault_recipient: String,
+    /// SHA-256 of the vault ciphertext, lower-case hex.
+    pub ciphertext_sha256: String,
+    /// Length of the vault ciphertext.
+    pub ciphertext_bytes: usize,
+    /// Kind of secret sealed.
+    pub secret_kind: String,
+    /// Paper size.
+    pub paper: String,
+    /// Version of breakglass that sealed it.
+    pub tool_version: String,
+}
+
+/// Why a manifest was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ManifestError {
+    /// Not JSON of the expected shape.
+    #[error("not a breakglass manifest ({0})")]
+    Malformed(String),
+    /// A newer manifest version.
+    #[error("manifest version {0} is newer than this breakglass understands; use a newer breakglass")]
+    Version(u32),
+    /// Inconsistent fields.
+    #[error("the manifest is inconsistent: {0}")]
+    Inconsistent(&'static str),
+}
+
+impl Manifest {
+    /// Parses and validates a manifest.
+    pub fn parse(bytes: &[u8]) -> Result<Self, ManifestError> {
+        if bytes.len() > MAX_BYTES {
+            return Err(ManifestError::Malformed("file too large".into()));
+        }
+        let manifest: Self =
+            serde_json::from_slice(bytes).map_err(|error| ManifestError::Malformed(error.to_string()))?;
+        if manifest.format != FORMAT {
+            return Err(ManifestError::Malformed(
+                "the format field is not breakglass-manifest".into(),
+            ));
+        }
+        if manifest.version != VERSION {
+            return Err(ManifestError::Version(manifest.version));
+        }
+        manifest.validate()?;
+        Ok(manifest)
+    }
+
+    fn validate(&self) -> Result<(), ManifestError> {
+        if CeremonyId::parse(&self.ceremony_id).is_none() {
+            return Err(ManifestError::Inconsistent("ceremony_id is not ten base32 characters"));
+        }
+        if self.threshold == 0 || self.threshold > self.shares {
+            return Err(ManifestError::Inconsistent("threshold must be between 1 and shares"));
+        }
+        if self.custodians.len() != usize::from(self.shares) {
+            return Err(ManifestError::Inconsistent(
+                "the number of custodians differs from shares",
+            ));
+        }
+        let mut indices: Vec<u8> = self.custodians.iter().map(|custodian| custodian.index).collect();
+        indices.sort_unstable();
+        if indices != (1..=self.shares).collect::<Vec<u8>>() {
+            return Err(ManifestError::Inconsistent(
+                "custodian indices must be 1..=shares, once each",
+            ));
+        }
+        if !self.vault_recipient.starts_with("age1") {
+            return Err(ManifestError::Inconsistent("vault_recipient is not an age recipient"));
+        }
+        if self.ciphertext_sha256.len() != 64 || !self.ciphertext_sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ManifestError::Inconsistent(
+                "ciphertext_sha256 is not a SHA-256 hex digest",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The ceremony id.
+    pub fn ceremony(&self) -> CeremonyId {
+        CeremonyId::parse(&self.ceremony_id).expect("validated on parse and construction")
+    }
+
+    /// Name of the custodian holding share `index`.
+    pub fn custodian_name(&self, index: u8) -> Option<&str> {
+        self.custodians
+            .iter()
+            .find(|custodian| custodian.index == index)
+            .map(|custodian| custodian.name.as_str())
+    }
+
+    /// Pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut json = serde_json::to_string_pretty(self).expect("a manifest always serialises");
+        json.push('\n');
+        json
+    }
+}
+
+/// Lower-case hex of SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, bytes)
+        .as_ref()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}

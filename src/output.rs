@@ -1,0 +1,220 @@
+//! Writing a ceremony's files so that nothing is overwritten and nothing half-written is left
+//! looking complete.
+//!
+//! Files are written into a hidden staging directory beside the target, synced, checked, and
+//! only then is the staging directory renamed to the target in one step. If anything fails the
+//! staging directory is removed and the target is untouched.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Output failures.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutputError {
+    /// The target exists and is not an empty directory.
+    #[error("{0} already exists and is not empty; choose a new --out directory (nothing was written)")]
+    Exists(PathBuf),
+    /// A file system operation failed.
+    #[error("cannot write {path}: {reason}; check free space and permissions (nothing was left behind)")]
+    Io {
+        /// What was being written.
+        path: PathBuf,
+        /// The OS's reason.
+        reason: String,
+    },
+}
+
+fn io_error(path: &Path, error: std::io::Error) -> OutputError {
+    OutputError::Io {
+        path: path.to_owned(),
+        reason: error.to_string(),
+    }
+}
+
+/// A directory being filled; becomes the target on [`Staging::commit`].
+#[derive(Debug)]
+pub struct Staging {
+    dir: PathBuf,
+    target: PathBuf,
+    committed: bool,
+}
+
+/// Checks that `target` is absent or an empty directory.
+pub fn check_target(target: &Path) -> Result<(), OutputError> {
+    match fs::read_dir(target) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                return Err(OutputError::Exists(target.to_owned()));
+            }
+            Ok(())
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(_) if target.exists() => Err(OutputError::Exists(target.to_owned())),
+        Err(error) => Err(io_error(target, error)),
+    }
+}
+
+#[cfg(unix)]
+fn restrict_dir(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o700))
+}
+
+#[cfg(not(unix))]
+fn restrict_dir(_path: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Creates a file that only the owner can read, failing if it exists.
+pub fn create_private_file(path: &Path) -> std::io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
+impl Staging {
+    /// Starts staging for `target` (which must be absent or empty).
+    pub fn begin(target: &Path) -> Result<Self, OutputError> {
+        check_target(target)?;
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".into());
+        fs::create_dir_all(parent).map_err(|error| io_error(parent, error))?;
+        let dir = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        if dir.exists() {
+            fs::remove_dir_all(&dir).map_err(|error| io_error(&dir, error))?;
+        }
+        fs::create_dir(&dir).map_err(|error| io_error(&dir, error))?;
+        restrict_dir(&dir).map_err(|error| io_error(&dir, error))?;
+        Ok(Self {
+            dir,
+            target: target.to_owned(),
+            committed: false,
+        })
+    }
+
+    /// The staging directory (for re-reading what was written).
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes one file (mode 0600) and syncs it.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, OutputError> {
+        let path = self.dir.join(name);
+        let mut file = create_private_file(&path).map_err(|error| io_error(&path, error))?;
+        file.write_all(bytes).map_err(|error| io_error(&path, error))?;
+        file.sync_all().map_err(|error| io_error(&path, error))?;
+        Ok(path)
+    }
+
+    /// Moves the staging directory into place.
+    pub fn commit(mut self) -> Result<PathBuf, OutputError> {
+        check_target(&self.target)?;
+        if self.target.exists() {
+            fs::remove_dir(&self.target).map_err(|error| io_error(&self.target, error))?;
+        }
+        fs::rename(&self.dir, &self.target).map_err(|error| io_error(&self.target, error))?;
+        self.committed = true;
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Writes `bytes` to `path` atomically (temp file + rename), mode 0600, never replacing an
+/// existing file.
+pub fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    if path.exists() {
+        return Err(OutputError::Exists(path.to_owned()));
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut file = create_private_file(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::hard_link(&temp, path)?;
+        Ok(())
+    })();
+    let _ = fs::remove_file(&temp);
+    result.map_err(|error: std::io::Error| {
+        if error.kind() == std::io::ErrorKind::AlreadyExists {
+            OutputError::Exists(path.to_owned())
+        } else {
+            io_error(path, error)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("bg-output-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn staging_commits_into_absent_or_empty_target_only() {
+        let root = scratch("commit");
+        let target = root.join("envelopes");
+        let staging = Staging::begin(&target).unwrap();
+        staging.write("a.txt", b"one").unwrap();
+        assert!(!target.exists());
+        staging.commit().unwrap();
+        assert_eq!(fs::read(target.join("a.txt")).unwrap(), b"one");
+        assert!(matches!(Staging::begin(&target), Err(OutputError::Exists(_))));
+        let empty = root.join("empty");
+        fs::create_dir(&empty).unwrap();
+        Staging::begin(&empty).unwrap().commit().unwrap();
+    }
+
+    #[test]
+    fn abandoned_staging_leaves_nothing() {
+        let root = scratch("abandon");
+        let target = root.join("envelopes");
+        {
+            let staging = Staging::begin(&target).unwrap();
+            staging.write("a.txt", b"one").unwrap();
+        }
+        assert_eq!(fs::read_dir(&root).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn new_files_never_replace_existing_ones() {
+        let root = scratch("newfile");
+        let path = root.join("secret.txt");
+        write_new_file(&path, b"first").unwrap();
+        assert!(matches!(write_new_file(&path, b"second"), Err(OutputError::Exists(_))));
+        assert_eq!(fs::read(&path).unwrap(), b"first");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+}

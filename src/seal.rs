@@ -1,0 +1,431 @@
+//! The sealing ceremony: secret in, one sheet per custodian out.
+//!
+//! Order of work: encrypt the payload to a fresh vault key (age), derive the ceremony id from
+//! the ciphertext, split the key k-of-n, encode every block in paper format v1, render the
+//! sheets, and describe it all in a manifest. Nothing secret leaves this module except inside
+//! the sheets (shares) and the returned generated passphrase, which the caller shows once.
+
+use crate::clock;
+use crate::format::v1::{self, CeremonyId, EncodedBlock, Header, Part};
+use crate::generate::passphrase::{self, Passphrase, PassphraseError};
+use crate::manifest::{self, Custodian, Manifest, sha256_hex};
+use crate::payload::{Payload, SecretKind};
+use crate::render::{self, Paper, RenderError, SheetBlock, SheetModel};
+use crate::secret::SecretBytes;
+use crate::share::{self, ShareError};
+use crate::vault::{self, VaultError};
+
+/// Built-in sheet instructions (English); `--sheet-template` replaces them.
+pub const DEFAULT_INSTRUCTIONS: &str = include_str!("../templates/sheet-instructions.en.txt");
+/// Data lines per vault QR code: 16 lines = 400 bytes, well inside the ~1 KB per code that
+/// paper backups have found reliable.
+pub const VAULT_LINES_PER_CODE: usize = 16;
+/// Largest vault ciphertext sealed (8 codes).
+pub const MAX_CIPHERTEXT_BYTES: usize = VAULT_LINES_PER_CODE * v1::BYTES_PER_LINE * 8;
+/// Longest custodian name or label.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// Where the secret comes from.
+#[derive(Debug)]
+pub enum SecretInput {
+    /// Generate a new passphrase of at least this many bits.
+    GeneratePassphrase {
+        /// Strength in bits.
+        bits: u32,
+    },
+    /// A secret the user already holds.
+    Provided {
+        /// Its kind.
+        kind: SecretKind,
+        /// The secret.
+        secret: SecretBytes,
+        /// Original file name, if read from a file.
+        file_name: Option<String>,
+    },
+}
+
+/// What to seal and how.
+#[derive(Debug)]
+pub struct CeremonyRequest {
+    /// Free-text label printed on every sheet.
+    pub label: String,
+    /// k.
+    pub threshold: u8,
+    /// Custodian names, in share order (share i goes to custodian i).
+    pub custodians: Vec<String>,
+    /// Paper size.
+    pub paper: Paper,
+    /// The secret.
+    pub secret: SecretInput,
+    /// Instruction text template.
+    pub instructions: String,
+    /// Creation time (Unix seconds).
+    pub created: i64,
+}
+
+/// One custodian's rendered sheet.
+#[derive(Debug)]
+pub struct SealedSheet {
+    /// Share index.
+    pub index: u8,
+    /// Custodian name.
+    pub custodian: String,
+    /// File name (`sheet-<index>-<name>.pdf`).
+    pub file_name: String,
+    /// The PDF.
+    pub pdf: Vec<u8>,
+    /// The blocks printed on it (for typed copies and self-checks).
+    pub blocks: Vec<EncodedBlock>,
+}
+
+/// A completed ceremony, ready to be written out.
+#[derive(Debug)]
+pub struct SealedCeremony {
+    /// Public record.
+    pub manifest: Manifest,
+    /// One sheet per custodian.
+    pub sheets: Vec<SealedSheet>,
+    /// The generated passphrase, to be shown once (None for provided secrets).
+    pub generated: Option<Passphrase>,
+}
+
+/// Sealing failures.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SealError {
+    /// Bad ceremony parameters.
+    #[error("{0}")]
+    Parameters(String),
+    /// Passphrase generation failed.
+    #[error(transparent)]
+    Passphrase(#[from] PassphraseError),
+    /// Sharing failed.
+    #[error(transparent)]
+    Share(#[from] ShareError),
+    /// Encryption failed.
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    /// Rendering failed.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// The secret is too large for paper.
+    #[error(
+        "the secret is too large for paper: its vault is {0} bytes, at most {MAX_CIPHERTEXT_BYTES} fit on a sheet; seal a smaller file"
+    )]
+    TooLarge(usize),
+}
+
+/// A file-name-safe form of a custodian name.
+pub fn slug(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-').chars().take(40).collect::<String>();
+    if slug.is_empty() { "custodian".into() } else { slug }
+}
+
+fn check_request(request: &CeremonyRequest) -> Result<(), SealError> {
+    let shares = request.custodians.len();
+    if !(2..=255).contains(&shares) {
+        return Err(SealError::Parameters(format!(
+            "{shares} custodian(s) given; a ceremony needs between 2 and 255 custodians"
+        )));
+    }
+    if request.threshold < 2 {
+        return Err(SealError::Parameters(
+            "a threshold of 1 would let any single sheet reveal the secret; use --threshold 2 or more".into(),
+        ));
+    }
+    if usize::from(request.threshold) > shares {
+        return Err(SealError::Parameters(format!(
+            "threshold {} is more than the {shares} custodians; lower --threshold or add custodians",
+            request.threshold
+        )));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for name in &request.custodians {
+        let trimmed = name.trim();
+        if trimmed.is_empty() || trimmed.chars().count() > MAX_NAME_CHARS || trimmed.chars().any(char::is_control) {
+            return Err(SealError::Parameters(format!(
+                "custodian name {name:?} must be 1 to {MAX_NAME_CHARS} printable characters"
+            )));
+        }
+        if !seen.insert(trimmed.to_lowercase()) {
+            return Err(SealError::Parameters(format!(
+                "custodian {trimmed:?} is listed twice; names must be unique"
+            )));
+        }
+    }
+    if request.label.chars().count() > MAX_NAME_CHARS || request.label.chars().any(char::is_control) {
+        return Err(SealError::Parameters(format!(
+            "the label must be at most {MAX_NAME_CHARS} printable characters"
+        )));
+    }
+    if let SecretInput::Provided { secret, .. } = &request.secret
+        && secret.is_empty()
+    {
+        return Err(SealError::Parameters(
+            "the secret is empty; give a non-empty --secret-file".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn fill_template(template: &str, values: &[(&str, String)]) -> String {
+    values.iter().fold(template.to_owned(), |text, (key, value)| {
+        text.replace(&format!("{{{key}}}"), value)
+    })
+}
+
+/// Encodes the vault ciphertext into evenly sized chunks of at most 16 lines.
+pub fn vault_blocks(ceremony: &CeremonyId, threshold: u8, shares: u8, ciphertext: &[u8]) -> Vec<EncodedBlock> {
+    let per_code = VAULT_LINES_PER_CODE * v1::BYTES_PER_LINE;
+    let count = ciphertext.len().div_ceil(per_code).max(1);
+    let size = ciphertext.len().div_ceil(count);
+    ciphertext
+        .chunks(size)
+        .enumerate()
+        .map(|(index, chunk)| {
+            let header = Header {
+                ceremony: ceremony.clone(),
+                threshold,
+                shares,
+                part: Part::Vault {
+                    chunk: (index + 1) as u8,
+                    of: count as u8,
+                },
+                byte_len: chunk.len(),
+            };
+            v1::encode_block(&header, chunk).expect("chunk sizes are within a block")
+        })
+        .collect()
+}
+
+/// Runs the ceremony in memory.
+pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
+    check_request(&request)?;
+    let shares = request.custodians.len() as u8;
+    let label = request.label.trim().to_owned();
+    let (payload, generated, kind) = match request.secret {
+        SecretInput::GeneratePassphrase { bits } => {
+            let generated = passphrase::generate(bits)?;
+            let payload = Payload {
+                kind: SecretKind::Passphrase,
+                label: label.clone(),
+                file_name: None,
+                secret: generated.text.to_secret_bytes(),
+            };
+            (payload, Some(generated), SecretKind::Passphrase)
+        }
+        SecretInput::Provided {
+            kind,
+            secret,
+            file_name,
+        } => (
+            Payload {
+                kind: kind.clone(),
+                label: label.clone(),
+                file_name,
+                secret,
+            },
+            None,
+            kind,
+        ),
+    };
+    let key = vault::generate_key()?;
+    let ciphertext = vault::seal(&key, &payload.to_bytes())?;
+    drop(payload);
+    if ciphertext.len() > MAX_CIPHERTEXT_BYTES {
+        return Err(SealError::TooLarge(ciphertext.len()));
+    }
+    let ceremony = CeremonyId::for_ciphertext(&ciphertext);
+    let key_shares = share::split(&key, request.threshold, shares)?;
+    let recipient = vault::recipient(&key);
+    drop(key);
+    let vault = vault_blocks(&ceremony, request.threshold, shares, &ciphertext);
+    let created_date = clock::date(request.created);
+
+    let mut sheets = Vec::with_capacity(key_shares.len());
+    let mut custodians = Vec::with_capacity(key_shares.len());
+    for (key_share, name) in key_shares.iter().zip(&request.custodians) {
+        let index = key_share.index();
+        let name = name.trim().to_owned();
+        let header = Header {
+            ceremony: ceremony.clone(),
+            threshold: request.threshold,
+            shares,
+            part: Part::Share { index },
+            byte_len: v1::SHARE_BYTES,
+        };
+        let share_block = v1::encode_block(&header, key_share.as_bytes()).expect("a share always encodes");
+        let mut blocks = vec![share_block];
+        blocks.extend(vault.iter().cloned());
+        let file_name = format!("sheet-{index}-{}.pdf", slug(&name));
+        let model = sheet_model(
+            &request.paper,
+            &label,
+            &name,
+            index,
+            request.threshold,
+            shares,
+            &ceremony,
+            &created_date,
+            &request.instructions,
+            &blocks,
+        );
+        let pdf = render::render_sheet(&model)?;
+        custodians.push(Custodian {
+            index,
+            name: name.clone(),
+            sheet: file_name.clone(),
+        });
+        sheets.push(SealedSheet {
+            index,
+            custodian: name,
+            file_name,
+            pdf,
+            blocks,
+        });
+    }
+    let manifest = Manifest {
+        format: manifest::FORMAT.into(),
+        version: manifest::VERSION,
+        paper_format: v1::MAGIC.into(),
+        ceremony_id: ceremony.as_str().into(),
+        label,
+        created: clock::rfc3339(request.created),
+        threshold: request.threshold,
+        shares,
+        custodians,
+        vault_recipient: recipient,
+        ciphertext_sha256: sha256_hex(&ciphertext),
+        ciphertext_bytes: ciphertext.len(),
+        secret_kind: kind.as_str().into(),
+        paper: request.paper.name().into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+    };
+    Ok(SealedCeremony {
+        manifest,
+        sheets,
+        generated,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sheet_model(
+    paper: &Paper,
+    label: &str,
+    custodian: &str,
+    index: u8,
+    threshold: u8,
+    shares: u8,
+    ceremony: &CeremonyId,
+    created: &str,
+    template: &str,
+    blocks: &[EncodedBlock],
+) -> SheetModel {
+    let shown_label = if label.is_empty() {
+        "(no label)".to_owned()
+    } else {
+        label.to_owned()
+    };
+    let instructions = fill_template(
+        template,
+        &[
+            ("label", shown_label.clone()),
+            ("threshold", threshold.to_string()),
+            ("shares", shares.to_string()),
+            ("ceremony", ceremony.display()),
+            ("index", index.to_string()),
+            ("custodian", custodian.to_owned()),
+        ],
+    );
+    let sheet_blocks = blocks
+        .iter()
+        .map(|block| {
+            let header = v1::decode_header(&block.lines[0], None).expect("own header decodes");
+            let caption = match header.part {
+                Part::Share { index } => format!("SHARE {index} of {shares}"),
+                Part::Vault { chunk, of } => format!("VAULT {chunk} of {of}"),
+            };
+            SheetBlock {
+                caption,
+                qr_payload: block.qr_payload(),
+                printed_lines: block.printed_lines(),
+            }
+        })
+        .collect();
+    SheetModel {
+        paper: *paper,
+        title: "BREAKGLASS EMERGENCY ACCESS".into(),
+        headline: format!("SHARE {index} OF {shares}"),
+        facts: vec![
+            ("Label".into(), shown_label),
+            ("Custodian".into(), custodian.to_owned()),
+            (
+                "To recover".into(),
+                format!("any {threshold} of the {shares} sheets of this ceremony"),
+            ),
+            ("Ceremony".into(), ceremony.display()),
+            ("Sealed".into(), format!("{created} (UTC)")),
+            (
+                "Format".into(),
+                format!("{} - specification in docs/FORMAT.md of breakglass", v1::MAGIC),
+            ),
+        ],
+        blocks: sheet_blocks,
+        instructions,
+        typed_heading: "Typed copy: the same data as the QR codes (spaces do not matter)".into(),
+        footer: format!(
+            "breakglass sheet {index}/{shares} - ceremony {} - keep sealed",
+            ceremony.display()
+        ),
+        document_title: format!("breakglass sheet {index} of {shares} - {label}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(custodians: &[&str], threshold: u8) -> CeremonyRequest {
+        CeremonyRequest {
+            label: "test".into(),
+            threshold,
+            custodians: custodians.iter().map(|name| name.to_string()).collect(),
+            paper: Paper::A4,
+            secret: SecretInput::GeneratePassphrase { bits: 128 },
+            instructions: DEFAULT_INSTRUCTIONS.into(),
+            created: 0,
+        }
+    }
+
+    #[test]
+    fn slugs_are_safe_file_names() {
+        assert_eq!(slug("Ana Ruiz"), "ana-ruiz");
+        assert_eq!(slug("../../etc/passwd"), "etc-passwd");
+        assert_eq!(slug("陈力"), "custodian");
+    }
+
+    #[test]
+    fn bad_parameters_are_refused_with_a_fix() {
+        let message = |r| seal(r).unwrap_err().to_string();
+        assert!(message(request(&["a", "b"], 1)).contains("--threshold 2"));
+        assert!(message(request(&["a", "b"], 3)).contains("lower --threshold"));
+        assert!(message(request(&["a", "A"], 2)).contains("listed twice"));
+        assert!(message(request(&["a"], 2)).contains("between 2 and 255"));
+    }
+
+    #[test]
+    fn vault_chunks_are_balanced() {
+        let ceremony = CeremonyId::for_ciphertext(b"x");
+        let blocks = vault_blocks(&ceremony, 2, 3, &[7u8; 900]);
+        assert_eq!(blocks.len(), 3);
+        assert!(blocks.iter().all(|block| block.lines[0].contains("-B300-")));
+    }
+}

@@ -1,0 +1,64 @@
+//! Proof, right after sealing, that the sheets on disk read back.
+//!
+//! The written PDFs go through exactly the path `verify` uses (rasterise, find QR codes,
+//! check every line), each sheet must give back precisely the blocks that were encoded, and
+//! all shares together must combine into the manifest's vault key and open the vault.
+
+use std::path::Path;
+
+use crate::format::v1;
+use crate::manifest::Manifest;
+use crate::seal::SealedSheet;
+use crate::verify;
+
+/// Why a freshly written ceremony failed its self-check.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SelfCheckError {
+    /// A sheet did not read back completely.
+    #[error("sheet {file} does not read back ({reason}); the ceremony was not saved")]
+    Sheet {
+        /// The sheet's file name.
+        file: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The sheets read back but do not prove the quorum.
+    #[error("the sheets read back but do not recover the vault ({0}); the ceremony was not saved")]
+    Quorum(String),
+}
+
+/// Checks the sheets written into `dir` against what was sealed.
+pub fn check(dir: &Path, sheets: &[SealedSheet], manifest: &Manifest) -> Result<(), SelfCheckError> {
+    let paths: Vec<_> = sheets.iter().map(|sheet| dir.join(&sheet.file_name)).collect();
+    let reports = verify::read_inputs(&paths);
+    for (sheet, report) in sheets.iter().zip(&reports) {
+        let fail = |reason: String| SelfCheckError::Sheet {
+            file: sheet.file_name.clone(),
+            reason,
+        };
+        if let Some(problem) = report.problems.first() {
+            return Err(fail(problem.to_string()));
+        }
+        for encoded in &sheet.blocks {
+            let expected = v1::decode_text(&encoded.qr_payload())
+                .ok()
+                .and_then(|mut blocks| blocks.pop())
+                .and_then(Result::ok)
+                .ok_or_else(|| fail("a block does not decode from its own encoding".into()))?;
+            if !report.blocks.iter().any(|found| found.block == expected) {
+                return Err(fail(format!("QR code {} was not read back", encoded.lines[0])));
+            }
+        }
+        if report.blocks.len() != sheet.blocks.len() {
+            return Err(fail("unexpected extra QR codes were read".into()));
+        }
+    }
+    let proof = verify::prove(&reports, Some(manifest)).map_err(|error| SelfCheckError::Quorum(error.to_string()))?;
+    if proof.agreeing.len() != sheets.len() || !proof.disagreeing.is_empty() {
+        return Err(SelfCheckError::Quorum(
+            "not every share combines with the others".into(),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,556 @@
+//! From untrusted inputs to a proven quorum.
+//!
+//! Every input (PDF, scan, photo, typed text) is read and its blocks checked line by line;
+//! the valid blocks are grouped into sheets; the sheets are checked against each other and
+//! against the manifest; a quorum of shares is combined and the rebuilt key must match the
+//! manifest's recipient and open the vault. Only then is anything trusted. `verify` stops there;
+//! `recover` additionally hands out the payload.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use crate::format::v1::{self, Block, CeremonyId, FormatError, Part};
+use crate::manifest::{Manifest, sha256_hex};
+use crate::payload::{Payload, PayloadError};
+use crate::scan::{self, FoundQr, InputKind, ScanError};
+use crate::share::{self, Share, ShareError};
+use crate::vault::{self, VaultError};
+
+/// How a block reached us.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Read from a QR code by the named decoding pass.
+    Qr(&'static str),
+    /// Typed text.
+    Typed,
+}
+
+/// A block that decoded, and how.
+#[derive(Clone, Debug)]
+pub struct FoundBlock {
+    /// The block.
+    pub block: Block,
+    /// How it was read.
+    pub source: Source,
+}
+
+/// What was read from one input.
+#[derive(Debug)]
+pub struct InputReport {
+    /// The file.
+    pub path: PathBuf,
+    /// What kind of file it was (if readable).
+    pub kind: Option<InputKind>,
+    /// Blocks that decoded and passed their checks.
+    pub blocks: Vec<FoundBlock>,
+    /// Problems with this input, each a one-line message.
+    pub problems: Vec<InputProblem>,
+}
+
+/// A problem with one input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputProblem {
+    /// The file could not be read at all.
+    #[error("{0}")]
+    Unreadable(ScanError),
+    /// Nothing on it decoded as a breakglass block.
+    #[error(
+        "no breakglass QR code or text found; scan again at 300 dpi with the whole sheet in view, or type the lines"
+    )]
+    NoData,
+    /// A block failed its checks.
+    #[error("{0}")]
+    Damaged(FormatError),
+    /// A PDF/image where some of the sheet's codes were not read.
+    #[error("only part of the sheet could be read: {0}")]
+    Incomplete(String),
+}
+
+impl InputReport {
+    /// The share indices and ceremony of this input's share blocks.
+    pub fn shares(&self) -> Vec<(CeremonyId, u8)> {
+        self.blocks
+            .iter()
+            .filter_map(|found| match found.block.header.part {
+                Part::Share { index } => Some((found.block.header.ceremony.clone(), index)),
+                Part::Vault { .. } => None,
+            })
+            .collect()
+    }
+}
+
+fn blocks_complete(texts: &[&str]) -> bool {
+    let mut shares = 0;
+    let mut chunks: BTreeMap<u8, BTreeSet<u8>> = BTreeMap::new();
+    for text in texts {
+        let Ok(raw) = v1::split_blocks(text) else { continue };
+        for header in raw.iter().filter_map(|raw| v1::decode_header(&raw.header.0, None).ok()) {
+            match header.part {
+                Part::Share { .. } => shares += 1,
+                Part::Vault { chunk, of } => {
+                    chunks.entry(of).or_default().insert(chunk);
+                }
+            }
+        }
+    }
+    shares >= 1 && chunks.iter().any(|(&of, seen)| seen.len() == usize::from(of))
+}
+
+/// True if and only if the QR codes found include a share and a complete vault.
+pub fn page_complete(found: &[FoundQr]) -> bool {
+    let texts: Vec<&str> = found.iter().map(|code| code.text.as_str()).collect();
+    blocks_complete(&texts)
+}
+
+fn decode_into(text: &str, source: Source, report: &mut InputReport) {
+    match v1::decode_text(text) {
+        Ok(results) => {
+            for result in results {
+                match result {
+                    Ok(block) => {
+                        if !report.blocks.iter().any(|known| known.block == block) {
+                            report.blocks.push(FoundBlock {
+                                block,
+                                source: source.clone(),
+                            });
+                        }
+                    }
+                    Err(error) => report.problems.push(InputProblem::Damaged(error)),
+                }
+            }
+        }
+        Err(FormatError::NotBreakglass) => {}
+        Err(error) => report.problems.push(InputProblem::Damaged(error)),
+    }
+}
+
+/// Reads one input file and checks its blocks.
+pub fn read_input(path: &Path) -> InputReport {
+    let mut report = InputReport {
+        path: path.to_owned(),
+        kind: None,
+        blocks: Vec::new(),
+        problems: Vec::new(),
+    };
+    let scanned = match scan::scan_file(path, &page_complete) {
+        Ok(scanned) => scanned,
+        Err(error) => {
+            report.problems.push(InputProblem::Unreadable(error));
+            return report;
+        }
+    };
+    report.kind = Some(scanned.kind);
+    if let Some(typed) = &scanned.typed {
+        decode_into(typed, Source::Typed, &mut report);
+    }
+    for code in &scanned.codes {
+        decode_into(&code.text, Source::Qr(code.pass), &mut report);
+    }
+    if report.blocks.is_empty() && report.problems.is_empty() {
+        report.problems.push(InputProblem::NoData);
+    }
+    if matches!(scanned.kind, InputKind::Pdf | InputKind::Image) && !report.blocks.is_empty() {
+        let texts: Vec<String> = scanned.codes.iter().map(|code| code.text.clone()).collect();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        if !blocks_complete(&texts) {
+            report
+                .problems
+                .push(InputProblem::Incomplete(missing_description(&report.blocks)));
+        }
+    }
+    report
+}
+
+fn missing_description(blocks: &[FoundBlock]) -> String {
+    let has_share = blocks
+        .iter()
+        .any(|found| matches!(found.block.header.part, Part::Share { .. }));
+    let mut missing = Vec::new();
+    if !has_share {
+        missing.push("the SHARE code".to_owned());
+    }
+    let mut seen = BTreeSet::new();
+    let mut of = None;
+    for found in blocks {
+        if let Part::Vault { chunk, of: count } = found.block.header.part {
+            seen.insert(chunk);
+            of = Some(count);
+        }
+    }
+    match of {
+        None => missing.push("the VAULT code".to_owned()),
+        Some(count) => {
+            for chunk in (1..=count).filter(|chunk| !seen.contains(chunk)) {
+                missing.push(format!("VAULT {chunk}/{count}"));
+            }
+        }
+    }
+    format!("{} not read; rescan at 300 dpi, flat and well lit", missing.join(", "))
+}
+
+/// Why the sheets, taken together, do not prove (or give back) the secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// No valid block in any input.
+    #[error("none of the inputs holds a readable breakglass sheet")]
+    NothingRead,
+    /// Blocks of more than one ceremony (and no manifest to choose).
+    #[error("the sheets come from {count} different ceremonies ({ids}); verify each ceremony's sheets separately")]
+    MixedCeremonies {
+        /// Number of ceremonies.
+        count: usize,
+        /// Their ids.
+        ids: String,
+    },
+    /// Sheets of another ceremony than the manifest's.
+    #[error("{inputs} belong to ceremony {found}, not to the manifest's ceremony {expected}")]
+    ForeignSheets {
+        /// Inputs concerned.
+        inputs: String,
+        /// Their ceremony.
+        found: String,
+        /// The manifest's.
+        expected: String,
+    },
+    /// Blocks disagree on k or n.
+    #[error("the sheets disagree on how many shares exist or are needed; some are forged or damaged")]
+    InconsistentHeaders,
+    /// Two different shares with the same index.
+    #[error("two different shares claim to be share {index} ({inputs}); at least one is forged or damaged")]
+    ConflictingShares {
+        /// The index.
+        index: u8,
+        /// Inputs concerned.
+        inputs: String,
+    },
+    /// Not enough distinct shares.
+    #[error("only {have} of the {need} shares needed are present (have: {present}); bring more custodians' sheets")]
+    TooFewShares {
+        /// Distinct shares.
+        have: usize,
+        /// Threshold.
+        need: usize,
+        /// Which indices.
+        present: String,
+    },
+    /// Enough inputs, but duplicates leave too few distinct shares.
+    #[error(
+        "share {duplicates} given more than once; only {have} distinct shares of the {need} needed; bring other custodians' sheets"
+    )]
+    DuplicateShares {
+        /// Duplicated indices.
+        duplicates: String,
+        /// Distinct shares.
+        have: usize,
+        /// Threshold.
+        need: usize,
+    },
+    /// The vault ciphertext is incomplete.
+    #[error("the vault is incomplete ({0}); include one sheet with all its VAULT codes readable")]
+    VaultIncomplete(String),
+    /// The ciphertext does not hash to the ceremony id / manifest.
+    #[error("the vault data does not match the ceremony id{0}; the sheets were altered")]
+    VaultTampered(&'static str),
+    /// Shares do not combine.
+    #[error("the shares do not combine into the vault key: {0}")]
+    SharesDisagree(String),
+    /// Some shares combine, others are forged.
+    #[error(
+        "shares {agreeing} agree with each other; share(s) {disagreeing} do not belong to them (forged or damaged sheet)"
+    )]
+    ForgedShares {
+        /// Agreeing indices.
+        agreeing: String,
+        /// Disagreeing indices.
+        disagreeing: String,
+    },
+    /// The key is not the manifest's.
+    #[error(
+        "the rebuilt vault key is not the one in the manifest; the manifest or the sheets are from another ceremony"
+    )]
+    ManifestKeyMismatch,
+    /// The manifest does not describe these sheets.
+    #[error("the manifest does not match the sheets: {0}")]
+    ManifestMismatch(&'static str),
+    /// Decryption failed.
+    #[error("{0}")]
+    Vault(VaultError),
+    /// The plaintext is not a payload.
+    #[error("{0}")]
+    Payload(PayloadError),
+}
+
+/// A proven quorum.
+#[derive(Debug)]
+pub struct Proof {
+    /// The ceremony.
+    pub ceremony: CeremonyId,
+    /// k.
+    pub threshold: u8,
+    /// n.
+    pub shares: u8,
+    /// Share indices proven to belong to the vault key.
+    pub agreeing: Vec<u8>,
+    /// Shares that do not combine with the others (forged/damaged) - reported, not used.
+    pub disagreeing: Vec<u8>,
+    /// The vault's recipient rebuilt from the shares.
+    pub recipient: String,
+    /// The payload (secret). Dropped (and wiped) by `verify` without being shown.
+    pub payload: Payload,
+}
+
+fn join<T: ToString>(items: impl IntoIterator<Item = T>) -> String {
+    items
+        .into_iter()
+        .map(|item| item.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn input_name(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// Takes the reports and proves the quorum.
+pub fn prove(reports: &[InputReport], manifest: Option<&Manifest>) -> Result<Proof, VerifyError> {
+    let mut by_ceremony: BTreeMap<CeremonyId, Vec<(&InputReport, &FoundBlock)>> = BTreeMap::new();
+    for report in reports {
+        for found in &report.blocks {
+            by_ceremony
+                .entry(found.block.header.ceremony.clone())
+                .or_default()
+                .push((report, found));
+        }
+    }
+    if by_ceremony.is_empty() {
+        return Err(VerifyError::NothingRead);
+    }
+    let ceremony = match manifest {
+        Some(manifest) => {
+            let expected = manifest.ceremony();
+            if let Some((other, blocks)) = by_ceremony.iter().find(|(id, _)| **id != expected) {
+                let inputs: BTreeSet<String> = blocks.iter().map(|(report, _)| input_name(&report.path)).collect();
+                return Err(VerifyError::ForeignSheets {
+                    inputs: join(inputs),
+                    found: other.display(),
+                    expected: expected.display(),
+                });
+            }
+            expected
+        }
+        None if by_ceremony.len() > 1 => {
+            return Err(VerifyError::MixedCeremonies {
+                count: by_ceremony.len(),
+                ids: join(by_ceremony.keys().map(CeremonyId::display)),
+            });
+        }
+        None => by_ceremony.keys().next().cloned().expect("not empty"),
+    };
+    let blocks = by_ceremony.remove(&ceremony).unwrap_or_default();
+    let first = &blocks.first().expect("a ceremony has blocks").1.block.header;
+    let (threshold, shares) = (first.threshold, first.shares);
+    if blocks
+        .iter()
+        .any(|(_, found)| found.block.header.threshold != threshold || found.block.header.shares != shares)
+    {
+        return Err(VerifyError::InconsistentHeaders);
+    }
+    if let Some(manifest) = manifest
+        && (manifest.threshold != threshold || manifest.shares != shares)
+    {
+        return Err(VerifyError::ManifestMismatch("threshold or share count differ"));
+    }
+
+    let ciphertext = assemble_vault(&blocks, &ceremony)?;
+    if let Some(manifest) = manifest
+        && manifest.ciphertext_sha256 != sha256_hex(&ciphertext)
+    {
+        return Err(VerifyError::ManifestMismatch("the vault ciphertext hash differs"));
+    }
+
+    let distinct = collect_shares(&blocks)?;
+    let need = usize::from(threshold);
+    if distinct.len() < need {
+        let mut counts: BTreeMap<u8, BTreeSet<String>> = BTreeMap::new();
+        for (report, found) in &blocks {
+            if let Part::Share { index } = found.block.header.part {
+                counts.entry(index).or_default().insert(input_name(&report.path));
+            }
+        }
+        let duplicates: Vec<u8> = counts
+            .iter()
+            .filter(|(_, inputs)| inputs.len() > 1)
+            .map(|(&index, _)| index)
+            .collect();
+        if !duplicates.is_empty() {
+            return Err(VerifyError::DuplicateShares {
+                duplicates: join(duplicates),
+                have: distinct.len(),
+                need,
+            });
+        }
+        return Err(VerifyError::TooFewShares {
+            have: distinct.len(),
+            need,
+            present: if distinct.is_empty() {
+                "none".into()
+            } else {
+                join(distinct.iter().map(Share::index))
+            },
+        });
+    }
+    let combined = share::combine(&distinct, threshold).map_err(|error| match error {
+        ShareError::NoAgreement { .. } | ShareError::NotAVaultKey => VerifyError::SharesDisagree(error.to_string()),
+        other => VerifyError::SharesDisagree(other.to_string()),
+    })?;
+    let recipient = vault::recipient(&combined.key);
+    if let Some(manifest) = manifest
+        && manifest.vault_recipient != recipient
+    {
+        return Err(VerifyError::ManifestKeyMismatch);
+    }
+    let plaintext = vault::open(&combined.key, &ciphertext).map_err(VerifyError::Vault)?;
+    let payload = Payload::parse(plaintext.expose()).map_err(VerifyError::Payload)?;
+    Ok(Proof {
+        ceremony,
+        threshold,
+        shares,
+        agreeing: combined.agreeing,
+        disagreeing: combined.disagreeing,
+        recipient,
+        payload,
+    })
+}
+
+fn assemble_vault(blocks: &[(&InputReport, &FoundBlock)], ceremony: &CeremonyId) -> Result<Vec<u8>, VerifyError> {
+    let mut chunk_sets: BTreeMap<u8, BTreeMap<u8, Vec<&Block>>> = BTreeMap::new();
+    for (_, found) in blocks {
+        if let Part::Vault { chunk, of } = found.block.header.part {
+            chunk_sets
+                .entry(of)
+                .or_default()
+                .entry(chunk)
+                .or_default()
+                .push(&found.block);
+        }
+    }
+    if chunk_sets.is_empty() {
+        return Err(VerifyError::VaultIncomplete("no VAULT code was read".into()));
+    }
+    let mut tampered = false;
+    for (&of, chunks) in &chunk_sets {
+        if chunks.len() != usize::from(of) {
+            continue;
+        }
+        // Each chunk may have been read from several sheets; normally all copies agree, but try
+        // every distinct combination (bounded) so one damaged copy cannot hide the good ones.
+        let variants: Vec<Vec<&Block>> = chunks
+            .values()
+            .map(|copies| {
+                let mut distinct: Vec<&Block> = Vec::new();
+                for copy in copies {
+                    if !distinct.iter().any(|known| known.data == copy.data) {
+                        distinct.push(copy);
+                    }
+                }
+                distinct
+            })
+            .collect();
+        let mut choice = vec![0usize; variants.len()];
+        for _ in 0..256 {
+            let ciphertext: Vec<u8> = variants
+                .iter()
+                .zip(&choice)
+                .flat_map(|(copies, &i)| copies[i].data.iter().copied())
+                .collect();
+            if CeremonyId::for_ciphertext(&ciphertext) == *ceremony {
+                return Ok(ciphertext);
+            }
+            tampered = true;
+            let mut position = 0;
+            loop {
+                if position == choice.len() {
+                    break;
+                }
+                choice[position] += 1;
+                if choice[position] < variants[position].len() {
+                    break;
+                }
+                choice[position] = 0;
+                position += 1;
+            }
+            if position == choice.len() {
+                break;
+            }
+        }
+    }
+    if tampered {
+        return Err(VerifyError::VaultTampered(""));
+    }
+    let (of, chunks) = chunk_sets.iter().next().expect("not empty");
+    let missing: Vec<String> = (1..=*of)
+        .filter(|chunk| !chunks.contains_key(chunk))
+        .map(|chunk| format!("VAULT {chunk}/{of} missing"))
+        .collect();
+    Err(VerifyError::VaultIncomplete(missing.join(", ")))
+}
+
+fn collect_shares(blocks: &[(&InputReport, &FoundBlock)]) -> Result<Vec<Share>, VerifyError> {
+    let mut by_index: BTreeMap<u8, (Share, Vec<String>)> = BTreeMap::new();
+    for (report, found) in blocks {
+        let Part::Share { index } = found.block.header.part else {
+            continue;
+        };
+        let Some(share) = Share::from_bytes(&found.block.data).filter(|share| share.index() == index) else {
+            return Err(VerifyError::ConflictingShares {
+                index,
+                inputs: input_name(&report.path),
+            });
+        };
+        match by_index.get_mut(&index) {
+            Some((known, inputs)) => {
+                inputs.push(input_name(&report.path));
+                if *known != share {
+                    return Err(VerifyError::ConflictingShares {
+                        index,
+                        inputs: join(inputs.iter()),
+                    });
+                }
+            }
+            None => {
+                by_index.insert(index, (share, vec![input_name(&report.path)]));
+            }
+        }
+    }
+    Ok(by_index.into_values().map(|(share, _)| share).collect())
+}
+
+/// Reads every input and proves the quorum. Inputs are read in parallel (each scan is
+/// independent and CPU-bound).
+pub fn read_inputs(paths: &[PathBuf]) -> Vec<InputReport> {
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(paths.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(Vec::with_capacity(paths.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(path) = paths.get(index) else { break };
+                    let report = read_input(path);
+                    results
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .push((index, report));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, report)| report).collect()
+}
