@@ -372,15 +372,15 @@ pub fn prove(reports: &[InputReport], manifest: Option<&Manifest>) -> Result<Pro
     let distinct = collect_shares(&blocks)?;
     let need = usize::from(threshold);
     if distinct.len() < need {
-        let mut counts: BTreeMap<u8, BTreeSet<String>> = BTreeMap::new();
-        for (report, found) in &blocks {
+        let mut counts: BTreeMap<u8, usize> = BTreeMap::new();
+        for (_, found) in &blocks {
             if let Part::Share { index } = found.block.header.part {
-                counts.entry(index).or_default().insert(input_name(&report.path));
+                *counts.entry(index).or_default() += 1;
             }
         }
         let duplicates: Vec<u8> = counts
             .iter()
-            .filter(|(_, inputs)| inputs.len() > 1)
+            .filter(|(_, count)| **count > 1)
             .map(|(&index, _)| index)
             .collect();
         if !duplicates.is_empty() {

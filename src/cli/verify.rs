@@ -70,12 +70,15 @@ pub fn gather(inputs: &[PathBuf], manifest_path: Option<&PathBuf>) -> Result<(Pr
         })
     });
     let input_failure = input_failure.min_by_key(|failure| failure.code);
-    let proof = verify::prove(&reports, manifest.as_ref()).map_err(|error| {
-        let code = exit::for_verify(&error);
-        match (&error, input_failure.as_ref()) {
-            (VerifyError::NothingRead, Some(first)) => Failure::new(first.code, first.message.clone()),
-            _ => Failure::new(code, error.to_string()),
+    // When the quorum fails and an input was bad, the bad input is the cause to report.
+    let proof = verify::prove(&reports, manifest.as_ref()).map_err(|error| match input_failure.as_ref() {
+        Some(first) => {
+            if !matches!(error, VerifyError::NothingRead) {
+                println!("Quorum not proven: {error}");
+            }
+            Failure::new(first.code, first.message.clone())
         }
+        None => Failure::new(exit::for_verify(&error), error.to_string()),
     })?;
     let holders = |indices: &[u8]| -> String {
         indices

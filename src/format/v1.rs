@@ -368,44 +368,58 @@ pub struct RawBlock {
 /// Splits text (a QR payload, or a typed file holding one or more blocks) into raw blocks.
 ///
 /// A physical line that starts with `BG` begins a block; further whitespace-separated words on
-/// that line are its data lines (the QR form). Any other non-empty line is one data line of the
-/// current block, with spaces and dashes ignored (the typed form). Lines starting with `#` are
-/// comments.
+/// that line are its data lines (the QR form). The non-empty lines that follow, up to the number
+/// of data lines its header announces, are its data lines (the typed form), with spaces and
+/// dashes ignored. Other lines are notes and are ignored: typed files may carry a custodian's
+/// remarks, and text copied from a sheet carries its instructions and footer.
 pub fn split_blocks(text: &str) -> Result<Vec<RawBlock>, FormatError> {
     let mut blocks: Vec<RawBlock> = Vec::new();
+    let mut wanted = 0usize;
+    let mut stray_data = None;
     for (index, physical) in text.lines().enumerate() {
         let input_line = Some(index + 1);
         let trimmed = physical.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
         if trimmed.to_ascii_uppercase().starts_with("BG") {
             let mut words = trimmed.split_whitespace();
             let header = words.next().unwrap_or_default().to_ascii_uppercase();
-            let lines = words.map(|word| (word.to_ascii_uppercase(), input_line)).collect();
+            let lines: Vec<_> = words.map(|word| (word.to_ascii_uppercase(), input_line)).collect();
+            let announced = decode_header(&header, None)
+                .map(|parsed| parsed.line_count())
+                .unwrap_or(MAX_LINES);
+            wanted = announced.saturating_sub(lines.len());
+            if !lines.is_empty() {
+                wanted = 0;
+            }
             blocks.push(RawBlock {
                 header: (header, input_line),
                 lines,
             });
-        } else {
-            let compact: String = trimmed
-                .chars()
-                .filter(|c| !c.is_whitespace() && *c != '-')
-                .map(|c| c.to_ascii_uppercase())
-                .collect();
-            match blocks.last_mut() {
-                Some(block) => block.lines.push((compact, input_line)),
-                None => {
-                    return Err(FormatError::DataBeforeHeader(Location {
-                        input_line,
-                        block_line: 1,
-                    }));
-                }
+            continue;
+        }
+        let compact: String = trimmed
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        if compact.is_empty() {
+            continue;
+        }
+        match blocks.last_mut() {
+            Some(block) if wanted > 0 => {
+                block.lines.push((compact, input_line));
+                wanted -= 1;
             }
+            None if stray_data.is_none() && compact.bytes().take(2).all(|b| b.is_ascii_digit()) => {
+                stray_data = Some(Location {
+                    input_line,
+                    block_line: 1,
+                });
+            }
+            _ => {}
         }
     }
     if blocks.is_empty() {
-        return Err(FormatError::NotBreakglass);
+        return Err(stray_data.map_or(FormatError::NotBreakglass, FormatError::DataBeforeHeader));
     }
     Ok(blocks)
 }
@@ -697,8 +711,9 @@ mod tests {
             decode_header("BG2-SHARE-XYZ", None),
             Err(FormatError::UnsupportedVersion("BG2".into()))
         );
+        assert_eq!(split_blocks("hello world"), Err(FormatError::NotBreakglass));
         assert_eq!(
-            split_blocks("hello world"),
+            split_blocks("01 ABCDE"),
             Err(FormatError::DataBeforeHeader(Location {
                 input_line: Some(1),
                 block_line: 1

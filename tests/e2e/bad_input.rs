@@ -1,0 +1,229 @@
+//! Bad input: one-line errors, distinct exit codes, no panics, nothing overwritten.
+
+use std::io::Cursor;
+
+use breakglass::format::v1;
+use image::{GrayImage, ImageFormat};
+
+use crate::support::{run_in, seal, typed_copy};
+
+fn error_line(run: &crate::support::Run) -> String {
+    let errors: Vec<&str> = run.stderr.lines().filter(|line| line.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "exactly one error line expected:\n{}", run.stderr);
+    errors[0].to_owned()
+}
+
+#[test]
+fn unreadable_empty_and_foreign_files() {
+    let sealed = seal(&[]);
+    std::fs::write(sealed.path("empty.png"), b"").unwrap();
+    std::fs::write(sealed.path("binary.dat"), [0u8, 1, 2, 3, 0xfe, 0xff]).unwrap();
+    std::fs::write(sealed.path("broken.pdf"), b"%PDF-1.4\nthis is not a pdf").unwrap();
+    let mut white = Vec::new();
+    GrayImage::from_pixel(400, 300, image::Luma([255]))
+        .write_to(&mut Cursor::new(&mut white), ImageFormat::Png)
+        .unwrap();
+    std::fs::write(sealed.path("white.png"), &white).unwrap();
+    std::fs::write(sealed.path("notes.txt"), "just some notes\nnothing here\n").unwrap();
+    for (file, code, phrase) in [
+        ("missing.png", 3, "cannot read the file"),
+        ("empty.png", 3, "the file is empty"),
+        ("binary.dat", 3, "not a PDF, PNG/JPEG image or text file"),
+        ("broken.pdf", 3, "damaged or not a PDF"),
+        ("white.png", 4, "no breakglass QR code or text found"),
+        ("notes.txt", 4, "no breakglass QR code or text found"),
+    ] {
+        let run = sealed.run(&["verify", file]);
+        assert_eq!(run.code, code, "{file}: {}", run.all());
+        let line = error_line(&run);
+        assert!(line.contains(file) && line.contains(phrase), "{file}: {line}");
+    }
+}
+
+#[test]
+fn decompression_bomb_is_refused_before_decoding() {
+    let sealed = seal(&[]);
+    let mut png = Vec::new();
+    GrayImage::new(1, 1)
+        .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+        .unwrap();
+    png[16..20].copy_from_slice(&60_000u32.to_be_bytes());
+    png[20..24].copy_from_slice(&60_000u32.to_be_bytes());
+    let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    std::fs::write(sealed.path("bomb.png"), &png).unwrap();
+    let run = sealed.run(&["verify", "bomb.png"]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(
+        error_line(&run).contains("too large to be a sheet (60000x60000 pixels)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn too_few_duplicate_and_mixed_ceremonies() {
+    let one = seal(&[]);
+    let other = seal(&[]);
+    let a1 = one.sheet(1).display().to_string();
+    let a2 = one.sheet(2).display().to_string();
+    let b3 = other.sheet(3).display().to_string();
+
+    let run = one.run(&["recover", "--print", &a1, &a2]);
+    assert_eq!(run.code, 5, "{}", run.all());
+    assert!(error_line(&run).contains("only 2 of the 3 shares needed are present (have: 1, 2)"));
+    assert!(run.stdout.lines().all(|line| !line.starts_with("Quorum")));
+
+    let run = one.run(&["verify", &a1, &a1, &a2]);
+    assert_eq!(run.code, 12, "{}", run.all());
+    assert!(error_line(&run).contains("share 1 given more than once"));
+
+    let run = one.run(&["verify", &a1, &a2, &b3]);
+    assert_eq!(run.code, 7, "{}", run.all());
+    assert!(error_line(&run).contains("come from 2 different ceremonies"));
+
+    let manifest = one.manifest().display().to_string();
+    let run = one.run(&["verify", "--manifest", &manifest, &a1, &b3]);
+    assert_eq!(run.code, 7, "{}", run.all());
+    assert!(error_line(&run).contains("not to the manifest's ceremony"));
+}
+
+#[test]
+fn truncated_typed_block_and_bad_manifest() {
+    let sealed = seal(&[]);
+    let typed = typed_copy(&sealed.sheet(1));
+    let truncated: Vec<&str> = typed.lines().take(4).collect();
+    std::fs::write(sealed.path("short.txt"), truncated.join("\n")).unwrap();
+    let run = sealed.run(&["verify", "short.txt"]);
+    assert_eq!(run.code, 4, "{}", run.all());
+    assert!(
+        error_line(&run).contains("ends after 3 of its 5 lines"),
+        "{}",
+        run.stderr
+    );
+
+    std::fs::write(sealed.path("manifest.json"), b"{\"format\": \"something else\"}").unwrap();
+    let one = sealed.sheet(1).display().to_string();
+    let run = sealed.run(&["verify", "--manifest", "manifest.json", &one]);
+    assert_eq!(run.code, 13, "{}", run.all());
+    assert!(error_line(&run).contains("not a breakglass manifest"));
+}
+
+/// A share block re-encoded with altered data passes its line checks, so only the Shamir
+/// combination can catch it: verify must name it, recover must still work from the others.
+#[test]
+fn forged_share_is_named_and_tampered_vault_detected() {
+    let sealed = seal(&[]);
+    let passphrase = sealed.passphrase.clone().unwrap();
+    let report = breakglass::verify::read_input(&sealed.sheet(4));
+    let share = report
+        .blocks
+        .iter()
+        .find(|found| matches!(found.block.header.part, v1::Part::Share { .. }))
+        .unwrap();
+    let mut forged = share.block.data.to_vec();
+    forged[10] ^= 0x5a;
+    std::fs::write(
+        sealed.path("forged-4.txt"),
+        v1::encode_block(&share.block.header, &forged).unwrap().to_text(),
+    )
+    .unwrap();
+    let sheets: Vec<String> = [1, 2, 3]
+        .iter()
+        .map(|&i| sealed.sheet(i).display().to_string())
+        .collect();
+
+    let run = sealed.run(&["verify", &sheets[0], &sheets[1], &sheets[2], "forged-4.txt"]);
+    assert_eq!(run.code, 6, "{}", run.all());
+    assert!(
+        error_line(&run).contains("shares 1, 2, 3 agree with each other; share(s) 4 do not belong"),
+        "{}",
+        run.stderr
+    );
+    let run = sealed.run(&["recover", "--print", &sheets[0], &sheets[1], &sheets[2], "forged-4.txt"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stdout.ends_with(&format!("{passphrase}\n")));
+    assert!(run.stderr.contains("warning: shares 1, 2, 3 agree"));
+
+    let run = sealed.run(&["verify", &sheets[0], &sheets[1], "forged-4.txt"]);
+    assert_eq!(run.code, 6, "{}", run.all());
+    assert!(error_line(&run).contains("do not combine into the vault key"));
+
+    let vault = report
+        .blocks
+        .iter()
+        .find(|found| matches!(found.block.header.part, v1::Part::Vault { .. }))
+        .unwrap();
+    let mut tampered = vault.block.data.to_vec();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    std::fs::write(
+        sealed.path("tampered.txt"),
+        v1::encode_block(&vault.block.header, &tampered).unwrap().to_text(),
+    )
+    .unwrap();
+    let share_only = typed_copy(&sealed.sheet(1)).split("\n\n").next().unwrap().to_owned();
+    std::fs::write(sealed.path("share-1.txt"), share_only).unwrap();
+    let run = sealed.run(&["verify", "share-1.txt", "tampered.txt", &sheets[1], &sheets[2]]);
+    assert_eq!(run.code, 0, "a good vault copy on other sheets wins: {}", run.all());
+    let run = sealed.run(&["verify", "share-1.txt", "tampered.txt"]);
+    assert_eq!(run.code, 8, "{}", run.all());
+    assert!(
+        error_line(&run).contains("vault data does not match the ceremony id"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn existing_output_is_never_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("envelopes")).unwrap();
+    std::fs::write(dir.path().join("envelopes/keep.txt"), b"precious").unwrap();
+    let run = run_in(dir.path(), &["seal", "--out", "envelopes"], None);
+    assert_eq!(run.code, 9, "{}", run.all());
+    assert!(error_line(&run).contains("already exists and is not empty"));
+    assert_eq!(
+        std::fs::read(dir.path().join("envelopes/keep.txt")).unwrap(),
+        b"precious"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no staging directory left behind"
+    );
+}
+
+#[test]
+fn usage_errors_are_exit_2_and_bad_ceremonies_exit_14() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_in(dir.path(), &["recover", "x.png"], None);
+    assert_eq!(run.code, 2, "{}", run.all());
+    let run = run_in(dir.path(), &["seal", "--out", "o", "--threshold", "1"], None);
+    assert_eq!(run.code, 14, "{}", run.all());
+    assert!(error_line(&run).contains("use --threshold 2 or more"));
+    let run = run_in(
+        dir.path(),
+        &["seal", "--out", "o", "--custodian", "Ana", "--custodian", "Ben"],
+        None,
+    );
+    assert_eq!(run.code, 2, "{}", run.all());
+    let run = run_in(
+        dir.path(),
+        &[
+            "seal",
+            "--out",
+            "o",
+            "--threshold",
+            "2",
+            "--custodian",
+            "陈力",
+            "--custodian",
+            "Ben",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 14, "{}", run.all());
+    assert!(error_line(&run).contains("cannot print"), "{}", run.stderr);
+    assert!(!dir.path().join("o").exists());
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests: the real binary on real files (seal -> PDF -> rasterise -> verify ->
+//! recover), bad input, outside tools (pdftoppm, zbarimg, ImageMagick, age) and frozen vectors.
+
+mod bad_input;
+mod external_tools;
+mod round_trip;
+mod support;
+mod vectors;

@@ -1,0 +1,170 @@
+//! Shared helpers: running the binary, sealing fixtures, typed copies, outside tools.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use breakglass::format::v1;
+use breakglass::verify;
+
+/// What a run of the binary produced.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// Runs `breakglass` with `args` (and optional stdin) in `dir`.
+pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_breakglass"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    let mut child = command.spawn().expect("binary starts");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input)
+            .expect("write stdin");
+    }
+    let output = child.wait_with_output().expect("binary finishes");
+    let run = Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert!(!run.stderr.contains("panicked"), "the binary panicked:\n{}", run.stderr);
+    assert!(
+        run.stderr.lines().filter(|line| line.starts_with("error:")).count() <= 1,
+        "{}",
+        run.stderr
+    );
+    run
+}
+
+/// A sealed ceremony in a temporary directory.
+pub struct Sealed {
+    pub dir: tempfile::TempDir,
+    pub out: PathBuf,
+    pub passphrase: Option<String>,
+    pub run: Run,
+}
+
+impl Sealed {
+    pub fn sheet(&self, index: usize) -> PathBuf {
+        let prefix = format!("sheet-{index}-");
+        std::fs::read_dir(&self.out)
+            .expect("out exists")
+            .map(|entry| entry.expect("entry").path())
+            .find(|path| {
+                path.file_name()
+                    .is_some_and(|name| name.to_string_lossy().starts_with(&prefix))
+            })
+            .expect("sheet exists")
+    }
+
+    pub fn manifest(&self) -> PathBuf {
+        self.out.join("manifest.json")
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        run_in(self.dir.path(), args, None)
+    }
+}
+
+/// Seals with `extra` arguments (plus `--out out --show-passphrase`).
+pub fn seal(extra: &[&str]) -> Sealed {
+    seal_with_stdin(extra, None)
+}
+
+pub fn seal_with_stdin(extra: &[&str], stdin: Option<&[u8]>) -> Sealed {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut args = vec!["seal", "--out", "out", "--show-passphrase"];
+    args.extend_from_slice(extra);
+    let run = run_in(dir.path(), &args, stdin);
+    assert_eq!(run.code, 0, "seal failed: {}", run.all());
+    let passphrase = run
+        .stdout
+        .lines()
+        .find(|line| line.starts_with("    ") && line.contains(" - "))
+        .map(|line| line.trim().replace(" - ", "-"));
+    let out = dir.path().join("out");
+    Sealed {
+        dir,
+        out,
+        passphrase,
+        run,
+    }
+}
+
+/// The typed copy of a sheet: exactly the lines printed under "Typed copy".
+pub fn typed_copy(sheet: &Path) -> String {
+    let report = verify::read_input(sheet);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let mut blocks: Vec<_> = report.blocks.iter().map(|found| found.block.clone()).collect();
+    blocks.sort_by_key(|block| match block.header.part {
+        v1::Part::Share { .. } => 0,
+        v1::Part::Vault { chunk, .. } => u16::from(chunk),
+    });
+    blocks
+        .iter()
+        .map(|block| v1::encode_block(&block.header, &block.data).expect("encodes").to_text())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Whether outside tools are mandatory (CI sets BREAKGLASS_REQUIRE_TOOLS=1).
+fn tools_required() -> bool {
+    std::env::var("BREAKGLASS_REQUIRE_TOOLS").is_ok_and(|value| value == "1")
+}
+
+/// Path of an outside program, or None (test skipped) when it is missing and not required.
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let candidates: Vec<PathBuf> = if name == "convert" {
+        vec![PathBuf::from("/usr/bin/convert")]
+    } else {
+        std::env::var_os("PATH")
+            .map(|path| std::env::split_paths(&path).map(|dir| dir.join(name)).collect())
+            .unwrap_or_default()
+    };
+    match candidates.into_iter().find(|candidate| candidate.is_file()) {
+        Some(found) => Some(found),
+        None if tools_required() => panic!("{name} is required (BREAKGLASS_REQUIRE_TOOLS=1) but not installed"),
+        None => {
+            eprintln!("skipping: {name} is not installed");
+            None
+        }
+    }
+}
+
+/// Runs an outside program and returns its stdout; panics on failure.
+pub fn external(program: &Path, args: &[&str], dir: &Path) -> String {
+    let output = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("tool runs");
+    assert!(
+        output.status.success(),
+        "{} {:?} failed: {}",
+        program.display(),
+        args,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}

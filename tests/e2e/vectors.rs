@@ -1,0 +1,120 @@
+//! Frozen test vectors (tests/vectors/v1): the printed format may never change under old
+//! sheets. Block vectors pin the encoder character for character; the ceremony vector is a
+//! complete set of typed sheets from a real seal that every future version must recover.
+
+use std::path::{Path, PathBuf};
+
+use breakglass::format::v1::{self, CeremonyId, Header, Part};
+
+use crate::support::run_in;
+
+fn vectors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/v1")
+}
+
+struct BlockVector {
+    name: String,
+    header: Header,
+    data: Vec<u8>,
+    expected: String,
+}
+
+fn parse_block_vector(path: &Path) -> BlockVector {
+    let text = std::fs::read_to_string(path).unwrap();
+    let (fields, expected) = text.split_once("expect:\n").expect("expect: section");
+    let field = |key: &str| {
+        fields
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{key}: ")))
+            .unwrap_or_else(|| panic!("{key} missing in {}", path.display()))
+            .trim()
+            .to_owned()
+    };
+    let data: Vec<u8> = field("data")
+        .split_whitespace()
+        .map(|byte| u8::from_str_radix(byte, 16).expect("hex byte"))
+        .collect();
+    let part = field("part");
+    let part = match part.split_whitespace().collect::<Vec<_>>()[..] {
+        ["share", index] => Part::Share {
+            index: index.parse().unwrap(),
+        },
+        ["vault", position] => {
+            let (chunk, of) = position.split_once('/').unwrap();
+            Part::Vault {
+                chunk: chunk.parse().unwrap(),
+                of: of.parse().unwrap(),
+            }
+        }
+        _ => panic!("bad part {part}"),
+    };
+    BlockVector {
+        name: path.file_name().unwrap().to_string_lossy().into_owned(),
+        header: Header {
+            ceremony: CeremonyId::parse(&field("ceremony")).unwrap(),
+            threshold: field("threshold").parse().unwrap(),
+            shares: field("shares").parse().unwrap(),
+            part,
+            byte_len: data.len(),
+        },
+        data,
+        expected: expected.to_owned(),
+    }
+}
+
+#[test]
+fn block_vectors_encode_and_decode_exactly() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(vectors().join("blocks"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 3, "block vectors present");
+    for file in files {
+        let vector = parse_block_vector(&file);
+        let encoded = v1::encode_block(&vector.header, &vector.data).unwrap();
+        assert_eq!(
+            encoded.to_text(),
+            vector.expected,
+            "{}: encoder drifted from the frozen vector",
+            vector.name
+        );
+        for form in [
+            vector.expected.clone(),
+            vector.expected.to_lowercase(),
+            encoded.qr_payload(),
+        ] {
+            let block = v1::decode_text(&form).unwrap().remove(0).unwrap();
+            assert_eq!(block.header, vector.header, "{}", vector.name);
+            assert_eq!(&block.data[..], &vector.data[..], "{}", vector.name);
+        }
+    }
+}
+
+#[test]
+fn frozen_ceremony_recovers_from_typed_sheets() {
+    let dir = vectors().join("ceremony-1");
+    let expected = std::fs::read(dir.join("expected-secret.txt")).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let manifest = dir.join("manifest.json").display().to_string();
+    let typed = |i: usize| dir.join(format!("typed-{i}.txt")).display().to_string();
+    for chosen in [[1, 2, 3], [1, 3, 5], [2, 4, 5], [3, 4, 5]] {
+        let files: Vec<String> = chosen.iter().map(|&i| typed(i)).collect();
+        let mut args = vec!["recover", "--print", "--manifest", manifest.as_str()];
+        args.extend(files.iter().map(String::as_str));
+        let run = run_in(scratch.path(), &args, None);
+        assert_eq!(run.code, 0, "{chosen:?}: {}", run.all());
+        assert_eq!(
+            run.stdout.lines().last().unwrap().as_bytes(),
+            &expected[..],
+            "{chosen:?}"
+        );
+        assert!(run.stdout.contains("shares") && run.stdout.contains("(Ana Ruiz)") || !chosen.contains(&1));
+    }
+    let run = run_in(
+        scratch.path(),
+        &["verify", "--manifest", &manifest, &typed(2), &typed(4)],
+        None,
+    );
+    assert_eq!(run.code, 5, "{}", run.all());
+}
