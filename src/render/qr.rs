@@ -4,7 +4,8 @@
 //! fill operation: crisp on any printer at any resolution (a raster QR at 1 px per module failed
 //! to decode at 150 dpi in the dependency trial), and small once the stream is compressed.
 
-use qrcode::{Color, EcLevel, QrCode};
+pub use qrcode::EcLevel;
+use qrcode::{Color, QrCode};
 
 /// Quiet zone around each code, in modules (the standard's minimum).
 pub const QUIET_ZONE: usize = 4;
@@ -24,9 +25,14 @@ pub struct QrMatrix {
 /// and speckle that M (15%) does not, at a size that still fits a sheet (`docs/FORMAT.md`).
 pub const EC_LEVEL: EcLevel = EcLevel::Q;
 
-/// Encodes `payload` (alphanumeric-mode text) into a QR matrix.
+/// Encodes `payload` (alphanumeric-mode text) into a QR matrix at [`EC_LEVEL`].
 pub fn encode(payload: &str) -> Result<QrMatrix, qrcode::types::QrError> {
-    let code = QrCode::with_error_correction_level(payload.as_bytes(), EC_LEVEL)?;
+    encode_with_level(payload, EC_LEVEL)
+}
+
+/// Encodes at a chosen error-correction level (for measurements that compare levels).
+pub fn encode_with_level(payload: &str, level: EcLevel) -> Result<QrMatrix, qrcode::types::QrError> {
+    let code = QrCode::with_error_correction_level(payload.as_bytes(), level)?;
     let version = match code.version() {
         qrcode::Version::Normal(number) | qrcode::Version::Micro(number) => number,
     };
