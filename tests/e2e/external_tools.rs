@@ -238,3 +238,37 @@ fn go_age_decrypts_the_vault_with_the_rebuilt_identity() {
     );
     assert!(plaintext.ends_with(&sealed.passphrase.clone().unwrap()));
 }
+
+/// docs/reference/bg1.py, written from docs/FORMAT.md alone, must read what breakglass prints
+/// exactly as breakglass does: the specification and the code cannot drift apart.
+#[test]
+fn independent_python_reader_agrees_with_breakglass() {
+    let Some(python) = tool("python3") else { return };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = root.join("docs/reference/bg1.py").display().to_string();
+    let sealed = seal(&[]);
+    std::fs::write(sealed.path("typed-2.txt"), crate::support::typed_copy(&sealed.sheet(2))).unwrap();
+    let mut inputs = vec![sealed.path("typed-2.txt")];
+    for index in 1..=5 {
+        inputs.push(root.join(format!("tests/vectors/v1/ceremony-1/typed-{index}.txt")));
+    }
+    for input in inputs {
+        let output = external(&python, &[&script, &input.display().to_string()], sealed.dir.path());
+        let theirs: BTreeSet<String> = output.lines().map(str::to_owned).collect();
+        let text = std::fs::read_to_string(&input).unwrap();
+        let ours: BTreeSet<String> = v1::decode_text(&text)
+            .unwrap()
+            .into_iter()
+            .map(|block| {
+                let block = block.unwrap();
+                let hex: String = block.data.iter().map(|byte| format!("{byte:02x}")).collect();
+                let part = match block.header.part {
+                    v1::Part::Share { index } => format!("SHARE {index}"),
+                    v1::Part::Vault { chunk, of } => format!("VAULT {chunk}/{of}"),
+                };
+                format!("{} {part} {hex}", block.header.ceremony.as_str())
+            })
+            .collect();
+        assert_eq!(theirs, ours, "{}", input.display());
+    }
+}
