@@ -274,3 +274,40 @@ mod tests {
         assert_eq!(Subsets::new(3, 4).count(), 0);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(40))]
+
+        /// For n <= 12: a random k-subset (in random order) rebuilds the key, and a random
+        /// (k-1)-subset is refused.
+        #[test]
+        fn any_k_subset_recovers_and_fewer_fail(
+            key in any::<[u8; 32]>(),
+            (shares, threshold) in (2u8..=12).prop_flat_map(|n| (Just(n), 2u8..=n)),
+            seed in any::<u64>(),
+        ) {
+            let key = VaultKey::from_bytes(key);
+            let made = split(&key, threshold, shares).unwrap();
+            let mut order: Vec<usize> = (0..usize::from(shares)).collect();
+            let mut state = seed | 1;
+            for i in (1..order.len()).rev() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                order.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            let chosen: Vec<Share> = order.iter().take(usize::from(threshold)).map(|&i| made[i].clone()).collect();
+            let combined = combine(&chosen, threshold).unwrap();
+            prop_assert_eq!(&combined.key, &key);
+            prop_assert!(combined.disagreeing.is_empty());
+            let fewer: Vec<&Share> = chosen.iter().take(usize::from(threshold) - 1).collect();
+            prop_assert!(combine_exact(&fewer).is_none());
+        }
+    }
+}

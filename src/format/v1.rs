@@ -747,3 +747,85 @@ mod tests {
         assert!(encode_block(&header, &sample_share()).is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn header_strategy() -> impl Strategy<Value = (Header, Vec<u8>)> {
+        (
+            1u8..=255,
+            1u8..=255,
+            any::<bool>(),
+            1usize..=MAX_BLOCK_BYTES,
+            "[0-9A-HJKMNP-TV-Z]{10}",
+        )
+            .prop_flat_map(|(a, b, is_share, vault_len, ceremony)| {
+                let (threshold, shares) = (a.min(b), a.max(b));
+                let len = if is_share { SHARE_BYTES } else { vault_len };
+                (
+                    Just((threshold, shares, is_share, ceremony)),
+                    1u8..=shares,
+                    1u8..=255,
+                    proptest::collection::vec(any::<u8>(), len),
+                )
+                    .prop_flat_map(|((threshold, shares, is_share, ceremony), index, of, data)| {
+                        (1u8..=of).prop_map(move |chunk| {
+                            let part = if is_share {
+                                Part::Share { index }
+                            } else {
+                                Part::Vault { chunk, of }
+                            };
+                            let header = Header {
+                                ceremony: CeremonyId::parse(&ceremony).expect("strategy makes valid ids"),
+                                threshold,
+                                shares,
+                                part,
+                                byte_len: data.len(),
+                            };
+                            (header, data.clone())
+                        })
+                    })
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn every_block_round_trips_in_both_forms((header, data) in header_strategy()) {
+            let encoded = encode_block(&header, &data).unwrap();
+            for text in [encoded.qr_payload(), encoded.to_text()] {
+                let block = decode_text(&text).unwrap().remove(0).unwrap();
+                prop_assert_eq!(&block.header, &header);
+                prop_assert_eq!(&block.data[..], &data[..]);
+            }
+        }
+
+        #[test]
+        fn decoding_arbitrary_text_never_panics(text in "\\PC{0,400}") {
+            let _ = decode_text(&text);
+        }
+
+        #[test]
+        fn decoding_mutated_blocks_never_panics_or_misreads(
+            (header, data) in header_strategy(),
+            position in any::<proptest::sample::Index>(),
+            replacement in "[0-9A-Z \\-/]",
+        ) {
+            let text = encode_block(&header, &data).unwrap().qr_payload();
+            let at = position.index(text.len());
+            let mutated = format!("{}{}{}", &text[..at], replacement, &text[at + 1..]);
+            if let Ok(blocks) = decode_text(&mutated) {
+                for block in blocks.into_iter().flatten() {
+                    // A block that still decodes must be the original one (the mutation was a
+                    // no-op such as replacing a character with itself).
+                    prop_assert_eq!(&block.header, &header);
+                    prop_assert_eq!(&block.data[..], &data[..]);
+                }
+            }
+        }
+    }
+}
