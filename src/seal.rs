@@ -367,16 +367,10 @@ fn sheet_model(
         facts: vec![
             ("Label".into(), shown_label),
             ("Custodian".into(), custodian.to_owned()),
-            (
-                "To recover".into(),
-                format!("any {threshold} of the {shares} sheets of this ceremony"),
-            ),
+            ("To recover".into(), format!("any {threshold} of the {shares} sheets")),
             ("Ceremony".into(), ceremony.display()),
             ("Sealed".into(), format!("{created} (UTC)")),
-            (
-                "Format".into(),
-                format!("{} - specification in docs/FORMAT.md of breakglass", v1::MAGIC),
-            ),
+            ("Format".into(), format!("{} (breakglass docs/FORMAT.md)", v1::MAGIC)),
         ],
         blocks: sheet_blocks,
         instructions,

@@ -104,7 +104,12 @@ impl PageWriter {
 
     /// Writes a line at the cursor and moves down by the line height (1.35 x size).
     pub fn line(&mut self, font: BuiltinFont, size: f32, content: &str) {
-        let height = size * 1.35 * 25.4 / 72.0;
+        self.line_with_leading(font, size, 1.35, content);
+    }
+
+    /// Writes a line at the cursor and moves down by `leading` x size.
+    pub fn line_with_leading(&mut self, font: BuiltinFont, size: f32, leading: f32, content: &str) {
+        let height = size * leading * 25.4 / 72.0;
         self.ensure(height);
         let baseline = self.y + size * 25.4 / 72.0;
         self.text_at(font, size, MARGIN_MM, baseline, content);

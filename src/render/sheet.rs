@@ -13,6 +13,8 @@ const MIN_MODULE_MM: f32 = 0.45;
 const GAP_MM: f32 = 6.0;
 const CAPTION_MM: f32 = 5.0;
 const TYPED_SIZE: f32 = 8.0;
+/// Line spacing of the typed copy, as a multiple of the font size.
+const TYPED_LEADING: f32 = 1.25;
 
 fn check_printable(model: &SheetModel) -> Result<(), RenderError> {
     let mut fields: Vec<(String, &str)> = vec![
@@ -56,7 +58,7 @@ fn plan_rows(codes: &[QrMatrix], width_mm: f32, paper: &'static str) -> Result<(
     Ok((module, rows))
 }
 
-fn write_header(writer: &mut PageWriter, model: &SheetModel) {
+fn write_title(writer: &mut PageWriter, model: &SheetModel) {
     let headline_width = text::width(BuiltinFont::HelveticaBold, 15.0, &model.headline) * 25.4 / 72.0;
     let baseline = writer.y + 6.0;
     writer.text_at(BuiltinFont::HelveticaBold, 15.0, MARGIN_MM, baseline, &model.title);
@@ -69,29 +71,56 @@ fn write_header(writer: &mut PageWriter, model: &SheetModel) {
     );
     writer.y += 9.0;
     writer.rule(1.2);
-    writer.y += 2.0;
-    for (name, value) in &model.facts {
-        let baseline = writer.y + 3.8;
-        writer.text_at(BuiltinFont::HelveticaBold, 10.0, MARGIN_MM, baseline, name);
-        writer.text_at(BuiltinFont::Helvetica, 10.0, MARGIN_MM + 38.0, baseline, value);
-        writer.y += 5.2;
-    }
-    writer.y += 1.0;
+    writer.y += 3.0;
 }
 
-fn write_codes(writer: &mut PageWriter, model: &SheetModel, codes: &[QrMatrix]) -> Result<(), RenderError> {
+/// Writes the facts table at (`x`, `top`) within `width` mm, wrapping long values; returns its
+/// height in mm.
+fn write_facts(writer: &mut PageWriter, facts: &[(String, String)], x: f32, top: f32, width: f32) -> f32 {
+    const SIZE: f32 = 9.5;
+    const ROW_MM: f32 = 4.8;
+    let name_width = facts
+        .iter()
+        .map(|(name, _)| text::width(BuiltinFont::HelveticaBold, SIZE, name) * 25.4 / 72.0)
+        .fold(0.0, f32::max)
+        + 4.0;
+    let value_width_pt = (width - name_width).max(20.0) * 72.0 / 25.4;
+    let mut y = top;
+    for (name, value) in facts {
+        writer.text_at(BuiltinFont::HelveticaBold, SIZE, x, y + 3.5, name);
+        for line in text::wrap(BuiltinFont::Helvetica, SIZE, value, value_width_pt) {
+            writer.text_at(BuiltinFont::Helvetica, SIZE, x + name_width, y + 3.5, &line);
+            y += ROW_MM;
+        }
+    }
+    y - top
+}
+
+/// Space the facts table needs beside the first row of QR codes; below that it goes above them.
+const FACTS_BESIDE_MIN_MM: f32 = 62.0;
+
+fn write_facts_and_codes(writer: &mut PageWriter, model: &SheetModel, codes: &[QrMatrix]) -> Result<(), RenderError> {
     let paper = model.paper.name();
     let (module, rows) = plan_rows(codes, writer.content_width(), paper)?;
-    for row in rows {
-        let height = row
-            .iter()
-            .map(|&i| (codes[i].width + 2 * QUIET_ZONE) as f32 * module)
-            .fold(0.0, f32::max);
+    let size_of = |index: usize| (codes[index].width + 2 * QUIET_ZONE) as f32 * module;
+    let first_row_width: f32 = rows
+        .first()
+        .map(|row| row.iter().map(|&i| size_of(i) + GAP_MM).sum())
+        .unwrap_or(0.0);
+    let beside = writer.content_width() - first_row_width;
+    let mut facts_bottom = writer.y;
+    if beside < FACTS_BESIDE_MIN_MM {
+        let height = write_facts(writer, &model.facts, MARGIN_MM, writer.y, writer.content_width());
+        writer.y += height + 3.0;
+        facts_bottom = writer.y;
+    }
+    for (row_number, row) in rows.iter().enumerate() {
+        let height = row.iter().map(|&i| size_of(i)).fold(0.0, f32::max);
         writer.ensure(height + CAPTION_MM);
         let top = writer.y;
         let mut x = MARGIN_MM;
-        for index in row {
-            let size = (codes[index].width + 2 * QUIET_ZONE) as f32 * module;
+        for &index in row {
+            let size = size_of(index);
             writer.qr(&codes[index], x, top, module);
             let caption = &model.blocks[index].caption;
             let caption_width = text::width(BuiltinFont::HelveticaBold, 9.0, caption) * 25.4 / 72.0;
@@ -104,7 +133,18 @@ fn write_codes(writer: &mut PageWriter, model: &SheetModel, codes: &[QrMatrix]) 
             );
             x += size + GAP_MM;
         }
-        writer.y = top + height + CAPTION_MM;
+        if row_number == 0 && beside >= FACTS_BESIDE_MIN_MM {
+            let facts_top = top + QUIET_ZONE as f32 * module;
+            facts_bottom = facts_top
+                + write_facts(
+                    writer,
+                    &model.facts,
+                    x,
+                    facts_top,
+                    MARGIN_MM + writer.content_width() - x,
+                );
+        }
+        writer.y = (top + height + CAPTION_MM).max(facts_bottom + 2.0);
     }
     Ok(())
 }
@@ -135,14 +175,14 @@ fn write_typed(writer: &mut PageWriter, model: &SheetModel) {
     writer.rule(0.6);
     writer.y += 1.5;
     writer.line(BuiltinFont::HelveticaBold, 10.5, &model.typed_heading);
-    let line_mm = TYPED_SIZE * 1.35 * 25.4 / 72.0;
+    let line_mm = TYPED_SIZE * TYPED_LEADING * 25.4 / 72.0;
     for block in &model.blocks {
         let block_height = (block.printed_lines.len() as f32 + 1.0) * line_mm;
         if block_height < 200.0 {
             writer.ensure(block_height);
         }
         for line in &block.printed_lines {
-            writer.line(BuiltinFont::Courier, TYPED_SIZE, line);
+            writer.line_with_leading(BuiltinFont::Courier, TYPED_SIZE, TYPED_LEADING, line);
         }
         writer.y += line_mm * 0.6;
     }
@@ -157,8 +197,8 @@ pub fn render_sheet(model: &SheetModel) -> Result<Vec<u8>, RenderError> {
         .map(|block| qr::encode(&block.qr_payload).map_err(|error| RenderError::QrTooLarge(error.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
     let mut writer = PageWriter::new(model.paper, model.footer.clone());
-    write_header(&mut writer, model);
-    write_codes(&mut writer, model, &codes)?;
+    write_title(&mut writer, model);
+    write_facts_and_codes(&mut writer, model, &codes)?;
     write_instructions(&mut writer, &model.instructions);
     write_typed(&mut writer, model);
     let mut document = PdfDocument::new(&model.document_title);
