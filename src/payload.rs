@@ -45,7 +45,8 @@ impl SecretKind {
 pub struct Payload {
     /// Kind of secret.
     pub kind: SecretKind,
-    /// Ceremony label, repeated inside so a decrypted payload explains itself.
+    /// Optional label. `seal` leaves it empty (the sheets and manifest carry the label, and
+    /// paper is precious); written only when non-empty.
     pub label: String,
     /// Original file name of an imported secret, if any.
     pub file_name: Option<String>,
@@ -76,11 +77,10 @@ fn clean_value(value: &str) -> String {
 impl Payload {
     /// Serialises the payload (the bytes that get encrypted).
     pub fn to_bytes(&self) -> SecretBytes {
-        let mut header = format!(
-            "{MAGIC_LINE}\nkind: {}\nlabel: {}\n",
-            self.kind.as_str(),
-            clean_value(&self.label)
-        );
+        let mut header = format!("{MAGIC_LINE}\nkind: {}\n", self.kind.as_str());
+        if !self.label.is_empty() {
+            header.push_str(&format!("label: {}\n", clean_value(&self.label)));
+        }
         if let Some(name) = &self.file_name {
             header.push_str(&format!("file-name: {}\n", clean_value(name)));
         }

@@ -216,7 +216,7 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
             let generated = passphrase::generate(bits)?;
             let payload = Payload {
                 kind: SecretKind::Passphrase,
-                label: label.clone(),
+                label: String::new(),
                 file_name: None,
                 secret: generated.text.to_secret_bytes(),
             };
@@ -229,7 +229,7 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
         } => (
             Payload {
                 kind: kind.clone(),
-                label: label.clone(),
+                label: String::new(),
                 file_name,
                 secret,
             },

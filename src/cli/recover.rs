@@ -21,6 +21,7 @@ pub fn run(args: RecoverArgs) -> Result<(), Failure> {
             problem.message
         );
     }
+    let ceremony = proof.ceremony.clone();
     let payload = proof.payload;
     if args.print {
         let mut stdout = std::io::stdout().lock();
@@ -38,9 +39,8 @@ pub fn run(args: RecoverArgs) -> Result<(), Failure> {
             )
         })?;
         eprintln!(
-            "Recovered the {} of \"{}\". Rotate it after use.",
-            payload.kind.as_str(),
-            payload.label
+            "Recovered the {} of ceremony {ceremony}. Rotate it after use.",
+            payload.kind.as_str()
         );
     }
     if let Some(out) = &args.out {

@@ -261,3 +261,17 @@ fn typed_share_with_one_wrong_character_names_its_line() {
         run.all()
     );
 }
+
+/// A custodian should hold one page: a generated passphrase with the longest label allowed fits
+/// one sheet of A4 and of US Letter.
+#[test]
+fn passphrase_sheets_fit_one_page_on_both_papers() {
+    let label = "L".repeat(64);
+    for paper in ["a4", "letter"] {
+        let sealed = seal(&["--paper", paper, "--label", &label]);
+        for index in 1..=5 {
+            let pages = pdf::rasterise(&std::fs::read(sealed.sheet(index)).unwrap(), 30.0).unwrap();
+            assert_eq!(pages.len(), 1, "{paper} sheet {index} has {} pages", pages.len());
+        }
+    }
+}
