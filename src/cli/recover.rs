@@ -14,7 +14,7 @@ pub fn run(args: RecoverArgs) -> Result<(), Failure> {
         breakglass::output::check_target(out)
             .map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))?;
     }
-    let (proof, problem) = verify::gather(&args.inputs, args.manifest.as_ref())?;
+    let (proof, problem) = verify::gather(&args.inputs, args.manifest.as_ref(), verify::Report::Stderr)?;
     if let Some(problem) = &problem {
         eprintln!(
             "warning: {} (the secret was still rebuilt from the sheets that agree)",

@@ -53,13 +53,31 @@ fn describe_input(report: &InputReport, manifest: Option<&Manifest>) -> String {
     line
 }
 
+/// Where the per-input report goes: stdout for verify, stderr for recover (whose stdout may
+/// carry the secret and nothing else).
+#[derive(Clone, Copy)]
+pub enum Report {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
 /// Reads all inputs, prints the per-input report, proves the quorum. Returns the proof and the
 /// worst per-input failure, if any.
-pub fn gather(inputs: &[PathBuf], manifest_path: Option<&PathBuf>) -> Result<(Proof, Option<Failure>), Failure> {
+pub fn gather(
+    inputs: &[PathBuf],
+    manifest_path: Option<&PathBuf>,
+    report: Report,
+) -> Result<(Proof, Option<Failure>), Failure> {
+    let say = |line: String| match report {
+        Report::Stdout => println!("{line}"),
+        Report::Stderr => eprintln!("{line}"),
+    };
     let manifest = manifest_path.map(|path| read_manifest(path)).transpose()?;
     let reports = verify::read_inputs(inputs);
     for report in &reports {
-        println!("{}", describe_input(report, manifest.as_ref()));
+        say(describe_input(report, manifest.as_ref()));
     }
     let input_failure = reports.iter().flat_map(|report| {
         report.problems.iter().map(move |problem| {
@@ -74,7 +92,7 @@ pub fn gather(inputs: &[PathBuf], manifest_path: Option<&PathBuf>) -> Result<(Pr
     let proof = verify::prove(&reports, manifest.as_ref()).map_err(|error| match input_failure.as_ref() {
         Some(first) => {
             if !matches!(error, VerifyError::NothingRead) {
-                println!("Quorum not proven: {error}");
+                say(format!("Quorum not proven: {error}"));
             }
             Failure::new(first.code, first.message.clone())
         }
@@ -90,24 +108,24 @@ pub fn gather(inputs: &[PathBuf], manifest_path: Option<&PathBuf>) -> Result<(Pr
             .collect::<Vec<_>>()
             .join(", ")
     };
-    println!(
+    say(format!(
         "Quorum: shares {} rebuild the vault key of ceremony {} ({} of {} needed).",
         holders(&proof.agreeing),
         proof.ceremony,
         proof.threshold,
         proof.shares
-    );
+    ));
     match &manifest {
-        Some(_) => println!(
+        Some(_) => say(format!(
             "Vault key matches the manifest ({}); the vault decrypts; payload: {}.",
             proof.recipient,
             proof.payload.kind.as_str()
-        ),
-        None => println!(
+        )),
+        None => say(format!(
             "Vault key {}; the vault decrypts; payload: {} (no manifest given).",
             proof.recipient,
             proof.payload.kind.as_str()
-        ),
+        )),
     }
     let forged = (!proof.disagreeing.is_empty()).then(|| {
         let error = VerifyError::ForgedShares {
@@ -121,7 +139,7 @@ pub fn gather(inputs: &[PathBuf], manifest_path: Option<&PathBuf>) -> Result<(Pr
 
 /// Runs `verify`.
 pub fn run(args: VerifyArgs) -> Result<(), Failure> {
-    let (proof, problem) = gather(&args.inputs, args.manifest.as_ref())?;
+    let (proof, problem) = gather(&args.inputs, args.manifest.as_ref(), Report::Stdout)?;
     drop(proof);
     if let Some(problem) = problem {
         println!("NOT VERIFIED: the quorum works, but not every sheet given is sound (see above).");

@@ -72,7 +72,7 @@ fn too_few_duplicate_and_mixed_ceremonies() {
     let run = one.run(&["recover", "--print", &a1, &a2]);
     assert_eq!(run.code, 5, "{}", run.all());
     assert!(error_line(&run).contains("only 2 of the 3 shares needed are present (have: 1, 2)"));
-    assert!(run.stdout.lines().all(|line| !line.starts_with("Quorum")));
+    assert!(run.stdout.is_empty(), "nothing on stdout when recovery fails");
 
     let run = one.run(&["verify", &a1, &a1, &a2]);
     assert_eq!(run.code, 12, "{}", run.all());
@@ -142,7 +142,7 @@ fn forged_share_is_named_and_tampered_vault_detected() {
     );
     let run = sealed.run(&["recover", "--print", &sheets[0], &sheets[1], &sheets[2], "forged-4.txt"]);
     assert_eq!(run.code, 0, "{}", run.all());
-    assert!(run.stdout.ends_with(&format!("{passphrase}\n")));
+    assert!(run.stdout == format!("{passphrase}\n"));
     assert!(run.stderr.contains("warning: shares 1, 2, 3 agree"));
 
     let run = sealed.run(&["verify", &sheets[0], &sheets[1], "forged-4.txt"]);

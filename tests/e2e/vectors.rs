@@ -109,7 +109,16 @@ fn frozen_ceremony_recovers_from_typed_sheets() {
             &expected[..],
             "{chosen:?}"
         );
-        assert!(run.stdout.contains("shares") && run.stdout.contains("(Ana Ruiz)") || !chosen.contains(&1));
+        assert!(
+            run.stderr.contains("(Ana Ruiz)") || !chosen.contains(&1),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(
+            run.stdout.as_bytes(),
+            [&expected[..], b"\n"].concat(),
+            "stdout carries the secret only"
+        );
     }
     let run = run_in(
         scratch.path(),
