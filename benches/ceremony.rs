@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use breakglass::generate::passphrase::Policy;
 use breakglass::output::Staging;
 use breakglass::render::Paper;
 use breakglass::scan::{pdf, qr};
@@ -38,9 +39,10 @@ fn request(custodians: usize, threshold: u8) -> CeremonyRequest {
         threshold,
         custodians: (1..=custodians).map(|i| format!("Custodian {i}")).collect(),
         paper: Paper::A4,
-        secret: SecretInput::GeneratePassphrase { bits: 128 },
+        secret: SecretInput::GeneratePassphrase(Policy::default()),
         instructions: seal::DEFAULT_INSTRUCTIONS.into(),
         created: 1_795_609_845,
+        account: None,
     }
 }
 

@@ -24,11 +24,12 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use breakglass::generate::passphrase::Policy;
 use breakglass::payload::SecretKind;
 use breakglass::render::Paper;
 use breakglass::render::qr::{EcLevel, QUIET_ZONE, QrMatrix, encode_with_level};
 use breakglass::scan::{pdf, qr};
-use breakglass::seal::{self, CeremonyRequest, SecretInput};
+use breakglass::seal::{self, CeremonyRequest, ProvidedSecret, PublicFacts, SecretInput};
 use breakglass::secret::SecretBytes;
 use breakglass::verify;
 use image::codecs::jpeg::JpegEncoder;
@@ -239,6 +240,7 @@ fn request(secret: SecretInput) -> CeremonyRequest {
         secret,
         instructions: seal::DEFAULT_INSTRUCTIONS.into(),
         created: 1_795_609_845,
+        account: None,
     }
 }
 
@@ -544,15 +546,17 @@ fn main() {
     let sheets = [
         prepare_sheet(
             "generated passphrase (128 bits)".into(),
-            SecretInput::GeneratePassphrase { bits: 128 },
+            SecretInput::GeneratePassphrase(Policy::default()),
         ),
         prepare_sheet(
             format!("provided file of {FILE_SECRET_BYTES} bytes"),
-            SecretInput::Provided {
+            SecretInput::Provided(ProvidedSecret {
                 kind: SecretKind::File,
                 secret: SecretBytes::from_slice(&file_secret),
                 file_name: None,
-            },
+                metadata: Vec::new(),
+                public: PublicFacts::default(),
+            }),
         ),
     ];
     assert_eq!(

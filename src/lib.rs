@@ -9,6 +9,7 @@
 pub mod clock;
 pub mod format;
 pub mod generate;
+pub mod import;
 pub mod manifest;
 pub mod output;
 pub mod payload;
@@ -18,5 +19,6 @@ pub mod seal;
 pub mod secret;
 pub mod selfcheck;
 pub mod share;
+pub mod totp;
 pub mod vault;
 pub mod verify;

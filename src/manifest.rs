@@ -59,6 +59,15 @@ pub struct Manifest {
     pub paper: String,
     /// Version of breakglass that sealed it.
     pub tool_version: String,
+    /// The account the secret belongs to (`user@tenant.onmicrosoft.com`), if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// Serial numbers of the FIDO2 security keys a sealed PIN belongs to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_serials: Vec<String>,
+    /// When the sealed secret expires (`YYYY-MM-DD`), if it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_expires: Option<String>,
 }
 
 /// Why a manifest was refused.

@@ -13,10 +13,18 @@ const MAX_VALUE_LEN: usize = 512;
 /// What kind of secret a payload holds; decides how `recover` presents it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SecretKind {
-    /// A generated passphrase for an emergency-access account.
+    /// A password for an emergency-access account (generated or imported).
     Passphrase,
     /// Any file the user imported.
     File,
+    /// A TOTP seed (`totp-*` metadata holds its parameters).
+    Totp,
+    /// The PIN of a FIDO2 security key (the keys' serials are public, in the manifest).
+    Fido2Pin,
+    /// An existing app registration client secret (its expiry is in the manifest).
+    ClientSecret,
+    /// An RSA private key and its certificate for an app registration (PEM, key first).
+    Certificate,
     /// A kind written by a newer version; recovered as raw bytes.
     Other(String),
 }
@@ -27,14 +35,23 @@ impl SecretKind {
         match self {
             Self::Passphrase => "passphrase",
             Self::File => "file",
+            Self::Totp => "totp",
+            Self::Fido2Pin => "fido2-pin",
+            Self::ClientSecret => "client-secret",
+            Self::Certificate => "certificate",
             Self::Other(name) => name,
         }
     }
 
-    fn parse(name: &str) -> Self {
+    /// Parses a kind name; unknown names are kept as [`SecretKind::Other`].
+    pub fn parse(name: &str) -> Self {
         match name {
             "passphrase" => Self::Passphrase,
             "file" => Self::File,
+            "totp" => Self::Totp,
+            "fido2-pin" => Self::Fido2Pin,
+            "client-secret" => Self::ClientSecret,
+            "certificate" => Self::Certificate,
             other => Self::Other(other.to_owned()),
         }
     }
@@ -50,8 +67,24 @@ pub struct Payload {
     pub label: String,
     /// Original file name of an imported secret, if any.
     pub file_name: Option<String>,
+    /// Further public parameters needed to present the secret (e.g. `totp-digits`), written as
+    /// header lines. Keys are lower-case letters, digits and `-`.
+    pub metadata: Vec<(String, String)>,
     /// The secret.
     pub secret: SecretBytes,
+}
+
+/// Header keys with a fixed meaning; metadata may not use them.
+const RESERVED_KEYS: [&str; 4] = ["kind", "label", "file-name", "length"];
+
+/// True if and only if `key` can be a metadata key.
+pub fn valid_metadata_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 40
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !RESERVED_KEYS.contains(&key)
 }
 
 /// Why decrypted bytes are not a payload.
@@ -84,6 +117,9 @@ impl Payload {
         if let Some(name) = &self.file_name {
             header.push_str(&format!("file-name: {}\n", clean_value(name)));
         }
+        for (key, value) in self.metadata.iter().filter(|(key, _)| valid_metadata_key(key)) {
+            header.push_str(&format!("{key}: {}\n", clean_value(value)));
+        }
         header.push_str(&format!("length: {}\n\n", self.secret.len()));
         let mut bytes = Vec::with_capacity(header.len() + self.secret.len());
         bytes.extend_from_slice(header.as_bytes());
@@ -102,6 +138,7 @@ impl Payload {
         let header = std::str::from_utf8(&rest[..split]).map_err(|_| PayloadError::Malformed("header is not UTF-8"))?;
         let secret = &rest[split + 2..];
         let (mut kind, mut label, mut file_name, mut length) = (None, None, None, None);
+        let mut metadata = Vec::new();
         for line in header.lines() {
             let (key, value) = line
                 .split_once(": ")
@@ -117,6 +154,7 @@ impl Payload {
                             .map_err(|_| PayloadError::Malformed("length is not a number"))?,
                     )
                 }
+                other if valid_metadata_key(other) => metadata.push((other.to_owned(), value.to_owned())),
                 _ => {}
             }
         }
@@ -128,6 +166,7 @@ impl Payload {
             kind: kind.ok_or(PayloadError::Malformed("kind is missing"))?,
             label: label.unwrap_or_default(),
             file_name,
+            metadata,
             secret: SecretBytes::from_slice(secret),
         })
     }
@@ -143,17 +182,23 @@ mod tests {
             kind: SecretKind::File,
             label: "contoso bg-01\ninjected: x".into(),
             file_name: Some("seed.bin".into()),
+            metadata: vec![("totp-digits".into(), "8".into()), ("length".into(), "999".into())],
             secret: SecretBytes::from_slice(b"\x00\n\nbinary\xff"),
         };
         let bytes = payload.to_bytes();
         let text = String::from_utf8_lossy(bytes.expose());
         assert!(text.starts_with(
-            "breakglass-payload: 1\nkind: file\nlabel: contoso bg-01 injected: x\nfile-name: seed.bin\nlength: 10\n\n"
+            "breakglass-payload: 1\nkind: file\nlabel: contoso bg-01 injected: x\nfile-name: seed.bin\ntotp-digits: 8\nlength: 10\n\n"
         ));
         let parsed = Payload::parse(bytes.expose()).unwrap();
         assert_eq!(parsed.secret, payload.secret);
         assert_eq!(parsed.kind, SecretKind::File);
         assert_eq!(parsed.file_name.as_deref(), Some("seed.bin"));
+        assert_eq!(
+            parsed.metadata,
+            [("totp-digits".to_owned(), "8".to_owned())],
+            "reserved keys are never metadata"
+        );
     }
 
     #[test]
@@ -162,6 +207,9 @@ mod tests {
         assert!(Payload::parse(b"breakglass-payload: 1\nkind: file\nlength: 3\n\nab").is_err());
         assert!(Payload::parse(b"breakglass-payload: 1\nkind: file\n\nab").is_err());
         let future = Payload::parse(b"breakglass-payload: 1\nkind: totp\nnew-key: 1\nlength: 2\n\nab").unwrap();
-        assert_eq!(future.kind, SecretKind::Other("totp".into()));
+        assert_eq!(future.kind, SecretKind::Totp);
+        assert_eq!(future.metadata, [("new-key".to_owned(), "1".to_owned())]);
+        let unknown = Payload::parse(b"breakglass-payload: 1\nkind: hologram\nlength: 0\n\n").unwrap();
+        assert_eq!(unknown.kind, SecretKind::Other("hologram".into()));
     }
 }

@@ -7,11 +7,11 @@
 
 use crate::clock;
 use crate::format::v1::{self, CeremonyId, EncodedBlock, Header, Part};
-use crate::generate::passphrase::{self, Passphrase, PassphraseError};
+use crate::generate::passphrase::{self, Passphrase, PassphraseError, Policy};
+pub use crate::import::{ProvidedSecret, PublicFacts};
 use crate::manifest::{self, Custodian, Manifest, sha256_hex};
 use crate::payload::{Payload, SecretKind};
 use crate::render::{self, Paper, RenderError, SheetBlock, SheetModel};
-use crate::secret::SecretBytes;
 use crate::share::{self, ShareError};
 use crate::vault::{self, VaultError};
 
@@ -28,20 +28,10 @@ pub const MAX_NAME_CHARS: usize = 64;
 /// Where the secret comes from.
 #[derive(Debug)]
 pub enum SecretInput {
-    /// Generate a new passphrase of at least this many bits.
-    GeneratePassphrase {
-        /// Strength in bits.
-        bits: u32,
-    },
+    /// Generate a new passphrase under this policy.
+    GeneratePassphrase(Policy),
     /// A secret the user already holds.
-    Provided {
-        /// Its kind.
-        kind: SecretKind,
-        /// The secret.
-        secret: SecretBytes,
-        /// Original file name, if read from a file.
-        file_name: Option<String>,
-    },
+    Provided(ProvidedSecret),
 }
 
 /// What to seal and how.
@@ -61,6 +51,8 @@ pub struct CeremonyRequest {
     pub instructions: String,
     /// Creation time (Unix seconds).
     pub created: i64,
+    /// The account the secret is for, recorded in the manifest (public).
+    pub account: Option<String>,
 }
 
 /// One custodian's rendered sheet.
@@ -166,8 +158,8 @@ fn check_request(request: &CeremonyRequest) -> Result<(), SealError> {
             "the label must be at most {MAX_NAME_CHARS} printable characters"
         )));
     }
-    if let SecretInput::Provided { secret, .. } = &request.secret
-        && secret.is_empty()
+    if let SecretInput::Provided(provided) = &request.secret
+        && provided.secret.is_empty()
     {
         return Err(SealError::Parameters(
             "the secret is empty; give a non-empty --secret-file".into(),
@@ -211,30 +203,29 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
     check_request(&request)?;
     let shares = request.custodians.len() as u8;
     let label = request.label.trim().to_owned();
-    let (payload, generated, kind) = match request.secret {
-        SecretInput::GeneratePassphrase { bits } => {
-            let generated = passphrase::generate(bits)?;
+    let (payload, generated, kind, public) = match request.secret {
+        SecretInput::GeneratePassphrase(policy) => {
+            let generated = passphrase::generate(&policy)?;
             let payload = Payload {
                 kind: SecretKind::Passphrase,
                 label: String::new(),
                 file_name: None,
+                metadata: Vec::new(),
                 secret: generated.text.to_secret_bytes(),
             };
-            (payload, Some(generated), SecretKind::Passphrase)
+            (payload, Some(generated), SecretKind::Passphrase, PublicFacts::default())
         }
-        SecretInput::Provided {
-            kind,
-            secret,
-            file_name,
-        } => (
+        SecretInput::Provided(provided) => (
             Payload {
-                kind: kind.clone(),
+                kind: provided.kind.clone(),
                 label: String::new(),
-                file_name,
-                secret,
+                file_name: provided.file_name,
+                metadata: provided.metadata,
+                secret: provided.secret,
             },
             None,
-            kind,
+            provided.kind,
+            provided.public,
         ),
     };
     let key = vault::generate_key()?;
@@ -252,6 +243,7 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
 
     let mut sheets = Vec::with_capacity(key_shares.len());
     let mut custodians = Vec::with_capacity(key_shares.len());
+    let extra_facts = public_facts_rows(&kind, &public, request.account.as_deref());
     for (key_share, name) in key_shares.iter().zip(&request.custodians) {
         let index = key_share.index();
         let name = name.trim().to_owned();
@@ -266,18 +258,17 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
         let mut blocks = vec![share_block];
         blocks.extend(vault.iter().cloned());
         let file_name = format!("sheet-{index}-{}.pdf", slug(&name));
-        let model = sheet_model(
-            &request.paper,
-            &label,
-            &name,
-            index,
-            request.threshold,
+        let context = SheetContext {
+            paper: request.paper,
+            label: &label,
+            threshold: request.threshold,
             shares,
-            &ceremony,
-            &created_date,
-            &request.instructions,
-            &blocks,
-        );
+            ceremony: &ceremony,
+            created: &created_date,
+            template: &request.instructions,
+            extra_facts: &extra_facts,
+        };
+        let model = sheet_model(&context, &name, index, &blocks);
         let pdf = render::render_sheet(&model)?;
         custodians.push(Custodian {
             index,
@@ -308,6 +299,9 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
         secret_kind: kind.as_str().into(),
         paper: request.paper.name().into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
+        account: request.account.clone(),
+        key_serials: public.key_serials.clone(),
+        secret_expires: public.expires.clone(),
     };
     Ok(SealedCeremony {
         manifest,
@@ -316,23 +310,58 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn sheet_model(
-    paper: &Paper,
-    label: &str,
-    custodian: &str,
-    index: u8,
+/// What every sheet of a ceremony shares.
+struct SheetContext<'a> {
+    paper: Paper,
+    label: &'a str,
     threshold: u8,
     shares: u8,
-    ceremony: &CeremonyId,
-    created: &str,
-    template: &str,
-    blocks: &[EncodedBlock],
-) -> SheetModel {
+    ceremony: &'a CeremonyId,
+    created: &'a str,
+    template: &'a str,
+    extra_facts: &'a [(String, String)],
+}
+
+/// Facts rows for what is sealed, printed on every sheet (all public).
+fn public_facts_rows(kind: &SecretKind, public: &PublicFacts, account: Option<&str>) -> Vec<(String, String)> {
+    let described = match kind {
+        SecretKind::Passphrase => "passphrase",
+        SecretKind::File => "file",
+        SecretKind::Totp => "TOTP seed",
+        SecretKind::Fido2Pin => "FIDO2 security key PIN",
+        SecretKind::ClientSecret => "app client secret",
+        SecretKind::Certificate => "app certificate + private key",
+        SecretKind::Other(name) => name,
+    };
+    let mut rows = vec![("Sealed secret".to_owned(), described.to_owned())];
+    if let Some(account) = account {
+        rows.push(("Account".into(), account.to_owned()));
+    }
+    if !public.key_serials.is_empty() {
+        rows.push(("Security keys".into(), public.key_serials.join(", ")));
+    }
+    if let Some(expires) = &public.expires {
+        rows.push(("Expires".into(), expires.clone()));
+    }
+    rows
+}
+
+fn sheet_model(context: &SheetContext, custodian: &str, index: u8, blocks: &[EncodedBlock]) -> SheetModel {
+    let SheetContext {
+        paper,
+        label,
+        threshold,
+        shares,
+        ceremony,
+        created,
+        template,
+        extra_facts,
+    } = context;
+    let (paper, threshold, shares, created) = (*paper, *threshold, *shares, *created);
     let shown_label = if label.is_empty() {
         "(no label)".to_owned()
     } else {
-        label.to_owned()
+        (*label).to_owned()
     };
     let instructions = fill_template(
         template,
@@ -361,17 +390,23 @@ fn sheet_model(
         })
         .collect();
     SheetModel {
-        paper: *paper,
+        paper,
         title: "BREAKGLASS EMERGENCY ACCESS".into(),
         headline: format!("SHARE {index} OF {shares}"),
-        facts: vec![
-            ("Label".into(), shown_label),
+        facts: [
+            ("Label".to_owned(), shown_label),
             ("Custodian".into(), custodian.to_owned()),
             ("To recover".into(), format!("any {threshold} of the {shares} sheets")),
             ("Ceremony".into(), ceremony.display()),
             ("Sealed".into(), format!("{created} (UTC)")),
-            ("Format".into(), format!("{} (breakglass docs/FORMAT.md)", v1::MAGIC)),
-        ],
+        ]
+        .into_iter()
+        .chain(extra_facts.iter().cloned())
+        .chain(std::iter::once((
+            "Format".into(),
+            format!("{} (breakglass docs/FORMAT.md)", v1::MAGIC),
+        )))
+        .collect(),
         blocks: sheet_blocks,
         instructions,
         typed_heading: "Typed copy: the same data as the QR codes (spaces do not matter)".into(),
@@ -393,9 +428,10 @@ mod tests {
             threshold,
             custodians: custodians.iter().map(|name| name.to_string()).collect(),
             paper: Paper::A4,
-            secret: SecretInput::GeneratePassphrase { bits: 128 },
+            secret: SecretInput::GeneratePassphrase(Policy::default()),
             instructions: DEFAULT_INSTRUCTIONS.into(),
             created: 0,
+            account: None,
         }
     }
 

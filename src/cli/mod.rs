@@ -1,6 +1,7 @@
 //! Command-line interface: parse, call the library, print. No logic of its own.
 
 pub mod exit;
+mod generate;
 mod recover;
 mod seal;
 mod verify;
@@ -53,6 +54,45 @@ enum Command {
         after_help = "Examples:\n  breakglass recover scan-ana.png typed-ben.txt --print\n  breakglass recover --manifest envelopes/manifest.json a.png b.png c.png --out recovered"
     )]
     Recover(RecoverArgs),
+    /// Generate secrets without sealing anything (for policy review and tests).
+    #[command(subcommand)]
+    Generate(GenerateCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum GenerateCommand {
+    /// Print candidate passphrases that meet Entra's rules, one per line.
+    #[command(
+        after_help = "Examples:\n  breakglass generate passphrase --count 5\n  breakglass generate passphrase --words --bits 160 --account bg01@contoso.onmicrosoft.com"
+    )]
+    Passphrase(GeneratePassphraseArgs),
+}
+
+/// How a passphrase is generated (shared by `seal` and `generate passphrase`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct PassphraseArgs {
+    /// Use words from the EFF long list (12.9 bits each), e.g. Abacus-Zoology-...
+    #[arg(long, conflicts_with = "chars")]
+    words: bool,
+    /// Use random characters in groups of five (the default), e.g. Kq7vX-m3Pz9-...
+    #[arg(long)]
+    chars: bool,
+    /// Strength in bits (80 to 256).
+    #[arg(long, default_value_t = 128, value_name = "BITS")]
+    bits: u32,
+    /// The account the passphrase is for: its user and tenant names are kept out of it, as
+    /// Entra requires (and the account is recorded in the manifest).
+    #[arg(long, value_name = "USER@TENANT")]
+    account: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GeneratePassphraseArgs {
+    /// How many candidates to print.
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    count: u32,
+    #[command(flatten)]
+    passphrase: PassphraseArgs,
 }
 
 /// Paper size.
@@ -64,13 +104,30 @@ pub enum PaperArg {
     Letter,
 }
 
-/// Kind of secret imported with --secret-file.
-#[derive(Debug, Clone, Copy, ValueEnum)]
+/// Kind of secret to seal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum KindArg {
-    /// A passphrase (generated when no --secret-file is given).
+    /// A passphrase for an emergency-access account: generated, or imported with --secret-file.
     Passphrase,
-    /// Any file.
+    /// Any file (imported with --secret-file).
     File,
+    /// A TOTP seed: an otpauth:// URI or a base32 seed (imported with --secret-file).
+    Totp,
+    /// The PIN of a FIDO2 security key (imported with --secret-file; give --key-serial).
+    Fido2Pin,
+    /// An app registration client secret (imported with --secret-file; give --expires).
+    ClientSecret,
+}
+
+/// TOTP hash algorithm.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TotpAlgorithmArg {
+    /// HMAC-SHA1 (the usual default).
+    Sha1,
+    /// HMAC-SHA256.
+    Sha256,
+    /// HMAC-SHA512.
+    Sha512,
 }
 
 #[derive(Debug, clap::Args)]
@@ -87,12 +144,27 @@ pub struct SealArgs {
     /// Seal this existing secret instead of generating a passphrase ("-" reads standard input).
     #[arg(long, value_name = "PATH")]
     secret_file: Option<PathBuf>,
-    /// Kind of the secret: generated passphrase by default; "file" for --secret-file.
+    /// Kind of the secret (default: a generated passphrase, or "file" with --secret-file).
     #[arg(long, value_enum)]
     kind: Option<KindArg>,
-    /// Strength of a generated passphrase, in bits (at least 80).
-    #[arg(long, default_value_t = 128, value_name = "BITS")]
-    bits: u32,
+    #[command(flatten)]
+    passphrase: PassphraseArgs,
+    /// Serial number of the FIDO2 security key a sealed PIN belongs to (repeatable; printed on
+    /// the sheets and recorded in the manifest).
+    #[arg(long = "key-serial", value_name = "SERIAL")]
+    key_serials: Vec<String>,
+    /// Expiry date of a sealed client secret (YYYY-MM-DD), recorded in the manifest.
+    #[arg(long, value_name = "DATE")]
+    expires: Option<String>,
+    /// TOTP digits, overriding the URI (6 to 8).
+    #[arg(long, value_name = "N")]
+    totp_digits: Option<u32>,
+    /// TOTP period in seconds, overriding the URI (usually 30 or 60).
+    #[arg(long, value_name = "SECONDS")]
+    totp_period: Option<u64>,
+    /// TOTP algorithm, overriding the URI.
+    #[arg(long, value_enum)]
+    totp_algorithm: Option<TotpAlgorithmArg>,
     /// Paper size of the sheets.
     #[arg(long, value_enum, default_value = "a4")]
     paper: PaperArg,
@@ -140,6 +212,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Seal(args) => seal::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Recover(args) => recover::run(args),
+        Command::Generate(GenerateCommand::Passphrase(args)) => generate::passphrase(args),
     }
 }
 

@@ -4,15 +4,17 @@
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 
+use breakglass::import::{self, ImportOptions};
 use breakglass::output::Staging;
 use breakglass::payload::SecretKind;
 use breakglass::render::Paper;
 use breakglass::seal::{self, CeremonyRequest, SealError, SecretInput};
 use breakglass::secret::SecretBytes;
+use breakglass::totp::Algorithm;
 use breakglass::{clock, selfcheck};
 use zeroize::Zeroizing;
 
-use super::{Failure, KindArg, PaperArg, SealArgs, exit};
+use super::{Failure, KindArg, PaperArg, SealArgs, TotpAlgorithmArg, exit};
 
 /// Largest secret read from a file or standard input.
 const MAX_SECRET_BYTES: u64 = 64 * 1024;
@@ -66,27 +68,41 @@ fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
         }
     };
     let secret = match (&args.secret_file, args.kind) {
-        (None, None | Some(KindArg::Passphrase)) => SecretInput::GeneratePassphrase { bits: args.bits },
-        (None, Some(KindArg::File)) => {
+        (None, None | Some(KindArg::Passphrase)) => {
+            SecretInput::GeneratePassphrase(super::generate::policy(&args.passphrase)?)
+        }
+        (None, Some(_)) => {
             return Err(Failure::new(
                 exit::USAGE,
-                "--kind file needs --secret-file PATH (or - for standard input)",
+                "this --kind needs --secret-file PATH (or - for standard input)",
             ));
         }
         (Some(path), kind) => {
-            let secret = read_secret(path)?;
             let kind = match kind {
                 Some(KindArg::Passphrase) => SecretKind::Passphrase,
-                _ => SecretKind::File,
+                Some(KindArg::Totp) => SecretKind::Totp,
+                Some(KindArg::Fido2Pin) => SecretKind::Fido2Pin,
+                Some(KindArg::ClientSecret) => SecretKind::ClientSecret,
+                Some(KindArg::File) | None => SecretKind::File,
             };
-            let file_name = (path != Path::new("-"))
-                .then(|| path.file_name().map(|n| n.to_string_lossy().into_owned()))
-                .flatten();
-            SecretInput::Provided {
-                kind,
-                secret,
-                file_name,
-            }
+            let options = ImportOptions {
+                file_name: (path != Path::new("-"))
+                    .then(|| path.file_name().map(|n| n.to_string_lossy().into_owned()))
+                    .flatten(),
+                key_serials: args.key_serials.clone(),
+                expires: args.expires.clone(),
+                totp_digits: args.totp_digits,
+                totp_period: args.totp_period,
+                totp_algorithm: args.totp_algorithm.map(|algorithm| match algorithm {
+                    TotpAlgorithmArg::Sha1 => Algorithm::Sha1,
+                    TotpAlgorithmArg::Sha256 => Algorithm::Sha256,
+                    TotpAlgorithmArg::Sha512 => Algorithm::Sha512,
+                }),
+                now: clock::now_unix(),
+            };
+            let provided = import::import(kind, read_secret(path)?, options)
+                .map_err(|error| Failure::new(exit::BAD_REQUEST, error.to_string()))?;
+            SecretInput::Provided(provided)
         }
     };
     let instructions = match &args.sheet_template {
@@ -109,6 +125,7 @@ fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
         secret,
         instructions,
         created: clock::now_unix(),
+        account: args.passphrase.account.clone(),
     })
 }
 

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod external_tools;
+mod kinds;
 mod round_trip;
 mod support;
 mod vectors;

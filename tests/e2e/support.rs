@@ -22,7 +22,13 @@ impl Run {
 
 /// Runs `breakglass` with `args` (and optional stdin) in `dir`.
 pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
+    run_with_env(dir, args, stdin, &[])
+}
+
+/// Runs `breakglass` with extra environment variables (e.g. `BREAKGLASS_NOW`).
+pub fn run_with_env(dir: &Path, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_breakglass"));
+    command.envs(env.iter().copied());
     command
         .args(args)
         .current_dir(dir)

@@ -1,0 +1,37 @@
+//! `breakglass generate passphrase`: candidates on stdout, one per line; strength on stderr.
+
+use breakglass::generate::passphrase::{self, Policy, Style};
+
+use super::{Failure, GeneratePassphraseArgs, PassphraseArgs, exit};
+
+/// Resolves the passphrase flags into a policy.
+pub fn policy(args: &PassphraseArgs) -> Result<Policy, Failure> {
+    let forbidden = match &args.account {
+        Some(account) => passphrase::forbidden_terms(account)
+            .map_err(|error| Failure::new(exit::USAGE, format!("--account: {error}")))?,
+        None => Vec::new(),
+    };
+    let style = if args.words { Style::Words } else { Style::Chars };
+    Ok(Policy {
+        style,
+        bits: args.bits,
+        forbidden,
+    })
+}
+
+/// Runs `generate passphrase`.
+pub fn passphrase(args: GeneratePassphraseArgs) -> Result<(), Failure> {
+    let policy = policy(&args.passphrase)?;
+    let mut bits = 0.0;
+    for _ in 0..args.count {
+        let generated =
+            passphrase::generate(&policy).map_err(|error| Failure::new(exit::BAD_REQUEST, error.to_string()))?;
+        bits = generated.bits;
+        println!("{}", generated.text.expose());
+    }
+    eprintln!(
+        "{} passphrase(s), {bits:.0} bits of entropy each, meeting Entra's password rules.",
+        args.count
+    );
+    Ok(())
+}
