@@ -5,6 +5,7 @@
 //! years later, is a typo found too late.
 
 use crate::clock;
+use crate::generate::certificate::CertificateInfo;
 use crate::payload::SecretKind;
 use crate::secret::SecretBytes;
 use crate::totp;
@@ -30,8 +31,10 @@ pub struct ProvidedSecret {
 pub struct PublicFacts {
     /// Serial numbers of the FIDO2 security keys a sealed PIN belongs to.
     pub key_serials: Vec<String>,
-    /// When the sealed secret stops working (client secrets), `YYYY-MM-DD`.
+    /// When the sealed secret stops working (client secrets, certificates), `YYYY-MM-DD`.
     pub expires: Option<String>,
+    /// The public facts of a sealed app certificate.
+    pub certificate: Option<CertificateInfo>,
 }
 
 /// Options that some kinds need.

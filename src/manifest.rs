@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::format::v1::CeremonyId;
+use crate::generate::certificate::CertificateInfo;
 
 /// Value of the `format` field.
 pub const FORMAT: &str = "breakglass-manifest";
@@ -68,6 +69,9 @@ pub struct Manifest {
     /// When the sealed secret expires (`YYYY-MM-DD`), if it does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_expires: Option<String>,
+    /// The sealed app certificate's public facts (thumbprints as the Entra portal shows them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<CertificateInfo>,
 }
 
 /// Why a manifest was refused.

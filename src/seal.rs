@@ -7,6 +7,7 @@
 
 use crate::clock;
 use crate::format::v1::{self, CeremonyId, EncodedBlock, Header, Part};
+use crate::generate::certificate::{self, CertificateError, CertificateRequest};
 use crate::generate::passphrase::{self, Passphrase, PassphraseError, Policy};
 pub use crate::import::{ProvidedSecret, PublicFacts};
 use crate::manifest::{self, Custodian, Manifest, sha256_hex};
@@ -32,6 +33,8 @@ pub enum SecretInput {
     GeneratePassphrase(Policy),
     /// A secret the user already holds.
     Provided(ProvidedSecret),
+    /// Generate an RSA key and self-signed certificate for an app registration.
+    GenerateCertificate(CertificateRequest),
 }
 
 /// What to seal and how.
@@ -79,6 +82,8 @@ pub struct SealedCeremony {
     pub sheets: Vec<SealedSheet>,
     /// The generated passphrase, to be shown once (None for provided secrets).
     pub generated: Option<Passphrase>,
+    /// Public files to write beside the sheets (e.g. the certificate to upload to Entra).
+    pub public_files: Vec<(String, Vec<u8>)>,
 }
 
 /// Sealing failures.
@@ -100,6 +105,9 @@ pub enum SealError {
     /// Rendering failed.
     #[error(transparent)]
     Render(#[from] RenderError),
+    /// Certificate generation failed.
+    #[error(transparent)]
+    Certificate(#[from] CertificateError),
     /// The secret is too large for paper.
     #[error(
         "the secret is too large for paper: its vault is {0} bytes, at most {MAX_CIPHERTEXT_BYTES} fit on a sheet; seal a smaller file"
@@ -203,6 +211,7 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
     check_request(&request)?;
     let shares = request.custodians.len() as u8;
     let label = request.label.trim().to_owned();
+    let mut public_files = Vec::new();
     let (payload, generated, kind, public) = match request.secret {
         SecretInput::GeneratePassphrase(policy) => {
             let generated = passphrase::generate(&policy)?;
@@ -227,6 +236,39 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
             provided.kind,
             provided.public,
         ),
+        SecretInput::GenerateCertificate(certificate_request) => {
+            let generated = certificate::generate(&certificate_request)?;
+            let sealed = certificate::to_sealed(&generated, &certificate_request)?;
+            let display_name = if label.is_empty() {
+                generated.info.subject.clone()
+            } else {
+                label.clone()
+            };
+            public_files = vec![
+                ("cert.cer".to_owned(), generated.cert_der.clone()),
+                (
+                    "cert.pem".to_owned(),
+                    certificate::pem("CERTIFICATE", &generated.cert_der).into_bytes(),
+                ),
+                (
+                    "keycredential.json".to_owned(),
+                    certificate::key_credential_json(&generated.cert_der, &generated.info, &display_name)?.into_bytes(),
+                ),
+            ];
+            let public = PublicFacts {
+                expires: Some(generated.info.not_after.chars().take(10).collect()),
+                certificate: Some(generated.info.clone()),
+                ..PublicFacts::default()
+            };
+            let payload = Payload {
+                kind: SecretKind::Certificate,
+                label: String::new(),
+                file_name: None,
+                metadata: sealed.metadata,
+                secret: sealed.secret,
+            };
+            (payload, None, SecretKind::Certificate, public)
+        }
     };
     let key = vault::generate_key()?;
     let ciphertext = vault::seal(&key, &payload.to_bytes())?;
@@ -302,11 +344,13 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
         account: request.account.clone(),
         key_serials: public.key_serials.clone(),
         secret_expires: public.expires.clone(),
+        certificate: public.certificate.clone(),
     };
     Ok(SealedCeremony {
         manifest,
         sheets,
         generated,
+        public_files,
     })
 }
 
@@ -339,6 +383,13 @@ fn public_facts_rows(kind: &SecretKind, public: &PublicFacts, account: Option<&s
     }
     if !public.key_serials.is_empty() {
         rows.push(("Security keys".into(), public.key_serials.join(", ")));
+    }
+    if let Some(info) = &public.certificate {
+        rows.push((
+            "Certificate".into(),
+            format!("{} (RSA-{})", info.subject, info.key_bits),
+        ));
+        rows.push(("SHA-1 thumbprint".into(), info.sha1_thumbprint.clone()));
     }
     if let Some(expires) = &public.expires {
         rows.push(("Expires".into(), expires.clone()));

@@ -41,7 +41,7 @@ pub struct Cli {
 enum Command {
     /// Seal a secret onto one printable PDF sheet per custodian.
     #[command(
-        after_help = "Examples:\n  breakglass seal --out envelopes\n  breakglass seal --threshold 2 --custodian \"Ana Ruiz\" --custodian \"Ben Okafor\" \\\n      --custodian \"Chen Li\" --secret-file secret.txt --paper letter --label \"contoso bg-01\" --out envelopes"
+        after_help = "Examples:\n  breakglass seal --out envelopes\n  breakglass seal --kind certificate --subject \"CN=contoso-breakglass-app\" --key-size 3072 --out envelopes\n  breakglass seal --kind fido2-pin --secret-file pin.txt --key-serial 21984512 --out envelopes\n  breakglass seal --threshold 2 --custodian \"Ana Ruiz\" --custodian \"Ben Okafor\" \\\n      --custodian \"Chen Li\" --secret-file secret.txt --paper letter --label \"contoso bg-01\" --out envelopes"
     )]
     Seal(SealArgs),
     /// Check sheets (PDFs, scans, photos, typed text) and prove a quorum, revealing nothing.
@@ -117,6 +117,8 @@ pub enum KindArg {
     Fido2Pin,
     /// An app registration client secret (imported with --secret-file; give --expires).
     ClientSecret,
+    /// A new RSA key and self-signed certificate for an app registration (give --subject).
+    Certificate,
 }
 
 /// TOTP hash algorithm.
@@ -165,6 +167,15 @@ pub struct SealArgs {
     /// TOTP algorithm, overriding the URI.
     #[arg(long, value_enum)]
     totp_algorithm: Option<TotpAlgorithmArg>,
+    /// Certificate subject, e.g. "CN=contoso-breakglass-app" (for --kind certificate).
+    #[arg(long, value_name = "DN")]
+    subject: Option<String>,
+    /// RSA key size of the certificate: 2048, 3072 or 4096 bits (Entra needs at least 2048).
+    #[arg(long, default_value_t = 3072, value_name = "BITS")]
+    key_size: usize,
+    /// Days the certificate is valid.
+    #[arg(long, default_value_t = 365, value_name = "DAYS")]
+    valid_days: u32,
     /// Paper size of the sheets.
     #[arg(long, value_enum, default_value = "a4")]
     paper: PaperArg,
@@ -201,6 +212,9 @@ pub struct RecoverArgs {
     /// Write the secret into this new or empty directory (files mode 0600).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// For a certificate with --out: read the .pfx password from this file instead of asking.
+    #[arg(long, value_name = "FILE")]
+    pfx_password_file: Option<PathBuf>,
     /// Sheets: PDFs, PNG/JPEG scans or photos, or text files of typed lines.
     #[arg(required = true, value_name = "SHEET")]
     inputs: Vec<PathBuf>,

@@ -1,12 +1,13 @@
 //! `breakglass recover`: verify, then hand the secret to the responder in the form they need.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use breakglass::clock;
+use breakglass::generate::certificate;
 use breakglass::output::Staging;
 use breakglass::payload::{Payload, SecretKind};
 use breakglass::seal::slug;
-use breakglass::secret::SecretBytes;
+use breakglass::secret::{SecretBytes, SecretString};
 use breakglass::totp;
 
 use super::{Failure, RecoverArgs, exit, verify};
@@ -36,7 +37,7 @@ fn with_newline(bytes: &[u8]) -> SecretBytes {
     SecretBytes::new(text)
 }
 
-fn present(payload: &Payload) -> Result<Presented, Failure> {
+fn present(payload: &Payload, pfx_password: Option<&SecretString>) -> Result<Presented, Failure> {
     let secret = payload.secret.expose();
     let simple = |name: &str, notes: Vec<String>| Presented {
         files: vec![(name.to_owned(), with_newline(secret))],
@@ -84,7 +85,8 @@ fn present(payload: &Payload) -> Result<Presented, Failure> {
                 notes: vec!["The current code is computed from this computer's clock; check that it is right.".into()],
             }
         }
-        SecretKind::File | SecretKind::Certificate | SecretKind::Other(_) => {
+        SecretKind::Certificate => present_certificate(payload, pfx_password)?,
+        SecretKind::File | SecretKind::Other(_) => {
             let name = match &payload.file_name {
                 Some(original) => {
                     let (stem, extension) = original.rsplit_once('.').unwrap_or((original, ""));
@@ -106,6 +108,87 @@ fn present(payload: &Payload) -> Result<Presented, Failure> {
     })
 }
 
+fn present_certificate(payload: &Payload, pfx_password: Option<&SecretString>) -> Result<Presented, Failure> {
+    let rebuilt = certificate::from_sealed(&payload.secret, &payload.metadata)
+        .map_err(|error| Failure::new(exit::VAULT, error.to_string()))?;
+    let key_pem = SecretBytes::new(certificate::pem("PRIVATE KEY", rebuilt.key_pkcs8_der.expose()).into_bytes());
+    let cert_pem = certificate::pem("CERTIFICATE", &rebuilt.cert_der);
+    let mut both = key_pem.expose().to_vec();
+    both.extend_from_slice(cert_pem.as_bytes());
+    let both = SecretBytes::new(both);
+    let info = &rebuilt.info;
+    let mut notes = vec![
+        format!(
+            "Certificate {} (RSA-{}), valid {} to {}.",
+            info.subject, info.key_bits, info.not_before, info.not_after
+        ),
+        format!(
+            "SHA-1 thumbprint (as the Entra portal shows it): {}",
+            info.sha1_thumbprint
+        ),
+        format!("SHA-256 thumbprint: {}   x5t: {}", info.sha256_thumbprint, info.x5t),
+    ];
+    if !rebuilt.original {
+        notes.push(
+            "WARNING: the certificate was re-issued from the sealed key and differs from the uploaded one; \
+             upload cert.pem to the app registration, or use the cert.cer written at sealing."
+                .into(),
+        );
+    }
+    let mut files = vec![
+        ("key.pem".to_owned(), key_pem),
+        ("cert.pem".to_owned(), SecretBytes::new(cert_pem.into_bytes())),
+        ("key-and-cert.pem".to_owned(), both.clone()),
+    ];
+    if let Some(password) = pfx_password {
+        let pfx = certificate::pkcs12(
+            rebuilt.key_pkcs8_der.expose(),
+            &rebuilt.cert_der,
+            password.expose(),
+            &info.subject,
+        )
+        .map_err(|error| Failure::new(exit::BAD_REQUEST, error.to_string()))?;
+        files.push(("certificate.pfx".to_owned(), SecretBytes::new(pfx)));
+        notes.push("certificate.pfx is for PowerShell (Connect-MgGraph -Certificate), .NET and Java; key-and-cert.pem for az CLI and MSAL.".into());
+    }
+    Ok(Presented {
+        files,
+        printed: both,
+        notes,
+    })
+}
+
+/// The .pfx password: from `--pfx-password-file`, else asked twice on the terminal.
+fn pfx_password(args: &RecoverArgs) -> Result<SecretString, Failure> {
+    if let Some(path) = &args.pfx_password_file {
+        let text = std::fs::read_to_string(path).map_err(|error| {
+            Failure::new(
+                exit::UNREADABLE,
+                format!("cannot read the .pfx password from {}: {error}", path.display()),
+            )
+        })?;
+        return Ok(SecretString::new(text.trim_end_matches(['\r', '\n']).to_owned()));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::new(
+            exit::USAGE,
+            "recovering a certificate with --out writes a .pfx: give --pfx-password-file FILE (no terminal to ask on)",
+        ));
+    }
+    let first = SecretString::new(
+        rpassword::prompt_password("Password for certificate.pfx: ")
+            .map_err(|error| Failure::new(exit::USAGE, format!("cannot read the password: {error}")))?,
+    );
+    let second = SecretString::new(
+        rpassword::prompt_password("Same password again: ")
+            .map_err(|error| Failure::new(exit::USAGE, format!("cannot read the password: {error}")))?,
+    );
+    if first != second {
+        return Err(Failure::new(exit::USAGE, "the two passwords differ; run recover again"));
+    }
+    Ok(first)
+}
+
 /// Runs `recover`.
 pub fn run(args: RecoverArgs) -> Result<(), Failure> {
     let out_error = |error: breakglass::output::OutputError| Failure::new(exit::for_output(&error), error.to_string());
@@ -119,7 +202,11 @@ pub fn run(args: RecoverArgs) -> Result<(), Failure> {
             problem.message
         );
     }
-    let presented = present(&proof.payload)?;
+    let password = match (&proof.payload.kind, &args.out) {
+        (SecretKind::Certificate, Some(_)) => Some(pfx_password(&args)?),
+        _ => None,
+    };
+    let presented = present(&proof.payload, password.as_ref())?;
     let kind = proof.payload.kind.as_str();
     if args.print {
         let mut stdout = std::io::stdout().lock();

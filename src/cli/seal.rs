@@ -4,6 +4,7 @@
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 
+use breakglass::generate::certificate::CertificateRequest;
 use breakglass::import::{self, ImportOptions};
 use breakglass::output::Staging;
 use breakglass::payload::SecretKind;
@@ -71,6 +72,29 @@ fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
         (None, None | Some(KindArg::Passphrase)) => {
             SecretInput::GeneratePassphrase(super::generate::policy(&args.passphrase)?)
         }
+        (None, Some(KindArg::Certificate)) => {
+            let subject = args.subject.clone().ok_or_else(|| {
+                Failure::new(
+                    exit::USAGE,
+                    "--kind certificate needs --subject, e.g. \"CN=contoso-breakglass-app\"",
+                )
+            })?;
+            if std::io::stderr().is_terminal() {
+                eprintln!("Generating an RSA-{} key and certificate...", args.key_size);
+            }
+            SecretInput::GenerateCertificate(CertificateRequest {
+                subject,
+                key_bits: args.key_size,
+                valid_days: args.valid_days,
+                not_before: clock::now_unix(),
+            })
+        }
+        (Some(_), Some(KindArg::Certificate)) => {
+            return Err(Failure::new(
+                exit::USAGE,
+                "--kind certificate generates its key; do not give --secret-file",
+            ));
+        }
         (None, Some(_)) => {
             return Err(Failure::new(
                 exit::USAGE,
@@ -83,7 +107,7 @@ fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
                 Some(KindArg::Totp) => SecretKind::Totp,
                 Some(KindArg::Fido2Pin) => SecretKind::Fido2Pin,
                 Some(KindArg::ClientSecret) => SecretKind::ClientSecret,
-                Some(KindArg::File) | None => SecretKind::File,
+                Some(KindArg::File | KindArg::Certificate) | None => SecretKind::File,
             };
             let options = ImportOptions {
                 file_name: (path != Path::new("-"))
@@ -197,6 +221,26 @@ pub fn run(args: SealArgs) -> Result<(), Failure> {
         "  {}  public record (no secret)",
         target.join("manifest.json").display()
     );
+    for (name, _) in &ceremony.public_files {
+        eprintln!(
+            "  {}  public: upload to the app registration",
+            target.join(name).display()
+        );
+    }
+    if let Some(info) = &manifest.certificate {
+        eprintln!(
+            "Certificate {} (RSA-{}), valid {} to {}.",
+            info.subject, info.key_bits, info.not_before, info.not_after
+        );
+        eprintln!(
+            "  SHA-1 thumbprint (as the Entra portal shows it): {}",
+            info.sha1_thumbprint
+        );
+        eprintln!("  SHA-256 thumbprint: {}", info.sha256_thumbprint);
+        eprintln!(
+            "Upload cert.cer (or cert.pem) under Certificates & secrets, or PATCH keyCredentials with keycredential.json."
+        );
+    }
     eprintln!("Self-check passed: every sheet was read back from its PDF and all shares rebuild the vault key.");
     eprintln!(
         "Print each sheet, seal it in its envelope, then securely delete the PDFs: together they ARE the secret."
