@@ -550,13 +550,13 @@ fn main() {
         ),
         prepare_sheet(
             format!("provided file of {FILE_SECRET_BYTES} bytes"),
-            SecretInput::Provided(ProvidedSecret {
+            SecretInput::Provided(Box::new(ProvidedSecret {
                 kind: SecretKind::File,
                 secret: SecretBytes::from_slice(&file_secret),
                 file_name: None,
                 metadata: Vec::new(),
                 public: PublicFacts::default(),
-            }),
+            })),
         ),
     ];
     assert_eq!(

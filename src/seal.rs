@@ -32,7 +32,7 @@ pub enum SecretInput {
     /// Generate a new passphrase under this policy.
     GeneratePassphrase(Policy),
     /// A secret the user already holds.
-    Provided(ProvidedSecret),
+    Provided(Box<ProvidedSecret>),
     /// Generate an RSA key and self-signed certificate for an app registration.
     GenerateCertificate(CertificateRequest),
 }
@@ -224,18 +224,21 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
             };
             (payload, Some(generated), SecretKind::Passphrase, PublicFacts::default())
         }
-        SecretInput::Provided(provided) => (
-            Payload {
-                kind: provided.kind.clone(),
-                label: String::new(),
-                file_name: provided.file_name,
-                metadata: provided.metadata,
-                secret: provided.secret,
-            },
-            None,
-            provided.kind,
-            provided.public,
-        ),
+        SecretInput::Provided(provided) => {
+            let provided = *provided;
+            (
+                Payload {
+                    kind: provided.kind.clone(),
+                    label: String::new(),
+                    file_name: provided.file_name,
+                    metadata: provided.metadata,
+                    secret: provided.secret,
+                },
+                None,
+                provided.kind,
+                provided.public,
+            )
+        }
         SecretInput::GenerateCertificate(certificate_request) => {
             let generated = certificate::generate(&certificate_request)?;
             let sealed = certificate::to_sealed(&generated, &certificate_request)?;

@@ -126,7 +126,7 @@ fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
             };
             let provided = import::import(kind, read_secret(path)?, options)
                 .map_err(|error| Failure::new(exit::BAD_REQUEST, error.to_string()))?;
-            SecretInput::Provided(provided)
+            SecretInput::Provided(Box::new(provided))
         }
     };
     let instructions = match &args.sheet_template {
