@@ -195,6 +195,9 @@ pub fn run(args: SealArgs) -> Result<(), Failure> {
     for sheet in &ceremony.sheets {
         staging.write(&sheet.file_name, &sheet.pdf).map_err(out_error)?;
     }
+    for (name, bytes) in &ceremony.public_files {
+        staging.write(name, bytes).map_err(out_error)?;
+    }
     staging
         .write("manifest.json", manifest.to_json().as_bytes())
         .map_err(out_error)?;

@@ -248,3 +248,155 @@ fn misplaced_options_are_refused() {
     let run = run_in(dir.path(), &["seal", "--out", "o", "--kind", "totp"], None);
     assert_eq!(run.code, 2, "{}", run.all());
 }
+
+/// An app certificate: public files ready for Entra, thumbprints that openssl agrees with, and
+/// at recovery a key, the very same certificate, and a .pfx that openssl opens.
+#[test]
+fn certificate_seals_and_recovers_as_pem_and_pfx() {
+    let Some(openssl) = crate::support::tool("openssl") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let at = [("BREAKGLASS_NOW", "1795609845")];
+    let args = [
+        "seal",
+        "--out",
+        "out",
+        "--kind",
+        "certificate",
+        "--subject",
+        "CN=contoso-breakglass-app",
+        "--key-size",
+        "2048",
+        "--valid-days",
+        "200",
+        "--label",
+        "contoso app bg",
+    ];
+    let run = run_with_env(dir.path(), &args, None, &at);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/manifest.json")).unwrap()).unwrap();
+    let certificate = &manifest["certificate"];
+    let sha1 = certificate["sha1_thumbprint"].as_str().unwrap().to_owned();
+    assert_eq!(certificate["subject"], "CN=contoso-breakglass-app");
+    assert_eq!(certificate["key_bits"], 2048);
+    assert_eq!(certificate["not_before"], "2026-11-25T12:30:45Z");
+    assert_eq!(certificate["not_after"], "2027-06-13T12:30:45Z");
+    assert!(
+        run.stderr.contains(&sha1),
+        "thumbprint shown at sealing: {}",
+        run.stderr
+    );
+
+    let fingerprint = crate::support::external(
+        &openssl,
+        &[
+            "x509",
+            "-inform",
+            "DER",
+            "-in",
+            "out/cert.cer",
+            "-noout",
+            "-fingerprint",
+            "-sha1",
+        ],
+        dir.path(),
+    );
+    assert_eq!(fingerprint.trim().rsplit('=').next().unwrap().replace(':', ""), sha1);
+    let credential: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/keycredential.json")).unwrap()).unwrap();
+    assert_eq!(credential["type"], "AsymmetricX509Cert");
+    assert_eq!(credential["usage"], "Verify");
+    assert_eq!(credential["customKeyIdentifier"], sha1.as_str());
+    assert_eq!(credential["displayName"], "contoso app bg");
+    use base64::Engine;
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(credential["key"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(key, std::fs::read(dir.path().join("out/cert.cer")).unwrap());
+
+    std::fs::write(dir.path().join("pw.txt"), "Drill-Password-2026\n").unwrap();
+    let sheets = [
+        "out/sheet-1-custodian-1.pdf",
+        "out/sheet-3-custodian-3.pdf",
+        "out/sheet-4-custodian-4.pdf",
+    ];
+    let run = run_in(
+        dir.path(),
+        &["recover", "--out", "rec", sheets[0], sheets[1], sheets[2]],
+        None,
+    );
+    assert_eq!(run.code, 2, "no password and no terminal: {}", run.all());
+    assert!(run.stderr.contains("--pfx-password-file"));
+    let run = run_in(
+        dir.path(),
+        &[
+            "recover",
+            "--out",
+            "rec",
+            "--pfx-password-file",
+            "pw.txt",
+            sheets[0],
+            sheets[1],
+            sheets[2],
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains(&format!("SHA-1 thumbprint (as the Entra portal shows it): {sha1}")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("rec/cert.pem")).unwrap(),
+        std::fs::read(dir.path().join("out/cert.pem")).unwrap(),
+        "the recovered certificate is the uploaded one, byte for byte"
+    );
+    for name in ["key.pem", "cert.pem", "key-and-cert.pem", "certificate.pfx"] {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("rec").join(name))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{name}");
+        }
+    }
+    let modulus = |args: &[&str]| crate::support::external(&openssl, args, dir.path());
+    assert_eq!(
+        modulus(&["x509", "-in", "rec/cert.pem", "-noout", "-modulus"]),
+        modulus(&["rsa", "-in", "rec/key.pem", "-noout", "-modulus"])
+    );
+    let from_pfx = crate::support::external(
+        &openssl,
+        &[
+            "pkcs12",
+            "-in",
+            "rec/certificate.pfx",
+            "-passin",
+            "file:pw.txt",
+            "-nokeys",
+            "-clcerts",
+        ],
+        dir.path(),
+    );
+    std::fs::write(dir.path().join("pfx-cert.pem"), from_pfx).unwrap();
+    let fingerprint = crate::support::external(
+        &openssl,
+        &["x509", "-in", "pfx-cert.pem", "-noout", "-fingerprint", "-sha1"],
+        dir.path(),
+    );
+    assert_eq!(fingerprint.trim().rsplit('=').next().unwrap().replace(':', ""), sha1);
+    let run = run_in(
+        dir.path(),
+        &["recover", "--print", sheets[0], sheets[1], sheets[2]],
+        None,
+    );
+    assert!(
+        run.stdout.starts_with("-----BEGIN PRIVATE KEY-----\n") && run.stdout.contains("-----BEGIN CERTIFICATE-----")
+    );
+}
