@@ -127,3 +127,61 @@ fn frozen_ceremony_recovers_from_typed_sheets() {
     );
     assert_eq!(run.code, 5, "{}", run.all());
 }
+
+/// Frozen vault payloads, one per kind of secret: every future version must read them the same
+/// way. The certificate vector also pins the rebuild: its sealed primes and parameters must give
+/// back, byte for byte, the certificate that was uploaded (`certificate.cer`).
+#[test]
+fn payload_vectors_of_every_kind_parse_and_present() {
+    use breakglass::generate::certificate;
+    use breakglass::payload::{Payload, SecretKind};
+    use breakglass::totp;
+
+    let dir = vectors().join("payloads");
+    let read = |name: &str| Payload::parse(&std::fs::read(dir.join(name)).unwrap()).unwrap();
+    let meta = |payload: &Payload, key: &str| -> Vec<String> {
+        payload
+            .metadata
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+
+    let passphrase = read("passphrase.payload");
+    assert_eq!(passphrase.kind, SecretKind::Passphrase);
+    assert_eq!(passphrase.secret.expose(), b"Kq7vX-m3Pz9-uGjNK-cwCBM-VhZrd");
+
+    let file = read("file.payload");
+    assert_eq!(file.kind, SecretKind::File);
+    assert_eq!(file.file_name.as_deref(), Some("recovery-codes.bin"));
+    assert_eq!(file.secret.expose(), b"\x00binary\nfile\xff");
+
+    let totp_payload = read("totp.payload");
+    assert_eq!(totp_payload.kind, SecretKind::Totp);
+    let seed = totp::from_metadata(totp_payload.secret.clone(), &totp_payload.metadata).unwrap();
+    assert_eq!(totp::code(&seed, 59), "94287082", "RFC 6238 vector");
+    assert_eq!(seed.issuer.as_deref(), Some("Contoso"));
+
+    let pin = read("fido2-pin.payload");
+    assert_eq!(pin.kind, SecretKind::Fido2Pin);
+    assert_eq!(pin.secret.expose(), b"730514");
+    assert_eq!(meta(&pin, "key-serial"), ["YK5-21984512", "YK5-21984513"]);
+
+    let client = read("client-secret.payload");
+    assert_eq!(client.kind, SecretKind::ClientSecret);
+    assert_eq!(meta(&client, "expires"), ["2027-05-31"]);
+
+    let cert = read("certificate.payload");
+    assert_eq!(cert.kind, SecretKind::Certificate);
+    let rebuilt = certificate::from_sealed(&cert.secret, &cert.metadata).unwrap();
+    assert!(
+        rebuilt.original,
+        "the certificate rebuild drifted: a dependency changed how it encodes certificates"
+    );
+    assert_eq!(rebuilt.cert_der, std::fs::read(dir.join("certificate.cer")).unwrap());
+    assert!(certificate::key_matches_certificate(
+        rebuilt.key_pkcs8_der.expose(),
+        &rebuilt.cert_der
+    ));
+}
