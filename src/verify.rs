@@ -298,6 +298,8 @@ pub struct Proof {
     pub recipient: String,
     /// The payload (secret). Dropped (and wiped) by `verify` without being shown.
     pub payload: Payload,
+    /// The rebuilt vault key (secret; for exporting it as an age identity).
+    pub key: crate::secret::VaultKey,
 }
 
 fn join<T: ToString>(items: impl IntoIterator<Item = T>) -> String {
@@ -420,6 +422,7 @@ pub fn prove(reports: &[InputReport], manifest: Option<&Manifest>) -> Result<Pro
         disagreeing: combined.disagreeing,
         recipient,
         payload,
+        key: combined.key,
     })
 }
 

@@ -201,7 +201,7 @@ pub struct VerifyArgs {
 }
 
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("destination").required(true).args(["print", "out"])))]
+#[command(group(clap::ArgGroup::new("destination").required(true).multiple(true).args(["print", "out", "export_age_identity"])))]
 pub struct RecoverArgs {
     /// manifest.json written by seal (recommended: proves the sheets are the right ones).
     #[arg(long, value_name = "FILE")]
@@ -212,6 +212,10 @@ pub struct RecoverArgs {
     /// Write the secret into this new or empty directory (files mode 0600).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Print the rebuilt vault key as an age identity (AGE-SECRET-KEY-1...), for decrypting the
+    /// vault with any age implementation (docs/RECOVERY-WITHOUT-BREAKGLASS.md).
+    #[arg(long, conflicts_with = "print")]
+    export_age_identity: bool,
     /// For a certificate with --out: read the .pfx password from this file instead of asking.
     #[arg(long, value_name = "FILE")]
     pfx_password_file: Option<PathBuf>,

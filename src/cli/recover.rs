@@ -220,6 +220,9 @@ pub fn run(args: RecoverArgs) -> Result<(), Failure> {
                 )
             })?;
     }
+    if args.export_age_identity {
+        println!("{}", breakglass::vault::identity_string(&proof.key).expose());
+    }
     if let Some(out) = &args.out {
         let staging = Staging::begin(out).map_err(out_error)?;
         for (name, bytes) in &presented.files {

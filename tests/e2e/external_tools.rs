@@ -228,6 +228,16 @@ fn go_age_decrypts_the_vault_with_the_rebuilt_identity() {
     .unwrap();
     std::fs::write(sealed.path("vault.age"), &ciphertext).unwrap();
     let plaintext = external(&age, &["-d", "-i", "identity.txt", "vault.age"], sealed.dir.path());
+    let sheets: Vec<String> = [4, 5, 2]
+        .iter()
+        .map(|&i| sealed.sheet(i).display().to_string())
+        .collect();
+    let exported = sealed.run(&["recover", "--export-age-identity", &sheets[0], &sheets[1], &sheets[2]]);
+    assert_eq!(exported.code, 0, "{}", exported.all());
+    assert_eq!(
+        exported.stdout,
+        std::fs::read_to_string(sealed.path("identity.txt")).unwrap()
+    );
     assert!(
         plaintext.starts_with("breakglass-payload: 1\nkind: passphrase\n"),
         "{plaintext}"
