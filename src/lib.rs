@@ -9,6 +9,7 @@
 pub mod clock;
 pub mod format;
 pub mod generate;
+pub mod hardening;
 pub mod import;
 pub mod manifest;
 pub mod output;

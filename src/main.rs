@@ -7,6 +7,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Before any secret exists in memory: no core dumps, not dumpable.
+    let hardening = breakglass::hardening::harden_process();
+    if cfg!(target_os = "linux") && !(hardening.core_dumps_off && hardening.not_dumpable) {
+        eprintln!("warning: could not disable core dumps; a crash could write secrets to disk");
+    }
     let parsed = match cli::Cli::try_parse() {
         Ok(parsed) => parsed,
         Err(error) => {

@@ -33,6 +33,8 @@ pub const DUPLICATE: u8 = 12;
 pub const MANIFEST: u8 = 13;
 /// The ceremony parameters or secret are unusable.
 pub const BAD_REQUEST: u8 = 14;
+/// The machine is online and `--require-offline` was given.
+pub const ONLINE: u8 = 15;
 
 /// Exit code for a per-input problem.
 pub fn for_input(problem: &InputProblem) -> u8 {

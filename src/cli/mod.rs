@@ -188,6 +188,9 @@ pub struct SealArgs {
     /// Print a generated passphrase even when standard output is not a terminal.
     #[arg(long)]
     show_passphrase: bool,
+    /// Refuse to run when a network interface is up or a default route exists.
+    #[arg(long)]
+    require_offline: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -212,6 +215,9 @@ pub struct RecoverArgs {
     /// Write the secret into this new or empty directory (files mode 0600).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Refuse to run when a network interface is up or a default route exists.
+    #[arg(long)]
+    require_offline: bool,
     /// Print the rebuilt vault key as an age identity (AGE-SECRET-KEY-1...), for decrypting the
     /// vault with any age implementation (docs/RECOVERY-WITHOUT-BREAKGLASS.md).
     #[arg(long, conflicts_with = "print")]
@@ -232,6 +238,28 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Recover(args) => recover::run(args),
         Command::Generate(GenerateCommand::Passphrase(args)) => generate::passphrase(args),
     }
+}
+
+/// Warns when the machine looks online; with `require_offline`, refuses to go on.
+fn air_gap_preflight(require_offline: bool) -> Result<(), Failure> {
+    let state = breakglass::hardening::network_state();
+    if state.offline() {
+        return Ok(());
+    }
+    if require_offline {
+        return Err(Failure::new(
+            exit::ONLINE,
+            format!(
+                "this machine is online ({}); disconnect it, or drop --require-offline",
+                state.describe()
+            ),
+        ));
+    }
+    eprintln!(
+        "warning: this machine is online ({}); breakglass secrets belong on an offline machine (--require-offline refuses)",
+        state.describe()
+    );
+    Ok(())
 }
 
 fn read_manifest(path: &std::path::Path) -> Result<breakglass::manifest::Manifest, Failure> {

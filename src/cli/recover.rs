@@ -191,6 +191,7 @@ fn pfx_password(args: &RecoverArgs) -> Result<SecretString, Failure> {
 
 /// Runs `recover`.
 pub fn run(args: RecoverArgs) -> Result<(), Failure> {
+    super::air_gap_preflight(args.require_offline)?;
     let out_error = |error: breakglass::output::OutputError| Failure::new(exit::for_output(&error), error.to_string());
     if let Some(out) = &args.out {
         breakglass::output::check_target(out).map_err(out_error)?;

@@ -185,6 +185,7 @@ fn show_passphrase(passphrase: &breakglass::generate::passphrase::Passphrase, fo
 
 /// Runs `seal`.
 pub fn run(args: SealArgs) -> Result<(), Failure> {
+    super::air_gap_preflight(args.require_offline)?;
     breakglass::output::check_target(&args.out)
         .map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))?;
     let request = request(&args)?;

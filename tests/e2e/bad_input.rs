@@ -227,3 +227,26 @@ fn usage_errors_are_exit_2_and_bad_ceremonies_exit_14() {
     assert!(error_line(&run).contains("cannot print"), "{}", run.stderr);
     assert!(!dir.path().join("o").exists());
 }
+
+/// The air-gap preflight names what is online; `--require-offline` turns the warning into a
+/// refusal with its own exit code (which branch runs depends on this machine).
+#[test]
+fn require_offline_refuses_on_an_online_machine() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = breakglass::hardening::network_state();
+    let run = run_in(dir.path(), &["seal", "--out", "o", "--require-offline"], None);
+    if state.offline() {
+        assert_eq!(run.code, 0, "{}", run.all());
+    } else {
+        assert_eq!(run.code, 15, "{}", run.all());
+        assert!(error_line(&run).contains(&state.describe()), "{}", run.stderr);
+        assert!(!dir.path().join("o").exists());
+        let run = run_in(dir.path(), &["seal", "--out", "o"], None);
+        assert_eq!(run.code, 0, "{}", run.all());
+        assert!(
+            run.stderr.starts_with("warning: this machine is online"),
+            "{}",
+            run.stderr
+        );
+    }
+}

@@ -271,3 +271,47 @@ fn passphrase_sheets_fit_one_page_on_both_papers() {
         }
     }
 }
+
+/// Secret hygiene: the secret appears in no file that `seal` writes (in plain, hex or base64
+/// form), nor in anything `seal` or `verify` print; only `recover` reveals it.
+#[test]
+fn the_secret_is_in_no_output_but_recover() {
+    use base64::Engine;
+    let secret = "Hygiene-Test-Secret-7xQ2-Zk9W";
+    let sealed =
+        crate::support::seal_with_stdin(&["--secret-file", "-", "--kind", "passphrase"], Some(secret.as_bytes()));
+    let forms = [
+        secret.to_owned(),
+        secret.to_lowercase(),
+        secret.bytes().map(|b| format!("{b:02x}")).collect::<String>(),
+        base64::engine::general_purpose::STANDARD.encode(secret),
+    ];
+    let mut outputs = vec![("seal output".to_owned(), sealed.run.all().into_bytes())];
+    for entry in std::fs::read_dir(&sealed.out).unwrap() {
+        let path = entry.unwrap().path();
+        outputs.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+        if path.extension().is_some_and(|e| e == "pdf") {
+            for page in pdf::rasterise(&std::fs::read(&path).unwrap(), 40.0).unwrap() {
+                outputs.push((format!("{} pixels", path.display()), page.into_raw()));
+            }
+        }
+    }
+    let sheets: Vec<String> = (1..=5).map(|i| sealed.sheet(i).display().to_string()).collect();
+    let manifest = sealed.manifest().display().to_string();
+    let mut args = vec!["verify", "--manifest", &manifest];
+    args.extend(sheets.iter().map(String::as_str));
+    let verified = sealed.run(&args);
+    assert_eq!(verified.code, 0, "{}", verified.all());
+    outputs.push(("verify output".to_owned(), verified.all().into_bytes()));
+    let recovered = sealed.run(&["recover", "--print", &sheets[0], &sheets[1], &sheets[2]]);
+    outputs.push(("recover stderr".to_owned(), recovered.stderr.clone().into_bytes()));
+    for (name, bytes) in &outputs {
+        for form in &forms {
+            assert!(
+                !bytes.windows(form.len()).any(|window| window == form.as_bytes()),
+                "{name} contains the secret"
+            );
+        }
+    }
+    assert_eq!(recovered.stdout, format!("{secret}\n"), "recover does reveal it");
+}
