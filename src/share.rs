@@ -267,6 +267,29 @@ mod tests {
         assert!(Share::from_bytes(&[1; 112]).is_none());
     }
 
+    /// Exhaustive for n <= 12: every k-subset rebuilds the key and every (k-1)-subset fails.
+    #[test]
+    fn every_k_subset_recovers_and_every_smaller_subset_fails() {
+        for (threshold, shares) in [(2u8, 5u8), (3, 5), (5, 5), (4, 8), (2, 12), (6, 12), (11, 12)] {
+            let made = split(&key(), threshold, shares).unwrap();
+            for subset in Subsets::new(usize::from(shares), usize::from(threshold)) {
+                let picked: Vec<&Share> = subset.iter().map(|&i| &made[i]).collect();
+                assert_eq!(
+                    combine_exact(&picked).unwrap().unwrap(),
+                    key(),
+                    "{threshold}-of-{shares} {subset:?}"
+                );
+            }
+            for subset in Subsets::new(usize::from(shares), usize::from(threshold) - 1) {
+                let picked: Vec<&Share> = subset.iter().map(|&i| &made[i]).collect();
+                assert!(
+                    combine_exact(&picked).is_none(),
+                    "{threshold}-of-{shares} {subset:?} must fail"
+                );
+            }
+        }
+    }
+
     #[test]
     fn subsets_are_complete() {
         assert_eq!(Subsets::new(5, 3).count(), 10);
