@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod external_tools;
+mod interop;
 mod kinds;
 mod round_trip;
 mod support;
