@@ -29,9 +29,21 @@ impl Failure {
     }
 }
 
+/// Exit codes, shown in `--help` and the man page (the README has the same table).
+const EXIT_CODES: &str = "Exit codes:
+   0  success (for verify/recover: every input sound and the quorum proven)
+   1  internal error          2  usage error
+   3  an input cannot be read 4  no readable sheet, or a block fails its checks
+   5  too few shares          6  shares disagree (forged or damaged share)
+   7  wrong ceremony          8  vault incomplete, altered or not decrypting
+   9  output exists           10 writing the output failed
+  11  seal self-check failed  12 the same share given twice, leaving too few
+  13  manifest unreadable     14 ceremony request or imported secret unusable
+  15  online and --require-offline given";
+
 /// Offline breakglass secrets on paper: seal, verify, recover.
 #[derive(Debug, Parser)]
-#[command(name = "breakglass", version, about, long_about = None, after_help = "Exit codes are listed in the README.")]
+#[command(name = "breakglass", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -57,6 +69,15 @@ enum Command {
     /// Generate secrets without sealing anything (for policy review and tests).
     #[command(subcommand)]
     Generate(GenerateCommand),
+    /// Print a shell completion script.
+    #[command(after_help = "Example:\n  breakglass completions bash > /etc/bash_completion.d/breakglass")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), exit codes included.
+    #[command(after_help = "Example:\n  breakglass man > breakglass.1 && man ./breakglass.1")]
+    Man,
 }
 
 #[derive(Debug, Subcommand)]
@@ -237,6 +258,17 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Verify(args) => verify::run(args),
         Command::Recover(args) => recover::run(args),
         Command::Generate(GenerateCommand::Passphrase(args)) => generate::passphrase(args),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "breakglass", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(command)
+                .render(&mut std::io::stdout())
+                .map_err(|error| Failure::new(exit::WRITE, format!("cannot write the man page: {error}")))
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod external_tools;
+mod help;
 mod interop;
 mod kinds;
 mod round_trip;
