@@ -136,6 +136,11 @@ impl Payload {
             .position(|pair| pair == b"\n\n")
             .ok_or(PayloadError::Malformed("no blank line after the header"))?;
         let header = std::str::from_utf8(&rest[..split]).map_err(|_| PayloadError::Malformed("header is not UTF-8"))?;
+        // Writers never put control characters in header values; a reader that kept them would
+        // present a different header than it parsed (found by fuzzing: a trailing CR).
+        if header.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(PayloadError::Malformed("header contains control characters"));
+        }
         let secret = &rest[split + 2..];
         let (mut kind, mut label, mut file_name, mut length) = (None, None, None, None);
         let mut metadata = Vec::new();
@@ -209,6 +214,11 @@ mod tests {
         let future = Payload::parse(b"breakglass-payload: 1\nkind: totp\nnew-key: 1\nlength: 2\n\nab").unwrap();
         assert_eq!(future.kind, SecretKind::Totp);
         assert_eq!(future.metadata, [("new-key".to_owned(), "1".to_owned())]);
+        assert_eq!(
+            Payload::parse(b"breakglass-payload: 1\nlength: 0\nkind: x\r\n\n"),
+            Err(PayloadError::Malformed("header contains control characters")),
+            "fuzz/regressions/payload/kind-ends-in-cr.payload"
+        );
         let unknown = Payload::parse(b"breakglass-payload: 1\nkind: hologram\nlength: 0\n\n").unwrap();
         assert_eq!(unknown.kind, SecretKind::Other("hologram".into()));
     }

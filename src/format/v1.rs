@@ -46,7 +46,12 @@ impl CeremonyId {
     /// Parses the canonical form (ten symbols, optionally with a `-` after the fifth).
     pub fn parse(text: &str) -> Option<Self> {
         let compact: String = text.chars().filter(|&c| c != '-').collect();
-        let valid = compact.len() == CEREMONY_ID_LEN && compact.chars().all(|c| base32::ALPHABET.contains(&(c as u8)));
+        // `is_ascii` first: `c as u8` alone would let a non-ASCII character through (found by
+        // fuzzing; the id is later sliced by byte).
+        let valid = compact.len() == CEREMONY_ID_LEN
+            && compact
+                .chars()
+                .all(|c| c.is_ascii() && base32::ALPHABET.contains(&(c as u8)));
         valid.then_some(Self(compact))
     }
 
@@ -720,6 +725,14 @@ mod tests {
             }))
         );
         assert_eq!(split_blocks("\n\n"), Err(FormatError::NotBreakglass));
+    }
+
+    #[test]
+    fn non_ascii_ceremony_ids_are_refused() {
+        // fuzz/regressions/paper_text/ceremony-id-non-ascii.txt: U+0130 truncates to '0'.
+        assert!(CeremonyId::parse("\u{130}\u{130}\u{130}\u{130}\u{130}").is_none());
+        let text = "BG1-VAULT-\u{130}\u{130}\u{130}\u{130}\u{130}-K1-N1-C1/1-B1-2MJ\n0100BCK\n";
+        assert!(decode_text(text).unwrap()[0].is_err());
     }
 
     #[test]
