@@ -1,0 +1,14 @@
+//! Guards the `YYYY-MM-DD` parser for `--expires` (`import::parse_date`): it must never panic,
+//! and an accepted date is midnight UTC of a day between 1970 and 9999.
+#![no_main]
+
+use breakglass::import::parse_date;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    if let Some(seconds) = parse_date(&text) {
+        assert_eq!(seconds.rem_euclid(86_400), 0, "not midnight");
+        assert!((0..253_402_300_800).contains(&seconds), "outside 1970..=9999");
+    }
+});
