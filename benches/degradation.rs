@@ -45,8 +45,8 @@ const CLEAN_ONLY_DPI: [u32; 3] = [100, 200, 600];
 const FULL_DPI: [u32; 2] = [150, 300];
 /// Resolution of the reference render used to locate the codes on the page.
 const REFERENCE_DPI: u32 = 300;
-/// Module size of the printed codes and of the synthetic pages.
-const MODULE_MM: f64 = 0.6;
+/// Module size of the printed codes, used for the synthetic pages too.
+const MODULE_MM: f64 = breakglass::render::MODULE_MM as f64;
 /// Size of the provided secret: its vault (payload header and about 200 bytes of age overhead
 /// included) fills most of two codes of 400 bytes while leaving room for age's random header
 /// padding; 540 bytes already needs three codes.

@@ -115,10 +115,16 @@ pub enum SealError {
     TooLarge(usize),
 }
 
-/// A file-name-safe form of a custodian name.
+/// A file-name-safe form of a custodian name (`custodian` if nothing usable is left).
 pub fn slug(name: &str) -> String {
+    slug_or(name, "custodian")
+}
+
+/// A file-name-safe form of `text`: lower-case ASCII letters and digits joined by `-`, at most
+/// 40 characters; `fallback` if nothing usable is left.
+pub fn slug_or(text: &str, fallback: &str) -> String {
     let mut slug = String::new();
-    for c in name.chars().flat_map(char::to_lowercase) {
+    for c in text.chars().flat_map(char::to_lowercase) {
         if c.is_ascii_alphanumeric() {
             slug.push(c);
         } else if !slug.ends_with('-') && !slug.is_empty() {
@@ -126,7 +132,7 @@ pub fn slug(name: &str) -> String {
         }
     }
     let slug = slug.trim_end_matches('-').chars().take(40).collect::<String>();
-    if slug.is_empty() { "custodian".into() } else { slug }
+    if slug.is_empty() { fallback.into() } else { slug }
 }
 
 fn check_request(request: &CeremonyRequest) -> Result<(), SealError> {

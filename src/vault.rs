@@ -71,9 +71,10 @@ const ENCRYPTION_ATTEMPTS: usize = 16;
 /// honest). Paper is precious, so this encrypts several times and keeps the shortest file; every
 /// candidate is a complete, standard age file and the choice reveals nothing about the key.
 pub fn seal(key: &VaultKey, plaintext: &SecretBytes) -> Result<Vec<u8>, VaultError> {
+    let recipient = identity(key).to_public();
     let mut best: Option<Vec<u8>> = None;
     for _ in 0..ENCRYPTION_ATTEMPTS {
-        let candidate = seal_once(key, plaintext)?;
+        let candidate = seal_once(&recipient, plaintext)?;
         if best.as_ref().is_none_or(|known| candidate.len() < known.len()) {
             best = Some(candidate);
         }
@@ -81,9 +82,8 @@ pub fn seal(key: &VaultKey, plaintext: &SecretBytes) -> Result<Vec<u8>, VaultErr
     Ok(best.expect("at least one attempt"))
 }
 
-fn seal_once(key: &VaultKey, plaintext: &SecretBytes) -> Result<Vec<u8>, VaultError> {
-    let recipient = identity(key).to_public();
-    let encryptor = age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+fn seal_once(recipient: &age::x25519::Recipient, plaintext: &SecretBytes) -> Result<Vec<u8>, VaultError> {
+    let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
         .map_err(|error| VaultError::Encrypt(error.to_string()))?;
     let mut ciphertext = Vec::new();
     let mut writer = encryptor

@@ -6,7 +6,7 @@ use breakglass::clock;
 use breakglass::generate::certificate;
 use breakglass::output::Staging;
 use breakglass::payload::{Payload, SecretKind};
-use breakglass::seal::slug;
+use breakglass::seal::slug_or;
 use breakglass::secret::{SecretBytes, SecretString};
 use breakglass::totp;
 
@@ -90,11 +90,11 @@ fn present(payload: &Payload, pfx_password: Option<&SecretString>) -> Result<Pre
             let name = match &payload.file_name {
                 Some(original) => {
                     let (stem, extension) = original.rsplit_once('.').unwrap_or((original, ""));
-                    let extension = slug(extension);
-                    if extension == "custodian" || extension.is_empty() {
-                        slug(stem)
+                    let (stem, extension) = (slug_or(stem, "secret"), slug_or(extension, ""));
+                    if extension.is_empty() {
+                        stem
                     } else {
-                        format!("{}.{extension}", slug(stem))
+                        format!("{stem}.{extension}")
                     }
                 }
                 None => "secret.bin".to_owned(),

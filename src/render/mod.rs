@@ -8,7 +8,7 @@ pub mod qr;
 mod sheet;
 pub mod text;
 
-pub use sheet::render_sheet;
+pub use sheet::{MODULE_MM, render_sheet};
 
 /// Paper sizes sheets can be printed on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -7,7 +7,7 @@ use super::qr::{self, QUIET_ZONE, QrMatrix};
 use super::{RenderError, SheetModel, text};
 
 /// Preferred QR module size: large enough for phone photos and worn paper.
-const MODULE_MM: f32 = 0.6;
+pub const MODULE_MM: f32 = 0.6;
 /// Below this module size a code would not survive a 150 dpi scan reliably.
 const MIN_MODULE_MM: f32 = 0.45;
 const GAP_MM: f32 = 6.0;
