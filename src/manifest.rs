@@ -25,6 +25,41 @@ pub struct Custodian {
     pub name: String,
     /// File name of their sheet.
     pub sheet: String,
+    /// Their role (e.g. "Global admin, on-call lead"), from the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// Where their envelope is kept (office safe, bank box), from the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// How their share is protected on the sheet.
+    #[serde(default, skip_serializing_if = "ShareProtection::is_none")]
+    pub protection: ShareProtection,
+    /// Serial number of the tamper-evident envelope or seal the sheet went into.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal_serial: Option<String>,
+}
+
+/// How a custodian's share is protected on their sheet, so that a stolen envelope alone is useless.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ShareProtection {
+    /// The share is printed as is.
+    #[default]
+    None,
+    /// The share is age-encrypted with a passphrase the custodian typed at the ceremony (scrypt).
+    Passphrase,
+    /// The share is age-encrypted to the custodian's own age recipient.
+    Recipient {
+        /// The recipient (`age1...`, or a plugin recipient such as `age1yubikey1...`).
+        recipient: String,
+    },
+}
+
+impl ShareProtection {
+    /// True for unprotected shares.
+    pub fn is_none(&self) -> bool {
+        matches!(self, Self::None)
+    }
 }
 
 /// The manifest.
@@ -72,7 +107,26 @@ pub struct Manifest {
     /// The sealed app certificate's public facts (thumbprints as the Entra portal shows them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateInfo>,
+    /// The Entra tenant the secret protects (`contoso.onmicrosoft.com` or a tenant id), from the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    /// SHA-256 (hex) of the policy file the ceremony was sealed from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_sha256: Option<String>,
+    /// Days between drills (the policy's `drill_interval_days`; 90 when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drill_interval_days: Option<u32>,
+    /// Days after sealing by which the secret should be rotated (the policy's `rotation_days`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_days: Option<u32>,
+    /// Ceremony id of the ceremony this one replaces (set by `reseal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
 }
+
+/// Days between drills when the policy does not say: Microsoft asks that emergency access be
+/// validated at least every 90 days.
+pub const DEFAULT_DRILL_INTERVAL_DAYS: u32 = 90;
 
 /// Why a manifest was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

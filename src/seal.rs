@@ -325,6 +325,10 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
             index,
             name: name.clone(),
             sheet: file_name.clone(),
+            role: None,
+            location: None,
+            protection: Default::default(),
+            seal_serial: None,
         });
         sheets.push(SealedSheet {
             index,
@@ -354,6 +358,11 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
         key_serials: public.key_serials.clone(),
         secret_expires: public.expires.clone(),
         certificate: public.certificate.clone(),
+        tenant: None,
+        policy_sha256: None,
+        drill_interval_days: None,
+        rotation_days: None,
+        replaces: None,
     };
     Ok(SealedCeremony {
         manifest,
