@@ -10,7 +10,7 @@ use breakglass::generate::passphrase::Policy;
 use breakglass::output::Staging;
 use breakglass::render::Paper;
 use breakglass::scan::{pdf, qr};
-use breakglass::seal::{self, CeremonyRequest, SecretInput};
+use breakglass::seal::{self, CeremonyRecord, CeremonyRequest, CustodianSpec, SecretInput};
 use breakglass::{selfcheck, verify};
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -37,12 +37,15 @@ fn request(custodians: usize, threshold: u8) -> CeremonyRequest {
     CeremonyRequest {
         label: "bench".into(),
         threshold,
-        custodians: (1..=custodians).map(|i| format!("Custodian {i}")).collect(),
+        custodians: (1..=custodians)
+            .map(|i| CustodianSpec::named(format!("Custodian {i}")))
+            .collect(),
         paper: Paper::A4,
         secret: SecretInput::GeneratePassphrase(Policy::default()),
         instructions: seal::DEFAULT_INSTRUCTIONS.into(),
         created: 1_795_609_845,
         account: None,
+        record: CeremonyRecord::default(),
     }
 }
 

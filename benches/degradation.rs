@@ -29,7 +29,9 @@ use breakglass::payload::SecretKind;
 use breakglass::render::Paper;
 use breakglass::render::qr::{EcLevel, QUIET_ZONE, QrMatrix, encode_with_level};
 use breakglass::scan::{pdf, qr};
-use breakglass::seal::{self, CeremonyRequest, ProvidedSecret, PublicFacts, SecretInput};
+use breakglass::seal::{
+    self, CeremonyRecord, CeremonyRequest, CustodianSpec, ProvidedSecret, PublicFacts, SecretInput,
+};
 use breakglass::secret::SecretBytes;
 use breakglass::verify;
 use image::codecs::jpeg::JpegEncoder;
@@ -235,12 +237,15 @@ fn request(secret: SecretInput) -> CeremonyRequest {
     CeremonyRequest {
         label: "degradation bench".into(),
         threshold: 3,
-        custodians: (1..=5).map(|i| format!("Custodian {i}")).collect(),
+        custodians: (1..=5)
+            .map(|i| CustodianSpec::named(format!("Custodian {i}")))
+            .collect(),
         paper: Paper::A4,
         secret,
         instructions: seal::DEFAULT_INSTRUCTIONS.into(),
         created: 1_795_609_845,
         account: None,
+        record: CeremonyRecord::default(),
     }
 }
 

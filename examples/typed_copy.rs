@@ -15,7 +15,7 @@ fn main() {
     }
     let mut blocks: Vec<_> = report.blocks.iter().map(|found| found.block.clone()).collect();
     blocks.sort_by_key(|block| match block.header.part {
-        v1::Part::Share { .. } => 0,
+        v1::Part::Share { .. } | v1::Part::ProtectedShare { .. } => 0,
         v1::Part::Vault { chunk, .. } => u16::from(chunk),
     });
     for block in blocks {

@@ -16,6 +16,9 @@ pub enum OutputError {
     /// The target exists and is not an empty directory.
     #[error("{0} already exists and is not empty; choose a new --out directory (nothing was written)")]
     Exists(PathBuf),
+    /// The target file exists; it is never replaced.
+    #[error("{0} already exists; choose another file name or move it away (nothing was written)")]
+    FileExists(PathBuf),
     /// A file system operation failed.
     #[error("cannot write {path}: {reason}; check free space and permissions (nothing was left behind)")]
     Io {
@@ -143,7 +146,7 @@ impl Drop for Staging {
 /// existing file.
 pub fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     if path.exists() {
-        return Err(OutputError::Exists(path.to_owned()));
+        return Err(OutputError::FileExists(path.to_owned()));
     }
     let name = path
         .file_name()
@@ -160,7 +163,7 @@ pub fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     let _ = fs::remove_file(&temp);
     result.map_err(|error: std::io::Error| {
         if error.kind() == std::io::ErrorKind::AlreadyExists {
-            OutputError::Exists(path.to_owned())
+            OutputError::FileExists(path.to_owned())
         } else {
             io_error(path, error)
         }
@@ -209,7 +212,10 @@ mod tests {
         let root = scratch("newfile");
         let path = root.join("secret.txt");
         write_new_file(&path, b"first").unwrap();
-        assert!(matches!(write_new_file(&path, b"second"), Err(OutputError::Exists(_))));
+        assert!(matches!(
+            write_new_file(&path, b"second"),
+            Err(OutputError::FileExists(_))
+        ));
         assert_eq!(fs::read(&path).unwrap(), b"first");
         #[cfg(unix)]
         {

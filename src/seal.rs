@@ -5,6 +5,8 @@
 //! sheets, and describe it all in a manifest. Nothing secret leaves this module except inside
 //! the sheets (shares) and the returned generated passphrase, which the caller shows once.
 
+use zeroize::Zeroizing;
+
 use crate::clock;
 use crate::format::v1::{self, CeremonyId, EncodedBlock, Header, Part};
 use crate::generate::certificate::{self, CertificateError, CertificateRequest};
@@ -35,6 +37,64 @@ pub enum SecretInput {
     Provided(Box<ProvidedSecret>),
     /// Generate an RSA key and self-signed certificate for an app registration.
     GenerateCertificate(CertificateRequest),
+    /// A payload recovered from an earlier ceremony (re-seal), with its public facts.
+    Recovered(Box<(Payload, PublicFacts)>),
+}
+
+/// How a custodian's share is protected on their sheet.
+#[derive(Debug, Default)]
+pub enum ShareProtection {
+    /// Printed as is.
+    #[default]
+    None,
+    /// Encrypted with this passphrase, typed by the custodian at the ceremony (age scrypt).
+    Passphrase(crate::secret::SecretString),
+    /// Encrypted to this age recipient (X25519 or plugin).
+    Recipient(String),
+}
+
+/// One custodian of a ceremony.
+#[derive(Debug, Default)]
+pub struct CustodianSpec {
+    /// Name printed on their sheet.
+    pub name: String,
+    /// Role (public, printed on the cover page).
+    pub role: Option<String>,
+    /// Where their envelope is kept (public, printed on the cover page).
+    pub location: Option<String>,
+    /// Protection of their share.
+    pub protection: ShareProtection,
+    /// Serial of the tamper-evident envelope or seal, printed on the sheet.
+    pub seal_serial: Option<String>,
+}
+
+impl CustodianSpec {
+    fn protection_is_none(&self) -> bool {
+        matches!(self.protection, ShareProtection::None)
+    }
+
+    /// A custodian with only a name and an unprotected share.
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// Public facts about the ceremony recorded in the manifest (from the policy, or by re-seal).
+#[derive(Clone, Debug, Default)]
+pub struct CeremonyRecord {
+    /// The Entra tenant.
+    pub tenant: Option<String>,
+    /// SHA-256 of the policy file.
+    pub policy_sha256: Option<String>,
+    /// Days between drills.
+    pub drill_interval_days: Option<u32>,
+    /// Days until rotation.
+    pub rotation_days: Option<u32>,
+    /// The ceremony this one replaces.
+    pub replaces: Option<String>,
 }
 
 /// What to seal and how.
@@ -44,8 +104,8 @@ pub struct CeremonyRequest {
     pub label: String,
     /// k.
     pub threshold: u8,
-    /// Custodian names, in share order (share i goes to custodian i).
-    pub custodians: Vec<String>,
+    /// Custodians, in share order (share i goes to custodian i).
+    pub custodians: Vec<CustodianSpec>,
     /// Paper size.
     pub paper: Paper,
     /// The secret.
@@ -56,6 +116,8 @@ pub struct CeremonyRequest {
     pub created: i64,
     /// The account the secret is for, recorded in the manifest (public).
     pub account: Option<String>,
+    /// Other public facts for the manifest.
+    pub record: CeremonyRecord,
 }
 
 /// One custodian's rendered sheet.
@@ -71,6 +133,9 @@ pub struct SealedSheet {
     pub pdf: Vec<u8>,
     /// The blocks printed on it (for typed copies and self-checks).
     pub blocks: Vec<EncodedBlock>,
+    /// For a protected share: the plain share, kept in memory only so the self-check can prove
+    /// the quorum without asking custodians again (wiped on drop).
+    pub unprotected_share: Option<crate::secret::SecretBytes>,
 }
 
 /// A completed ceremony, ready to be written out.
@@ -108,6 +173,14 @@ pub enum SealError {
     /// Certificate generation failed.
     #[error(transparent)]
     Certificate(#[from] CertificateError),
+    /// A custodian's share could not be protected.
+    #[error("custodian {custodian}: {error}")]
+    Protect {
+        /// Who.
+        custodian: String,
+        /// Why.
+        error: crate::protect::ProtectError,
+    },
     /// The secret is too large for paper.
     #[error(
         "the secret is too large for paper: its vault is {0} bytes, at most {MAX_CIPHERTEXT_BYTES} fit on a sheet; seal a smaller file"
@@ -154,7 +227,9 @@ fn check_request(request: &CeremonyRequest) -> Result<(), SealError> {
         )));
     }
     let mut seen = std::collections::BTreeSet::new();
-    for name in &request.custodians {
+    let mut serials = std::collections::BTreeSet::new();
+    for custodian in &request.custodians {
+        let name = &custodian.name;
         let trimmed = name.trim();
         if trimmed.is_empty() || trimmed.chars().count() > MAX_NAME_CHARS || trimmed.chars().any(char::is_control) {
             return Err(SealError::Parameters(format!(
@@ -165,6 +240,18 @@ fn check_request(request: &CeremonyRequest) -> Result<(), SealError> {
             return Err(SealError::Parameters(format!(
                 "custodian {trimmed:?} is listed twice; names must be unique"
             )));
+        }
+        if let Some(serial) = &custodian.seal_serial {
+            if serial.trim().is_empty() || serial.chars().count() > 40 || serial.chars().any(char::is_control) {
+                return Err(SealError::Parameters(format!(
+                    "the seal serial of {trimmed:?} must be 1 to 40 printable characters"
+                )));
+            }
+            if !serials.insert(serial.trim().to_owned()) {
+                return Err(SealError::Parameters(format!(
+                    "seal serial {serial:?} is given twice; every envelope has its own serial"
+                )));
+            }
         }
     }
     if request.label.chars().count() > MAX_NAME_CHARS || request.label.chars().any(char::is_control) {
@@ -245,6 +332,11 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
                 provided.public,
             )
         }
+        SecretInput::Recovered(recovered) => {
+            let (payload, public) = *recovered;
+            let kind = payload.kind.clone();
+            (payload, None, kind, public)
+        }
         SecretInput::GenerateCertificate(certificate_request) => {
             let generated = certificate::generate(&certificate_request)?;
             let sealed = certificate::to_sealed(&generated, &certificate_request)?;
@@ -295,17 +387,54 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
     let mut sheets = Vec::with_capacity(key_shares.len());
     let mut custodians = Vec::with_capacity(key_shares.len());
     let extra_facts = public_facts_rows(&kind, &public, request.account.as_deref());
-    for (key_share, name) in key_shares.iter().zip(&request.custodians) {
+    for (key_share, spec) in key_shares.iter().zip(&request.custodians) {
         let index = key_share.index();
-        let name = name.trim().to_owned();
+        let name = spec.name.trim().to_owned();
+        let (part, data, protection) = match &spec.protection {
+            ShareProtection::None => (
+                Part::Share { index },
+                Zeroizing::new(key_share.as_bytes().to_vec()),
+                manifest::ShareProtection::None,
+            ),
+            protected => {
+                let plain = crate::secret::SecretBytes::from_slice(key_share.as_bytes());
+                let (protector, recorded) = match protected {
+                    ShareProtection::Passphrase(passphrase) => (
+                        crate::protect::Protector::Passphrase(passphrase),
+                        manifest::ShareProtection::Passphrase,
+                    ),
+                    ShareProtection::Recipient(recipient) => (
+                        crate::protect::Protector::Recipient(recipient),
+                        manifest::ShareProtection::Recipient {
+                            recipient: recipient.clone(),
+                        },
+                    ),
+                    ShareProtection::None => unreachable!("handled above"),
+                };
+                let protect_error = |error| SealError::Protect {
+                    custodian: name.clone(),
+                    error,
+                };
+                let protected = crate::protect::protect(&plain, protector).map_err(protect_error)?;
+                // Prove the passphrase opens what was printed before anything is written.
+                if let ShareProtection::Passphrase(passphrase) = &spec.protection {
+                    let opened =
+                        crate::protect::unlock_with_passphrase(&protected, passphrase, index).map_err(protect_error)?;
+                    if opened.expose() != plain.expose() {
+                        return Err(protect_error(crate::protect::ProtectError::WrongShare(index)));
+                    }
+                }
+                (Part::ProtectedShare { index }, Zeroizing::new(protected), recorded)
+            }
+        };
         let header = Header {
             ceremony: ceremony.clone(),
             threshold: request.threshold,
             shares,
-            part: Part::Share { index },
-            byte_len: v1::SHARE_BYTES,
+            part,
+            byte_len: data.len(),
         };
-        let share_block = v1::encode_block(&header, key_share.as_bytes()).expect("a share always encodes");
+        let share_block = v1::encode_block(&header, &data).expect("a share always encodes");
         let mut blocks = vec![share_block];
         blocks.extend(vault.iter().cloned());
         let file_name = format!("sheet-{index}-{}.pdf", slug(&name));
@@ -319,16 +448,24 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
             template: &request.instructions,
             extra_facts: &extra_facts,
         };
-        let model = sheet_model(&context, &name, index, &blocks);
+        let custodian_facts = custodian_facts_rows(&protection);
+        let model = sheet_model(
+            &context,
+            &name,
+            index,
+            &blocks,
+            &custodian_facts,
+            spec.seal_serial.as_deref(),
+        );
         let pdf = render::render_sheet(&model)?;
         custodians.push(Custodian {
             index,
             name: name.clone(),
             sheet: file_name.clone(),
-            role: None,
-            location: None,
-            protection: Default::default(),
-            seal_serial: None,
+            role: spec.role.clone(),
+            location: spec.location.clone(),
+            protection,
+            seal_serial: spec.seal_serial.as_ref().map(|serial| serial.trim().to_owned()),
         });
         sheets.push(SealedSheet {
             index,
@@ -336,6 +473,8 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
             file_name,
             pdf,
             blocks,
+            unprotected_share: (!spec.protection_is_none())
+                .then(|| crate::secret::SecretBytes::from_slice(key_share.as_bytes())),
         });
     }
     let manifest = Manifest {
@@ -358,11 +497,11 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
         key_serials: public.key_serials.clone(),
         secret_expires: public.expires.clone(),
         certificate: public.certificate.clone(),
-        tenant: None,
-        policy_sha256: None,
-        drill_interval_days: None,
-        rotation_days: None,
-        replaces: None,
+        tenant: request.record.tenant.clone(),
+        policy_sha256: request.record.policy_sha256.clone(),
+        drill_interval_days: request.record.drill_interval_days,
+        rotation_days: request.record.rotation_days,
+        replaces: request.record.replaces.clone(),
     };
     Ok(SealedCeremony {
         manifest,
@@ -415,7 +554,36 @@ fn public_facts_rows(kind: &SecretKind, public: &PublicFacts, account: Option<&s
     rows
 }
 
-fn sheet_model(context: &SheetContext, custodian: &str, index: u8, blocks: &[EncodedBlock]) -> SheetModel {
+/// Facts row saying how this custodian's share is protected (the sheet must say what it needs).
+fn custodian_facts_rows(protection: &manifest::ShareProtection) -> Vec<(String, String)> {
+    match protection {
+        manifest::ShareProtection::None => Vec::new(),
+        manifest::ShareProtection::Passphrase => vec![(
+            "Share protection".into(),
+            "your passphrase (typed at the ceremony); you will type it again to recover".into(),
+        )],
+        manifest::ShareProtection::Recipient { recipient } => {
+            let shown: String = if recipient.len() > 24 {
+                format!("{}...{}", &recipient[..16], &recipient[recipient.len() - 6..])
+            } else {
+                recipient.clone()
+            };
+            vec![(
+                "Share protection".into(),
+                format!("your age identity for {shown}; bring it to recover"),
+            )]
+        }
+    }
+}
+
+fn sheet_model(
+    context: &SheetContext,
+    custodian: &str,
+    index: u8,
+    blocks: &[EncodedBlock],
+    custodian_facts: &[(String, String)],
+    seal_serial: Option<&str>,
+) -> SheetModel {
     let SheetContext {
         paper,
         label,
@@ -449,6 +617,7 @@ fn sheet_model(context: &SheetContext, custodian: &str, index: u8, blocks: &[Enc
             let header = v1::decode_header(&block.lines[0], None).expect("own header decodes");
             let caption = match header.part {
                 Part::Share { index } => format!("SHARE {index} of {shares}"),
+                Part::ProtectedShare { index } => format!("PROTECTED SHARE {index} of {shares}"),
                 Part::Vault { chunk, of } => format!("VAULT {chunk} of {of}"),
             };
             SheetBlock {
@@ -471,6 +640,7 @@ fn sheet_model(context: &SheetContext, custodian: &str, index: u8, blocks: &[Enc
         ]
         .into_iter()
         .chain(extra_facts.iter().cloned())
+        .chain(custodian_facts.iter().cloned())
         .chain(std::iter::once((
             "Format".into(),
             format!("{} (breakglass docs/FORMAT.md)", v1::MAGIC),
@@ -484,6 +654,7 @@ fn sheet_model(context: &SheetContext, custodian: &str, index: u8, blocks: &[Enc
             ceremony.display()
         ),
         document_title: format!("breakglass sheet {index} of {shares} - {label}"),
+        seal_serial: seal_serial.map(str::to_owned),
     }
 }
 
@@ -495,12 +666,13 @@ mod tests {
         CeremonyRequest {
             label: "test".into(),
             threshold,
-            custodians: custodians.iter().map(|name| name.to_string()).collect(),
+            custodians: custodians.iter().map(|name| CustodianSpec::named(*name)).collect(),
             paper: Paper::A4,
             secret: SecretInput::GeneratePassphrase(Policy::default()),
             instructions: DEFAULT_INSTRUCTIONS.into(),
             created: 0,
             account: None,
+            record: CeremonyRecord::default(),
         }
     }
 

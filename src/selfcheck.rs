@@ -31,7 +31,7 @@ pub enum SelfCheckError {
 /// Checks the sheets written into `dir` against what was sealed.
 pub fn check(dir: &Path, sheets: &[SealedSheet], manifest: &Manifest) -> Result<(), SelfCheckError> {
     let paths: Vec<_> = sheets.iter().map(|sheet| dir.join(&sheet.file_name)).collect();
-    let reports = verify::read_inputs(&paths);
+    let mut reports = verify::read_inputs(&paths);
     for (sheet, report) in sheets.iter().zip(&reports) {
         let fail = |reason: String| SelfCheckError::Sheet {
             file: sheet.file_name.clone(),
@@ -53,6 +53,16 @@ pub fn check(dir: &Path, sheets: &[SealedSheet], manifest: &Manifest) -> Result<
         if report.blocks.len() != sheet.blocks.len() {
             return Err(fail("unexpected extra QR codes were read".into()));
         }
+    }
+    for locked in verify::locked_shares(&reports) {
+        let plain = sheets
+            .iter()
+            .find(|sheet| sheet.index == locked.index)
+            .and_then(|sheet| sheet.unprotected_share.as_ref())
+            .ok_or_else(|| {
+                SelfCheckError::Quorum(format!("protected share {} is not one that was sealed", locked.index))
+            })?;
+        verify::unlock_share(&mut reports, &locked, plain);
     }
     let proof = verify::prove(&reports, Some(manifest)).map_err(|error| SelfCheckError::Quorum(error.to_string()))?;
     if proof.agreeing.len() != sheets.len() || !proof.disagreeing.is_empty() {

@@ -72,7 +72,9 @@ impl InputReport {
         self.blocks
             .iter()
             .filter_map(|found| match found.block.header.part {
-                Part::Share { index } => Some((found.block.header.ceremony.clone(), index)),
+                Part::Share { index } | Part::ProtectedShare { index } => {
+                    Some((found.block.header.ceremony.clone(), index))
+                }
                 Part::Vault { .. } => None,
             })
             .collect()
@@ -86,7 +88,7 @@ fn blocks_complete(texts: &[&str]) -> bool {
         let Ok(raw) = v1::split_blocks(text) else { continue };
         for header in raw.iter().filter_map(|raw| v1::decode_header(&raw.header.0, None).ok()) {
             match header.part {
-                Part::Share { .. } => shares += 1,
+                Part::Share { .. } | Part::ProtectedShare { .. } => shares += 1,
                 Part::Vault { chunk, of } => {
                     chunks.entry(of).or_default().insert(chunk);
                 }
@@ -527,6 +529,62 @@ fn collect_shares(blocks: &[(&InputReport, &FoundBlock)]) -> Result<Vec<Share>, 
         }
     }
     Ok(by_index.into_values().map(|(share, _)| share).collect())
+}
+
+/// A protected share found among the inputs, waiting for its custodian's passphrase or identity.
+#[derive(Clone, Debug)]
+pub struct LockedShare {
+    /// Ceremony.
+    pub ceremony: CeremonyId,
+    /// Share index.
+    pub index: u8,
+    /// The first input it was read from.
+    pub input: PathBuf,
+    /// The protected share (a binary age file).
+    pub protected: Vec<u8>,
+}
+
+/// The protected shares among the inputs, once each (the same share read from several inputs is
+/// listed once), in share order.
+pub fn locked_shares(reports: &[InputReport]) -> Vec<LockedShare> {
+    let mut locked: Vec<LockedShare> = Vec::new();
+    for report in reports {
+        for found in &report.blocks {
+            if let Part::ProtectedShare { index } = found.block.header.part
+                && !locked.iter().any(|known| {
+                    known.index == index
+                        && known.ceremony == found.block.header.ceremony
+                        && known.protected == *found.block.data
+                })
+            {
+                locked.push(LockedShare {
+                    ceremony: found.block.header.ceremony.clone(),
+                    index,
+                    input: report.path.clone(),
+                    protected: found.block.data.to_vec(),
+                });
+            }
+        }
+    }
+    locked.sort_by_key(|share| share.index);
+    locked
+}
+
+/// Replaces every copy of `locked` among the inputs by the unlocked share, so the quorum proof
+/// treats it like a plain share.
+pub fn unlock_share(reports: &mut [InputReport], locked: &LockedShare, share: &crate::secret::SecretBytes) {
+    for report in reports {
+        for found in &mut report.blocks {
+            if found.block.header.part == (Part::ProtectedShare { index: locked.index })
+                && found.block.header.ceremony == locked.ceremony
+                && *found.block.data == locked.protected
+            {
+                found.block.header.part = Part::Share { index: locked.index };
+                found.block.header.byte_len = share.len();
+                found.block.data = zeroize::Zeroizing::new(share.expose().to_vec());
+            }
+        }
+    }
 }
 
 /// Reads every input and proves the quorum. Inputs are read in parallel (each scan is

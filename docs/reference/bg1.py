@@ -7,7 +7,7 @@ bytes as hex. Standard library only (Python 3.8+).
 
     python3 docs/reference/bg1.py typed-1.txt typed-2.txt ...
 
-Output, one line per block:  <ceremony> SHARE <index> <hex>   or   <ceremony> VAULT <i>/<m> <hex>
+Output, one line per block:  <ceremony> SHARE <index> <hex>,  <ceremony> PSHARE <index> <hex>   or   <ceremony> VAULT <i>/<m> <hex>
 """
 
 import sys

@@ -35,6 +35,10 @@ pub const MANIFEST: u8 = 13;
 pub const BAD_REQUEST: u8 = 14;
 /// The machine is online and `--require-offline` was given.
 pub const ONLINE: u8 = 15;
+/// A custodian-protected share cannot be opened: wrong or missing passphrase or identity.
+pub const SHARE_LOCKED: u8 = 16;
+/// The ceremony policy file is invalid.
+pub const POLICY: u8 = 17;
 
 /// Exit code for a per-input problem.
 pub fn for_input(problem: &InputProblem) -> u8 {
@@ -63,7 +67,7 @@ pub fn for_verify(error: &VerifyError) -> u8 {
 /// Exit code for an output failure.
 pub fn for_output(error: &OutputError) -> u8 {
     match error {
-        OutputError::Exists(_) => EXISTS,
+        OutputError::Exists(_) | OutputError::FileExists(_) => EXISTS,
         _ => WRITE,
     }
 }

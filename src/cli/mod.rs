@@ -2,8 +2,10 @@
 
 pub mod exit;
 mod generate;
+mod policy;
 mod recover;
 mod seal;
+mod unlock;
 mod verify;
 
 use std::path::PathBuf;
@@ -39,7 +41,9 @@ const EXIT_CODES: &str = "Exit codes:
    9  output exists           10 writing the output failed
   11  seal self-check failed  12 the same share given twice, leaving too few
   13  manifest unreadable     14 ceremony request or imported secret unusable
-  15  online and --require-offline given";
+  15  online and --require-offline given
+  16  a protected share's passphrase or identity is wrong or missing
+  17  the ceremony policy file is invalid";
 
 /// Offline breakglass secrets on paper: seal, verify, recover.
 #[derive(Debug, Parser)]
@@ -66,6 +70,20 @@ enum Command {
         after_help = "Examples:\n  breakglass recover scan-ana.png typed-ben.txt --print\n  breakglass recover --manifest envelopes/manifest.json a.png b.png c.png --out recovered"
     )]
     Recover(RecoverArgs),
+    /// Write a commented ceremony policy file to edit (never overwrites).
+    #[command(after_help = "Example:\n  breakglass init breakglass.toml && $EDITOR breakglass.toml")]
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "breakglass.toml", value_name = "FILE")]
+        path: PathBuf,
+    },
+    /// Validate a ceremony policy file; every problem is reported with its line.
+    #[command(after_help = "Example:\n  breakglass check-policy breakglass.toml")]
+    CheckPolicy {
+        /// The policy file.
+        #[arg(value_name = "FILE")]
+        path: PathBuf,
+    },
     /// Generate secrets without sealing anything (for policy review and tests).
     #[command(subcommand)]
     Generate(GenerateCommand),
@@ -155,9 +173,22 @@ pub enum TotpAlgorithmArg {
 
 #[derive(Debug, clap::Args)]
 pub struct SealArgs {
-    /// New or empty directory for the sheets and manifest.json (never overwritten).
+    /// New or empty directory for the sheets and manifest.json (never overwritten); with
+    /// --policy, defaults to the policy's `out`.
     #[arg(long, value_name = "DIR")]
-    out: PathBuf,
+    out: Option<PathBuf>,
+    /// Run the ceremony a policy file describes (see `breakglass init`); the policy decides
+    /// custodians, threshold, secret and paper.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["threshold", "custodians", "kind", "label", "paper", "words", "chars", "bits", "account", "subject", "key_size", "valid_days", "key_serials", "expires", "sheet_template"])]
+    policy: Option<PathBuf>,
+    /// Serial number of the tamper-evident envelope share INDEX goes into, printed on its sheet
+    /// and the cover page (repeatable; overrides the policy's seal_serial).
+    #[arg(long = "seal-serial", value_name = "INDEX=SERIAL")]
+    seal_serials: Vec<String>,
+    /// Read the passphrase of passphrase-protected custodian INDEX from FILE instead of asking
+    /// them on the terminal (repeatable; for scripted ceremonies: the file is a secret).
+    #[arg(long = "custodian-passphrase-file", value_name = "INDEX=FILE")]
+    custodian_passphrase_files: Vec<String>,
     /// Number of sheets needed to recover (k). Default 3 for the demo ceremony.
     #[arg(long, short = 'k', value_name = "K")]
     threshold: Option<u8>,
@@ -219,6 +250,8 @@ pub struct VerifyArgs {
     /// manifest.json written by seal; without it the sheets are checked against each other.
     #[arg(long, value_name = "FILE")]
     manifest: Option<PathBuf>,
+    #[command(flatten)]
+    keys: unlock::ShareKeyArgs,
     /// Sheets: PDFs, PNG/JPEG scans or photos, or text files of typed lines.
     #[arg(required = true, value_name = "SHEET")]
     inputs: Vec<PathBuf>,
@@ -246,6 +279,8 @@ pub struct RecoverArgs {
     /// For a certificate with --out: read the .pfx password from this file instead of asking.
     #[arg(long, value_name = "FILE")]
     pfx_password_file: Option<PathBuf>,
+    #[command(flatten)]
+    keys: unlock::ShareKeyArgs,
     /// Sheets: PDFs, PNG/JPEG scans or photos, or text files of typed lines.
     #[arg(required = true, value_name = "SHEET")]
     inputs: Vec<PathBuf>,
@@ -258,6 +293,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Verify(args) => verify::run(args),
         Command::Recover(args) => recover::run(args),
         Command::Generate(GenerateCommand::Passphrase(args)) => generate::passphrase(args),
+        Command::Init { path } => policy::init(&path),
+        Command::CheckPolicy { path } => policy::check(&path),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "breakglass", &mut std::io::stdout());

@@ -196,7 +196,7 @@ pub fn run(args: RecoverArgs) -> Result<(), Failure> {
     if let Some(out) = &args.out {
         breakglass::output::check_target(out).map_err(out_error)?;
     }
-    let (proof, problem) = verify::gather(&args.inputs, args.manifest.as_ref(), verify::Report::Stderr)?;
+    let (proof, problem) = verify::gather(&args.inputs, args.manifest.as_ref(), &args.keys, verify::Report::Stderr)?;
     if let Some(problem) = &problem {
         eprintln!(
             "warning: {} (the secret was still rebuilt from the sheets that agree)",

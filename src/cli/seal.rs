@@ -9,13 +9,20 @@ use breakglass::import::{self, ImportOptions};
 use breakglass::output::Staging;
 use breakglass::payload::SecretKind;
 use breakglass::render::Paper;
-use breakglass::seal::{self, CeremonyRequest, SealError, SecretInput};
+use breakglass::seal::{self, CeremonyRecord, CeremonyRequest, CustodianSpec, SealError, SecretInput};
 use breakglass::secret::SecretBytes;
 use breakglass::totp::Algorithm;
-use breakglass::{clock, selfcheck};
+use breakglass::{clock, runbook, selfcheck};
 use zeroize::Zeroizing;
 
 use super::{Failure, KindArg, PaperArg, SealArgs, TotpAlgorithmArg, exit};
+
+/// The cover page of the ceremony record.
+const RECORD_PDF: &str = "ceremony-record.pdf";
+/// The runbook, printable.
+const RUNBOOK_PDF: &str = "runbook.pdf";
+/// The runbook, editable.
+const RUNBOOK_MD: &str = "runbook.md";
 
 /// Largest secret read from a file or standard input.
 const MAX_SECRET_BYTES: u64 = 64 * 1024;
@@ -51,13 +58,91 @@ fn read_secret(path: &Path) -> Result<SecretBytes, Failure> {
     Ok(SecretBytes::new(std::mem::take(&mut *buffer)))
 }
 
-fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
-    let demo = args.custodians.is_empty();
-    let custodians: Vec<String> = if demo {
-        (1..=5).map(|i| format!("Custodian {i}")).collect()
-    } else {
-        args.custodians.clone()
+/// Parses repeated `INDEX=VALUE` options.
+pub(super) fn indexed_options(
+    entries: &[String],
+    option: &str,
+    example: &str,
+) -> Result<Vec<(usize, String)>, Failure> {
+    entries
+        .iter()
+        .map(|entry| {
+            let parsed = entry
+                .split_once('=')
+                .and_then(|(index, value)| Some((index.trim().parse::<usize>().ok()?, value.to_owned())))
+                .filter(|(index, value)| *index >= 1 && !value.trim().is_empty());
+            parsed.ok_or_else(|| {
+                Failure::new(
+                    exit::USAGE,
+                    format!("{option} {entry:?} must be INDEX=VALUE with INDEX the share number, e.g. {example}"),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Applies `--seal-serial INDEX=SERIAL` on top of the custodians' serials.
+pub(super) fn apply_seal_serials(custodians: &mut [CustodianSpec], args: &SealArgs) -> Result<(), Failure> {
+    for (index, serial) in indexed_options(&args.seal_serials, "--seal-serial", "2=TE-004512")? {
+        let count = custodians.len();
+        let custodian = custodians.get_mut(index - 1).ok_or_else(|| {
+            Failure::new(
+                exit::USAGE,
+                format!("--seal-serial {index}=...: there are only {count} custodians"),
+            )
+        })?;
+        custodian.seal_serial = Some(serial.trim().to_owned());
+    }
+    Ok(())
+}
+
+/// Reads and imports a secret the user already holds.
+pub(super) fn import_secret(
+    kind: SecretKind,
+    path: &Path,
+    args: &SealArgs,
+    key_serials: Vec<String>,
+    expires: Option<String>,
+) -> Result<SecretInput, Failure> {
+    let options = ImportOptions {
+        file_name: (path != Path::new("-"))
+            .then(|| path.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .flatten(),
+        key_serials,
+        expires,
+        totp_digits: args.totp_digits,
+        totp_period: args.totp_period,
+        totp_algorithm: args.totp_algorithm.map(|algorithm| match algorithm {
+            TotpAlgorithmArg::Sha1 => Algorithm::Sha1,
+            TotpAlgorithmArg::Sha256 => Algorithm::Sha256,
+            TotpAlgorithmArg::Sha512 => Algorithm::Sha512,
+        }),
+        now: clock::now_unix(),
     };
+    let provided = import::import(kind, read_secret(path)?, options)
+        .map_err(|error| Failure::new(exit::BAD_REQUEST, error.to_string()))?;
+    Ok(SecretInput::Provided(Box::new(provided)))
+}
+
+fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
+    if !args.custodian_passphrase_files.is_empty() {
+        return Err(Failure::new(
+            exit::USAGE,
+            "--custodian-passphrase-file applies to custodians with protection = \"passphrase\" in a --policy file",
+        ));
+    }
+    let demo = args.custodians.is_empty();
+    let mut custodians: Vec<CustodianSpec> = if demo {
+        (1..=5)
+            .map(|i| CustodianSpec::named(format!("Custodian {i}")))
+            .collect()
+    } else {
+        args.custodians
+            .iter()
+            .map(|name| CustodianSpec::named(name.clone()))
+            .collect()
+    };
+    apply_seal_serials(&mut custodians, args)?;
     let threshold = match (args.threshold, demo) {
         (Some(threshold), _) => threshold,
         (None, true) => 3,
@@ -109,24 +194,7 @@ fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
                 Some(KindArg::ClientSecret) => SecretKind::ClientSecret,
                 Some(KindArg::File | KindArg::Certificate) | None => SecretKind::File,
             };
-            let options = ImportOptions {
-                file_name: (path != Path::new("-"))
-                    .then(|| path.file_name().map(|n| n.to_string_lossy().into_owned()))
-                    .flatten(),
-                key_serials: args.key_serials.clone(),
-                expires: args.expires.clone(),
-                totp_digits: args.totp_digits,
-                totp_period: args.totp_period,
-                totp_algorithm: args.totp_algorithm.map(|algorithm| match algorithm {
-                    TotpAlgorithmArg::Sha1 => Algorithm::Sha1,
-                    TotpAlgorithmArg::Sha256 => Algorithm::Sha256,
-                    TotpAlgorithmArg::Sha512 => Algorithm::Sha512,
-                }),
-                now: clock::now_unix(),
-            };
-            let provided = import::import(kind, read_secret(path)?, options)
-                .map_err(|error| Failure::new(exit::BAD_REQUEST, error.to_string()))?;
-            SecretInput::Provided(Box::new(provided))
+            import_secret(kind, path, args, args.key_serials.clone(), args.expires.clone())?
         }
     };
     let instructions = match &args.sheet_template {
@@ -150,6 +218,7 @@ fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
         instructions,
         created: clock::now_unix(),
         account: args.passphrase.account.clone(),
+        record: CeremonyRecord::default(),
     })
 }
 
@@ -186,13 +255,34 @@ fn show_passphrase(passphrase: &breakglass::generate::passphrase::Passphrase, fo
 /// Runs `seal`.
 pub fn run(args: SealArgs) -> Result<(), Failure> {
     super::air_gap_preflight(args.require_offline)?;
-    breakglass::output::check_target(&args.out)
-        .map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))?;
-    let request = request(&args)?;
+    let check_out = |out: &Path| {
+        breakglass::output::check_target(out).map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))
+    };
+    let (request, out, templates) = match &args.policy {
+        Some(policy_path) => {
+            if let Some(out) = &args.out {
+                check_out(out)?;
+            }
+            let (request, out, templates) = super::policy::request(policy_path, &args)?;
+            check_out(&out)?;
+            (request, out, templates)
+        }
+        None => {
+            let out = args.out.clone().ok_or_else(|| {
+                Failure::new(
+                    exit::USAGE,
+                    "give --out DIR (a new or empty directory for the sheets), or --policy FILE",
+                )
+            })?;
+            check_out(&out)?;
+            (request(&args)?, out, super::policy::PaperTrailTemplates::default())
+        }
+    };
+    let paper = request.paper;
     let ceremony = seal::seal(request).map_err(seal_failure)?;
     let manifest = &ceremony.manifest;
     let out_error = |error: breakglass::output::OutputError| Failure::new(exit::for_output(&error), error.to_string());
-    let staging = Staging::begin(&args.out).map_err(out_error)?;
+    let staging = Staging::begin(&out).map_err(out_error)?;
     for sheet in &ceremony.sheets {
         staging.write(&sheet.file_name, &sheet.pdf).map_err(out_error)?;
     }
@@ -201,6 +291,27 @@ pub fn run(args: SealArgs) -> Result<(), Failure> {
     }
     staging
         .write("manifest.json", manifest.to_json().as_bytes())
+        .map_err(out_error)?;
+    let render_error = |error: breakglass::render::RenderError| {
+        Failure::new(
+            exit::BAD_REQUEST,
+            format!("{error} (in a runbook or ceremony record template)"),
+        )
+    };
+    let record = runbook::fill(&templates.record, manifest);
+    staging
+        .write(
+            RECORD_PDF,
+            &runbook::render(&record, manifest, paper, "ceremony record").map_err(render_error)?,
+        )
+        .map_err(out_error)?;
+    let runbook_text = runbook::runbook_markdown(manifest, &templates.runbook);
+    staging.write(RUNBOOK_MD, runbook_text.as_bytes()).map_err(out_error)?;
+    staging
+        .write(
+            RUNBOOK_PDF,
+            &runbook::render(&runbook_text, manifest, paper, "runbook").map_err(render_error)?,
+        )
         .map_err(out_error)?;
     selfcheck::check(staging.path(), &ceremony.sheets, manifest)
         .map_err(|error| Failure::new(exit::SELF_CHECK, error.to_string()))?;
@@ -224,6 +335,15 @@ pub fn run(args: SealArgs) -> Result<(), Failure> {
     eprintln!(
         "  {}  public record (no secret)",
         target.join("manifest.json").display()
+    );
+    eprintln!(
+        "  {}  cover page for the ceremony record: sign it, file it (no secret)",
+        target.join(RECORD_PDF).display()
+    );
+    eprintln!(
+        "  {} / {}  recovery runbook for this ceremony: print it, keep it with the safes",
+        target.join(RUNBOOK_PDF).display(),
+        RUNBOOK_MD
     );
     for (name, _) in &ceremony.public_files {
         eprintln!(

@@ -6,6 +6,7 @@ use breakglass::format::v1::Part;
 use breakglass::manifest::Manifest;
 use breakglass::verify::{self, InputReport, Proof, Source, VerifyError};
 
+use super::unlock::{ShareKeyArgs, unlock_all};
 use super::{Failure, VerifyArgs, exit, read_manifest};
 
 fn describe_input(report: &InputReport, manifest: Option<&Manifest>) -> String {
@@ -25,6 +26,7 @@ fn describe_input(report: &InputReport, manifest: Option<&Manifest>) -> String {
         .map(|found| {
             let what = match found.block.header.part {
                 Part::Share { index } => format!("SHARE {index}"),
+                Part::ProtectedShare { index } => format!("PROTECTED SHARE {index}"),
                 Part::Vault { chunk, of } => format!("VAULT {chunk}/{of}"),
             };
             let how = match &found.source {
@@ -68,6 +70,7 @@ pub enum Report {
 pub fn gather(
     inputs: &[PathBuf],
     manifest_path: Option<&PathBuf>,
+    keys: &ShareKeyArgs,
     report: Report,
 ) -> Result<(Proof, Option<Failure>), Failure> {
     let say = |line: String| match report {
@@ -75,10 +78,11 @@ pub fn gather(
         Report::Stderr => eprintln!("{line}"),
     };
     let manifest = manifest_path.map(|path| read_manifest(path)).transpose()?;
-    let reports = verify::read_inputs(inputs);
+    let mut reports = verify::read_inputs(inputs);
     for report in &reports {
         say(describe_input(report, manifest.as_ref()));
     }
+    unlock_all(&mut reports, manifest.as_ref(), keys)?;
     let input_failure = reports.iter().flat_map(|report| {
         report.problems.iter().map(move |problem| {
             Failure::new(
@@ -139,7 +143,7 @@ pub fn gather(
 
 /// Runs `verify`.
 pub fn run(args: VerifyArgs) -> Result<(), Failure> {
-    let (proof, problem) = gather(&args.inputs, args.manifest.as_ref(), Report::Stdout)?;
+    let (proof, problem) = gather(&args.inputs, args.manifest.as_ref(), &args.keys, Report::Stdout)?;
     drop(proof);
     if let Some(problem) = problem {
         println!("NOT VERIFIED: the quorum works, but not every sheet given is sound (see above).");

@@ -86,6 +86,12 @@ pub enum Part {
         /// Share index.
         index: u8,
     },
+    /// A custodian's share, age-encrypted with their passphrase (scrypt) or to their own age
+    /// recipient: the block's data is a binary age file whose plaintext is the 113-byte share.
+    ProtectedShare {
+        /// Share index.
+        index: u8,
+    },
     /// One chunk of the age ciphertext, identical on every sheet.
     Vault {
         /// Chunk number, 1..=`of`.
@@ -120,6 +126,12 @@ impl Header {
                 self.threshold,
                 self.shares
             ),
+            Part::ProtectedShare { index } => format!(
+                "PSHARE-{}-K{}-N{}-S{index}",
+                self.ceremony.as_str(),
+                self.threshold,
+                self.shares
+            ),
             Part::Vault { chunk, of } => format!(
                 "VAULT-{}-K{}-N{}-C{chunk}/{of}",
                 self.ceremony.as_str(),
@@ -141,6 +153,14 @@ impl Header {
                 }
                 if self.byte_len != SHARE_BYTES {
                     return Err("a share block must hold 113 bytes");
+                }
+            }
+            Part::ProtectedShare { index } => {
+                if index == 0 || index > self.shares {
+                    return Err("share number S must be between 1 and N");
+                }
+                if self.byte_len <= SHARE_BYTES {
+                    return Err("a protected share block must hold more than 113 bytes");
                 }
             }
             Part::Vault { chunk, of } => {
@@ -468,6 +488,9 @@ pub fn decode_header(line: &str, input_line: Option<usize>) -> Result<Header, Fo
         "SHARE" => Part::Share {
             index: as_u8(parse_number(fields[5], 'S'), "share number field S is invalid")?,
         },
+        "PSHARE" => Part::ProtectedShare {
+            index: as_u8(parse_number(fields[5], 'S'), "share number field S is invalid")?,
+        },
         "VAULT" => {
             let (chunk, of) = fields[5]
                 .split_once('/')
@@ -479,7 +502,7 @@ pub fn decode_header(line: &str, input_line: Option<usize>) -> Result<Header, Fo
             )?;
             Part::Vault { chunk, of }
         }
-        _ => return Err(malformed("block kind must be SHARE or VAULT")),
+        _ => return Err(malformed("block kind must be SHARE, PSHARE or VAULT")),
     };
     let byte_len = parse_number(fields[6], 'B').ok_or(malformed("byte count field B is invalid"))?;
     let header = Header {

@@ -3,6 +3,7 @@
 //! Pure: a [`SheetModel`] of strings in, PDF bytes out. It knows nothing of shares or the
 //! paper format's rules; the seal step prepares every string that is printed.
 
+pub mod document;
 mod page;
 pub mod qr;
 mod sheet;
@@ -71,6 +72,9 @@ pub struct SheetModel {
     pub footer: String,
     /// PDF document title (metadata).
     pub document_title: String,
+    /// Serial of the tamper-evident envelope the sheet goes into, printed in the custody box
+    /// (a blank to fill in by hand when unknown at sealing).
+    pub seal_serial: Option<String>,
 }
 
 /// Rendering failures.

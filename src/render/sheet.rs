@@ -23,6 +23,9 @@ fn check_printable(model: &SheetModel) -> Result<(), RenderError> {
         ("the instructions".into(), &model.instructions),
         ("the footer".into(), &model.footer),
     ];
+    if let Some(serial) = &model.seal_serial {
+        fields.push(("the seal serial".into(), serial));
+    }
     for (name, value) in &model.facts {
         fields.push((format!("the {}", name.to_lowercase()), value));
     }
@@ -149,6 +152,36 @@ fn write_facts_and_codes(writer: &mut PageWriter, model: &SheetModel, codes: &[Q
     Ok(())
 }
 
+/// The chain-of-custody box: envelope serial and two signatures with dates, filled in by hand at
+/// the ceremony, so an opened or swapped envelope shows.
+fn write_custody(writer: &mut PageWriter, seal_serial: Option<&str>) {
+    const SIZE: f32 = 8.5;
+    const ROW_MM: f32 = 5.5;
+    const BLANK: &str = "_________________________";
+    writer.ensure(2.0 * ROW_MM + 1.5);
+    let half = writer.content_width() / 2.0;
+    let serial = seal_serial.map(str::to_owned).unwrap_or_else(|| BLANK.to_owned());
+    let rows = [
+        [("Envelope / seal serial:", serial.as_str()), ("Date sealed:", BLANK)],
+        [("Custodian signature:", BLANK), ("Witness signature:", BLANK)],
+    ];
+    for row in rows {
+        let baseline = writer.y + 3.5;
+        for (column, (label, value)) in row.into_iter().enumerate() {
+            let x = MARGIN_MM + column as f32 * half;
+            writer.text_at(BuiltinFont::Helvetica, SIZE, x, baseline, label);
+            let font = if value == BLANK {
+                BuiltinFont::Helvetica
+            } else {
+                BuiltinFont::HelveticaBold
+            };
+            writer.text_at(font, SIZE, x + 33.0, baseline, value);
+        }
+        writer.y += ROW_MM;
+    }
+    writer.y += 1.5;
+}
+
 fn write_instructions(writer: &mut PageWriter, instructions: &str) {
     for paragraph in instructions.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
         let (heading, body) = match paragraph.strip_prefix("# ") {
@@ -171,11 +204,18 @@ fn write_instructions(writer: &mut PageWriter, instructions: &str) {
 
 fn write_typed(writer: &mut PageWriter, model: &SheetModel) {
     writer.y += 1.5;
-    writer.ensure(20.0);
+    let line_mm = TYPED_SIZE * TYPED_LEADING * 25.4 / 72.0;
+    // Keep the heading with the first block's lines.
+    let first_block = model
+        .blocks
+        .first()
+        .map(|block| (block.printed_lines.len() as f32 + 1.0) * line_mm)
+        .filter(|height| *height < 200.0)
+        .unwrap_or(0.0);
+    writer.ensure(12.0 + first_block);
     writer.rule(0.6);
     writer.y += 1.5;
     writer.line(BuiltinFont::HelveticaBold, 10.5, &model.typed_heading);
-    let line_mm = TYPED_SIZE * TYPED_LEADING * 25.4 / 72.0;
     for block in &model.blocks {
         let block_height = (block.printed_lines.len() as f32 + 1.0) * line_mm;
         if block_height < 200.0 {
@@ -199,6 +239,7 @@ pub fn render_sheet(model: &SheetModel) -> Result<Vec<u8>, RenderError> {
     let mut writer = PageWriter::new(model.paper, model.footer.clone());
     write_title(&mut writer, model);
     write_facts_and_codes(&mut writer, model, &codes)?;
+    write_custody(&mut writer, model.seal_serial.as_deref());
     write_instructions(&mut writer, &model.instructions);
     write_typed(&mut writer, model);
     let mut document = PdfDocument::new(&model.document_title);

@@ -270,6 +270,7 @@ fn independent_python_reader_agrees_with_breakglass() {
                 let hex: String = block.data.iter().map(|byte| format!("{byte:02x}")).collect();
                 let part = match block.header.part {
                     v1::Part::Share { index } => format!("SHARE {index}"),
+                    v1::Part::ProtectedShare { index } => format!("PSHARE {index}"),
                     v1::Part::Vault { chunk, of } => format!("VAULT {chunk}/{of}"),
                 };
                 format!("{} {part} {hex}", block.header.ceremony.as_str())

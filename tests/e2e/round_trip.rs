@@ -25,7 +25,10 @@ fn demo_ceremony_verifies_and_recovers_without_leaking() {
     assert_eq!(
         names,
         [
+            "ceremony-record.pdf",
             "manifest.json",
+            "runbook.md",
+            "runbook.pdf",
             "sheet-1-custodian-1.pdf",
             "sheet-2-custodian-2.pdf",
             "sheet-3-custodian-3.pdf",

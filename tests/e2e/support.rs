@@ -124,7 +124,7 @@ pub fn typed_copy(sheet: &Path) -> String {
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     let mut blocks: Vec<_> = report.blocks.iter().map(|found| found.block.clone()).collect();
     blocks.sort_by_key(|block| match block.header.part {
-        v1::Part::Share { .. } => 0,
+        v1::Part::Share { .. } | v1::Part::ProtectedShare { .. } => 0,
         v1::Part::Vault { chunk, .. } => u16::from(chunk),
     });
     blocks
@@ -172,5 +172,17 @@ pub fn external(program: &Path, args: &[&str], dir: &Path) -> String {
         args,
         String::from_utf8_lossy(&output.stderr)
     );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The text of a PDF as `pdftotext` (poppler-utils) extracts it.
+pub fn pdf_text(pdf: &Path) -> String {
+    let output = Command::new("pdftotext")
+        .arg("-layout")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (Debian package poppler-utils)");
+    assert!(output.status.success(), "pdftotext failed on {}", pdf.display());
     String::from_utf8_lossy(&output.stdout).into_owned()
 }

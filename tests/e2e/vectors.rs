@@ -128,6 +128,60 @@ fn frozen_ceremony_recovers_from_typed_sheets() {
     assert_eq!(run.code, 5, "{}", run.all());
 }
 
+/// A frozen passphrase-protected share (share 1 of the frozen ceremony, as a PSHARE block: an
+/// age scrypt file) must keep opening with its passphrase and recovering with two other sheets.
+#[test]
+fn frozen_protected_share_recovers_with_its_passphrase() {
+    let dir = vectors().join("ceremony-1");
+    let expected = std::fs::read(dir.join("expected-secret.txt")).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.join(name).display().to_string();
+    let passphrase = format!("1={}", path("protected-1-passphrase.txt"));
+    let run = run_in(
+        scratch.path(),
+        &[
+            "recover",
+            "--print",
+            "--manifest",
+            &path("manifest.json"),
+            &path("typed-1-protected.txt"),
+            &path("typed-3.txt"),
+            &path("typed-5.txt"),
+            "--share-passphrase-file",
+            &passphrase,
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.stdout.as_bytes(), [&expected[..], b"\n"].concat());
+    assert!(
+        run.stderr.contains("Opened protected share 1 (Ana Ruiz)"),
+        "{}",
+        run.stderr
+    );
+    std::fs::write(scratch.path().join("wrong.txt"), "correct horse battery stapler\n").unwrap();
+    let wrong = run_in(
+        scratch.path(),
+        &[
+            "verify",
+            "--manifest",
+            &path("manifest.json"),
+            &path("typed-1-protected.txt"),
+            &path("typed-3.txt"),
+            &path("typed-5.txt"),
+            "--share-passphrase-file",
+            "1=wrong.txt",
+        ],
+        None,
+    );
+    assert_eq!(wrong.code, 16, "{}", wrong.all());
+    assert!(
+        wrong.stderr.contains("share 1 (Ana Ruiz): wrong passphrase"),
+        "{}",
+        wrong.stderr
+    );
+}
+
 /// Frozen vault payloads, one per kind of secret: every future version must read them the same
 /// way. The certificate vector also pins the rebuild: its sealed primes and parameters must give
 /// back, byte for byte, the certificate that was uploaded (`certificate.cer`).

@@ -1,0 +1,182 @@
+//! Opening custodian-protected shares: ask for (or read) exactly the passphrases and identities
+//! the given sheets need, and name the custodian when one is wrong.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use breakglass::manifest::Manifest;
+use breakglass::protect::{self, Identities, Lock, ProtectError};
+use breakglass::secret::SecretString;
+use breakglass::verify::{self, InputReport, LockedShare};
+
+use super::{Failure, exit};
+
+/// Attempts at a passphrase typed on the terminal.
+const PASSPHRASE_ATTEMPTS: usize = 3;
+
+/// Keys for protected shares (shared by verify, recover, drill and reseal).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ShareKeyArgs {
+    /// Read the passphrase of protected share INDEX from FILE instead of asking on the terminal
+    /// (repeatable; for scripted drills: the file is as secret as the passphrase).
+    #[arg(long = "share-passphrase-file", value_name = "INDEX=FILE")]
+    pub passphrase_files: Vec<String>,
+    /// An age identity file that opens recipient-protected shares (repeatable): age-keygen output,
+    /// or a plugin identity such as age-plugin-yubikey's.
+    #[arg(long = "identity", short = 'i', value_name = "FILE")]
+    pub identities: Vec<PathBuf>,
+}
+
+impl ShareKeyArgs {
+    fn passphrase_file(&self, index: u8) -> Result<Option<PathBuf>, Failure> {
+        for entry in &self.passphrase_files {
+            let Some((wanted, path)) = entry.split_once('=') else {
+                return Err(Failure::new(
+                    exit::USAGE,
+                    format!("--share-passphrase-file {entry:?} must be INDEX=FILE, e.g. 2=ben-passphrase.txt"),
+                ));
+            };
+            let wanted: u8 = wanted.trim().parse().map_err(|_| {
+                Failure::new(
+                    exit::USAGE,
+                    format!("--share-passphrase-file {entry:?}: INDEX must be a share number (1-255)"),
+                )
+            })?;
+            if wanted == index {
+                return Ok(Some(PathBuf::from(path)));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Reads a secret line from a file (trailing newline removed).
+pub fn read_secret_line(path: &std::path::Path, what: &str) -> Result<SecretString, Failure> {
+    let bytes = zeroize::Zeroizing::new(std::fs::read(path).map_err(|error| {
+        Failure::new(
+            exit::UNREADABLE,
+            format!("cannot read {what} from {}: {error}; check the path", path.display()),
+        )
+    })?);
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        Failure::new(
+            exit::UNREADABLE,
+            format!("{} is not UTF-8 text; write {what} as plain text", path.display()),
+        )
+    })?;
+    Ok(SecretString::new(text.trim_end_matches(['\r', '\n']).to_owned()))
+}
+
+fn who(locked: &LockedShare, manifest: Option<&Manifest>) -> String {
+    match manifest.and_then(|m| m.custodian_name(locked.index)) {
+        Some(name) => format!("share {} ({name})", locked.index),
+        None => format!("share {}", locked.index),
+    }
+}
+
+fn holder(locked: &LockedShare, manifest: Option<&Manifest>) -> String {
+    manifest
+        .and_then(|m| m.custodian_name(locked.index))
+        .map(str::to_owned)
+        .unwrap_or_else(|| "its custodian".into())
+}
+
+fn locked_failure(message: String) -> Failure {
+    Failure::new(exit::SHARE_LOCKED, message)
+}
+
+/// Opens every protected share among the inputs (those of the manifest's ceremony, when one is
+/// given), replacing them by plain shares for the quorum proof.
+pub fn unlock_all(
+    reports: &mut [InputReport],
+    manifest: Option<&Manifest>,
+    keys: &ShareKeyArgs,
+) -> Result<(), Failure> {
+    let mut locked = verify::locked_shares(reports);
+    if let Some(manifest) = manifest {
+        let ceremony = manifest.ceremony();
+        locked.retain(|share| share.ceremony == ceremony);
+    }
+    if locked.is_empty() {
+        return Ok(());
+    }
+    let identities =
+        Identities::read(&keys.identities).map_err(|error| Failure::new(exit::UNREADABLE, error.to_string()))?;
+    for share in &locked {
+        let who = who(share, manifest);
+        let lock = protect::lock_of(&share.protected).map_err(|error| {
+            Failure::new(
+                exit::DAMAGED,
+                format!(
+                    "{who}: {error} ({}); rescan or retype that sheet",
+                    share.input.display()
+                ),
+            )
+        })?;
+        let opened = match lock {
+            Lock::Passphrase => open_with_passphrase(share, &who, &holder(share, manifest), keys)?,
+            Lock::Identity(kind) => {
+                if identities.is_empty() {
+                    return Err(locked_failure(format!(
+                        "{who} is protected by an age identity ({kind}): give {}'s identity file with --identity FILE",
+                        holder(share, manifest)
+                    )));
+                }
+                protect::unlock_with_identities(&share.protected, &identities, share.index).map_err(|error| {
+                    locked_failure(format!(
+                        "{who}: {error}; give {}'s own identity file with --identity FILE",
+                        holder(share, manifest)
+                    ))
+                })?
+            }
+        };
+        verify::unlock_share(reports, share, &opened);
+        eprintln!("Opened protected {who}.");
+    }
+    Ok(())
+}
+
+fn open_with_passphrase(
+    share: &LockedShare,
+    who: &str,
+    holder: &str,
+    keys: &ShareKeyArgs,
+) -> Result<breakglass::secret::SecretBytes, Failure> {
+    let explain = |error: ProtectError, source: &str| match error {
+        ProtectError::WrongPassphrase => locked_failure(format!(
+            "{who}: wrong passphrase{source}; ask {holder} for the passphrase they chose at the ceremony"
+        )),
+        other => locked_failure(format!("{who}: {other}")),
+    };
+    if let Some(path) = keys.passphrase_file(share.index)? {
+        let passphrase = read_secret_line(&path, "the share passphrase")?;
+        return protect::unlock_with_passphrase(&share.protected, &passphrase, share.index)
+            .map_err(|error| explain(error, &format!(" in {}", path.display())));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(locked_failure(format!(
+            "{who} is protected by a passphrase: run on a terminal so {holder} can type it, or give --share-passphrase-file {}=FILE",
+            share.index
+        )));
+    }
+    let mut last = None;
+    for attempt in 1..=PASSPHRASE_ATTEMPTS {
+        let typed = rpassword::prompt_password(format!("{holder}, type the passphrase of {who}: "))
+            .map_err(|error| locked_failure(format!("cannot read the passphrase of {who}: {error}")))?;
+        let typed = SecretString::new(typed);
+        match protect::unlock_with_passphrase(&share.protected, &typed, share.index) {
+            Ok(opened) => return Ok(opened),
+            Err(ProtectError::WrongPassphrase) if attempt < PASSPHRASE_ATTEMPTS => {
+                eprintln!("Wrong passphrase for {who}; try again ({attempt} of {PASSPHRASE_ATTEMPTS}).");
+            }
+            Err(error) => {
+                last = Some(error);
+                break;
+            }
+        }
+    }
+    Err(explain(
+        last.unwrap_or(ProtectError::WrongPassphrase),
+        &format!(" ({PASSPHRASE_ATTEMPTS} attempts)"),
+    ))
+}

@@ -1,0 +1,365 @@
+//! The ceremony as code: `init`, `check-policy`, `seal --policy`, custodian-protected shares.
+
+use std::path::Path;
+
+use crate::support::{Run, run_in};
+
+const TEMPLATE: &str = include_str!("../../templates/breakglass.toml");
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).expect("write fixture");
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    // The last occurrence: a duplicate is reported where it repeats.
+    text.lines()
+        .collect::<Vec<_>>()
+        .iter()
+        .rposition(|line| line.contains(needle))
+        .expect("needle")
+        + 1
+}
+
+/// The template with custodian `name`'s `protection = "none"` replaced by `with`.
+fn protect(text: &str, name: &str, with: &str) -> String {
+    let start = text.find(&format!("name = \"{name}\"")).expect("custodian");
+    let offset = text[start..].find("protection = \"none\"").expect("protection") + start;
+    format!(
+        "{}{with}{}",
+        &text[..offset],
+        &text[offset + "protection = \"none\"".len()..]
+    )
+}
+
+fn age_keygen(dir: &Path, name: &str) -> String {
+    let output = std::process::Command::new("age-keygen")
+        .arg("-o")
+        .arg(dir.join(name))
+        .output()
+        .expect("age-keygen runs (Debian package age)");
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    stderr
+        .trim()
+        .strip_prefix("Public key: ")
+        .expect("age-keygen prints the public key")
+        .to_owned()
+}
+
+#[test]
+fn init_writes_a_valid_policy_and_never_overwrites() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = run_in(dir.path(), &["init"], None);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("breakglass.toml")).expect("written"),
+        TEMPLATE
+    );
+    let check = run_in(dir.path(), &["check-policy", "breakglass.toml"], None);
+    assert_eq!(check.code, 0, "{}", check.all());
+    assert!(check.stdout.contains("3 of 5 custodians"), "{}", check.stdout);
+    std::fs::write(dir.path().join("breakglass.toml"), "edited").expect("edit");
+    let again = run_in(dir.path(), &["init"], None);
+    assert_eq!(again.code, 9, "{}", again.all());
+    assert!(
+        again.stderr.contains("already exists; choose another file name"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("breakglass.toml")).expect("kept"),
+        "edited"
+    );
+}
+
+/// Every policy validation error, each pointing at its line.
+#[test]
+fn check_policy_points_at_the_line_of_every_problem() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases: Vec<(String, &str, &str)> = vec![
+        (
+            TEMPLATE.replace("threshold = 3", "threshold = 6"),
+            "threshold = 6",
+            "threshold 6 is more than the 5 custodians",
+        ),
+        (
+            TEMPLATE.replace("threshold = 3", "threshold = 1"),
+            "threshold = 1",
+            "threshold 1 would let any single sheet",
+        ),
+        (
+            TEMPLATE.replace("name = \"Chen Li\"", "name = \"Ben Okafor\""),
+            "name = \"Ben Okafor\"",
+            "is listed twice",
+        ),
+        (
+            TEMPLATE.replace("paper = \"a4\"", "paper = \"a4\"\ncolour = \"red\""),
+            "colour",
+            "unknown field",
+        ),
+        (
+            TEMPLATE
+                .replace(
+                    "kind = \"passphrase\"",
+                    "kind = \"certificate\"\nsubject = \"CN=app\"\nvalid_days = 200",
+                )
+                .replace("style = \"chars\"\n", "")
+                .replace("bits = 128\n", ""),
+            "valid_days = 200",
+            "past the certificate's 200-day validity",
+        ),
+        (
+            TEMPLATE.replace("kind = \"passphrase\"", "kind = \"sticky-note\""),
+            "sticky-note",
+            "secret kind \"sticky-note\" is unknown",
+        ),
+        (
+            protect(TEMPLATE, "Dana Novak", "protection = \"recipient\""),
+            "protection = \"recipient\"",
+            "no recipient",
+        ),
+        (
+            protect(
+                TEMPLATE,
+                "Dana Novak",
+                "protection = \"recipient\"\nrecipient = \"age1bogus\"",
+            ),
+            "age1bogus",
+            "is not an age recipient",
+        ),
+        (
+            TEMPLATE.replace("drill_interval_days = 90", "drill_interval_days = 0"),
+            "drill_interval_days = 0",
+            "drill_interval_days must be between 1 and 3650 days",
+        ),
+        (TEMPLATE.replace("threshold = 3\n", ""), "", "missing field `threshold`"),
+    ];
+    for (number, (text, needle, message)) in cases.iter().enumerate() {
+        let name = format!("policy-{number}.toml");
+        write(dir.path(), &name, text);
+        let run: Run = run_in(dir.path(), &["check-policy", &name], None);
+        assert_eq!(run.code, 17, "{message}: {}", run.all());
+        assert!(run.stderr.contains(message), "{message}: {}", run.stderr);
+        let line = if needle.is_empty() {
+            1
+        } else {
+            line_of(text, needle.lines().next().expect("line"))
+        };
+        if !needle.is_empty() {
+            assert!(
+                run.stderr.contains(&format!("{name}:{line}: ")),
+                "{message}: expected line {line}: {}",
+                run.stderr
+            );
+        }
+        let sealed = run_in(
+            dir.path(),
+            &["seal", "--policy", &name, "--out", &format!("out-{number}")],
+            None,
+        );
+        assert_eq!(sealed.code, 17, "seal refuses it too: {}", sealed.all());
+        assert!(!dir.path().join(format!("out-{number}")).exists());
+    }
+}
+
+#[test]
+fn seal_from_a_policy_records_it_in_the_manifest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "breakglass.toml", TEMPLATE);
+    let run = run_in(
+        dir.path(),
+        &[
+            "seal",
+            "--policy",
+            "breakglass.toml",
+            "--seal-serial",
+            "1=TE-0001",
+            "--seal-serial",
+            "5=TE-0005",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("envelopes/manifest.json")).expect("manifest"))
+            .expect("json");
+    assert_eq!(manifest["label"], "contoso bg-01");
+    assert_eq!(manifest["tenant"], "contoso.onmicrosoft.com");
+    assert_eq!(manifest["account"], "bg01@contoso.onmicrosoft.com");
+    assert_eq!(manifest["threshold"], 3);
+    assert_eq!(manifest["drill_interval_days"], 90);
+    assert_eq!(manifest["rotation_days"], 365);
+    assert_eq!(
+        manifest["policy_sha256"],
+        breakglass::manifest::sha256_hex(TEMPLATE.as_bytes())
+    );
+    assert_eq!(manifest["custodians"][0]["seal_serial"], "TE-0001");
+    assert_eq!(manifest["custodians"][4]["seal_serial"], "TE-0005");
+    assert_eq!(manifest["custodians"][1]["location"], "Bank deposit box 114");
+    let text = crate::support::pdf_text(&dir.path().join("envelopes/sheet-1-ana-ruiz.pdf"));
+    assert!(text.contains("TE-0001"), "{text}");
+    assert!(text.contains("Witness signature"), "{text}");
+}
+
+/// A mixed ceremony: plain, passphrase-protected and age-recipient-protected shares.
+#[test]
+fn mixed_protection_ceremony_verifies_and_recovers_with_the_right_keys_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path();
+    let chen = age_keygen(path, "chen.key");
+    age_keygen(path, "stranger.key");
+    let policy = protect(
+        &protect(TEMPLATE, "Ben Okafor", "protection = \"passphrase\""),
+        "Chen Li",
+        &format!("protection = \"recipient\"\nrecipient = \"{chen}\""),
+    );
+    write(path, "breakglass.toml", &policy);
+    write(path, "ben.txt", "ben's long passphrase\n");
+    write(path, "wrong.txt", "not ben's passphrase\n");
+
+    let unasked = run_in(path, &["seal", "--policy", "breakglass.toml", "--out", "never"], None);
+    assert_eq!(unasked.code, 2, "{}", unasked.all());
+    assert!(
+        unasked.stderr.contains("--custodian-passphrase-file 2=FILE"),
+        "{}",
+        unasked.stderr
+    );
+    assert!(!path.join("never").exists());
+
+    let run = run_in(
+        path,
+        &[
+            "seal",
+            "--policy",
+            "breakglass.toml",
+            "--custodian-passphrase-file",
+            "2=ben.txt",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    let manifest = std::fs::read_to_string(path.join("envelopes/manifest.json")).expect("manifest");
+    assert!(manifest.contains("\"kind\": \"passphrase\""), "{manifest}");
+    assert!(manifest.contains(&chen), "{manifest}");
+    let ben_text = crate::support::pdf_text(&path.join("envelopes/sheet-2-ben-okafor.pdf"));
+    assert!(ben_text.contains("Share protection"), "{ben_text}");
+    assert!(ben_text.contains("PROTECTED SHARE 2"), "{ben_text}");
+
+    let sheets = [
+        "envelopes/sheet-2-ben-okafor.pdf",
+        "envelopes/sheet-3-chen-li.pdf",
+        "envelopes/sheet-4-dana-novak.pdf",
+    ];
+    let verify = |extra: &[&str]| {
+        let mut args = vec!["verify", "--manifest", "envelopes/manifest.json"];
+        args.extend_from_slice(&sheets);
+        args.extend_from_slice(extra);
+        run_in(path, &args, None)
+    };
+    let no_keys = verify(&[]);
+    assert_eq!(no_keys.code, 16, "{}", no_keys.all());
+    assert!(
+        no_keys
+            .stderr
+            .contains("share 2 (Ben Okafor) is protected by a passphrase"),
+        "{}",
+        no_keys.stderr
+    );
+
+    let wrong = verify(&["--share-passphrase-file", "2=wrong.txt", "--identity", "chen.key"]);
+    assert_eq!(wrong.code, 16, "{}", wrong.all());
+    assert!(
+        wrong
+            .stderr
+            .contains("share 2 (Ben Okafor): wrong passphrase in wrong.txt"),
+        "{}",
+        wrong.stderr
+    );
+
+    let no_identity = verify(&["--share-passphrase-file", "2=ben.txt"]);
+    assert_eq!(no_identity.code, 16, "{}", no_identity.all());
+    assert!(
+        no_identity
+            .stderr
+            .contains("share 3 (Chen Li) is protected by an age identity"),
+        "{}",
+        no_identity.stderr
+    );
+
+    let stranger = verify(&["--share-passphrase-file", "2=ben.txt", "--identity", "stranger.key"]);
+    assert_eq!(stranger.code, 16, "{}", stranger.all());
+    assert!(
+        stranger
+            .stderr
+            .contains("share 3 (Chen Li): none of the given identities opens it"),
+        "{}",
+        stranger.stderr
+    );
+
+    let good = verify(&["--share-passphrase-file", "2=ben.txt", "--identity", "chen.key"]);
+    assert_eq!(good.code, 0, "{}", good.all());
+    assert!(good.stdout.contains("VERIFIED"), "{}", good.stdout);
+
+    // Plain sheets never ask for anything, even when other sheets of the ceremony are protected.
+    let plain = run_in(
+        path,
+        &[
+            "recover",
+            "--manifest",
+            "envelopes/manifest.json",
+            "envelopes/sheet-1-ana-ruiz.pdf",
+            "envelopes/sheet-4-dana-novak.pdf",
+            "envelopes/sheet-5-emil-s-rensen.pdf",
+            "--print",
+        ],
+        None,
+    );
+    assert_eq!(plain.code, 0, "{}", plain.all());
+    let protected = run_in(
+        path,
+        &[
+            "recover",
+            "--manifest",
+            "envelopes/manifest.json",
+            sheets[0],
+            sheets[1],
+            sheets[2],
+            "--share-passphrase-file",
+            "2=ben.txt",
+            "-i",
+            "chen.key",
+            "--print",
+        ],
+        None,
+    );
+    assert_eq!(protected.code, 0, "{}", protected.all());
+    assert_eq!(protected.stdout, plain.stdout, "both quorums rebuild the same secret");
+}
+
+/// A protected share is a standard age file: the Go age CLI opens it with the passphrase.
+#[test]
+fn a_protected_share_opens_with_the_age_cli() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path();
+    let chen = age_keygen(path, "chen.key");
+    let policy = protect(
+        TEMPLATE,
+        "Chen Li",
+        &format!("protection = \"recipient\"\nrecipient = \"{chen}\""),
+    );
+    write(path, "breakglass.toml", &policy);
+    let run = run_in(path, &["seal", "--policy", "breakglass.toml"], None);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let report = breakglass::verify::read_input(&path.join("envelopes/sheet-3-chen-li.pdf"));
+    let locked = breakglass::verify::locked_shares(&[report]);
+    assert_eq!(locked.len(), 1);
+    std::fs::write(path.join("share3.age"), &locked[0].protected).expect("write");
+    let output = std::process::Command::new("age")
+        .args(["-d", "-i", "chen.key", "share3.age"])
+        .current_dir(path)
+        .output()
+        .expect("age runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(output.stdout.len(), 113);
+    assert_eq!(output.stdout[0], 3, "the plaintext is share 3 in the documented layout");
+}
