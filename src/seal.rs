@@ -334,6 +334,15 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
         }
         SecretInput::Recovered(recovered) => {
             let (payload, public) = *recovered;
+            if let Some(info) = &public.certificate {
+                let rebuilt = certificate::from_sealed(&payload.secret, &payload.metadata)?;
+                let display_name = if label.is_empty() {
+                    info.subject.clone()
+                } else {
+                    label.clone()
+                };
+                public_files = certificate_files(&rebuilt.cert_der, &rebuilt.info, &display_name)?;
+            }
             let kind = payload.kind.clone();
             (payload, None, kind, public)
         }
@@ -345,17 +354,7 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
             } else {
                 label.clone()
             };
-            public_files = vec![
-                ("cert.cer".to_owned(), generated.cert_der.clone()),
-                (
-                    "cert.pem".to_owned(),
-                    certificate::pem("CERTIFICATE", &generated.cert_der).into_bytes(),
-                ),
-                (
-                    "keycredential.json".to_owned(),
-                    certificate::key_credential_json(&generated.cert_der, &generated.info, &display_name)?.into_bytes(),
-                ),
-            ];
+            public_files = certificate_files(&generated.cert_der, &generated.info, &display_name)?;
             let public = PublicFacts {
                 expires: Some(generated.info.not_after.chars().take(10).collect()),
                 certificate: Some(generated.info.clone()),
@@ -509,6 +508,49 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
         generated,
         public_files,
     })
+}
+
+/// The public certificate files written beside the sheets, to upload to the app registration.
+fn certificate_files(
+    cert_der: &[u8],
+    info: &certificate::CertificateInfo,
+    display_name: &str,
+) -> Result<Vec<(String, Vec<u8>)>, SealError> {
+    Ok(vec![
+        ("cert.cer".to_owned(), cert_der.to_vec()),
+        (
+            "cert.pem".to_owned(),
+            certificate::pem("CERTIFICATE", cert_der).into_bytes(),
+        ),
+        (
+            "keycredential.json".to_owned(),
+            certificate::key_credential_json(cert_der, info, display_name)?.into_bytes(),
+        ),
+    ])
+}
+
+/// The public facts of a recovered payload (for re-sealing it): FIDO2 key serials, expiry, the
+/// certificate's thumbprints, all read from the payload's own metadata.
+pub fn public_facts_of(payload: &Payload) -> Result<PublicFacts, SealError> {
+    let values = |key: &str| -> Vec<String> {
+        payload
+            .metadata
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let mut public = PublicFacts {
+        key_serials: values("key-serial"),
+        expires: values("expires").into_iter().next(),
+        ..PublicFacts::default()
+    };
+    if payload.kind == SecretKind::Certificate {
+        let rebuilt = certificate::from_sealed(&payload.secret, &payload.metadata)?;
+        public.expires = Some(rebuilt.info.not_after.chars().take(10).collect());
+        public.certificate = Some(rebuilt.info);
+    }
+    Ok(public)
 }
 
 /// What every sheet of a ceremony shares.

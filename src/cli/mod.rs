@@ -4,6 +4,7 @@ pub mod exit;
 mod generate;
 mod policy;
 mod recover;
+mod reseal;
 mod seal;
 mod unlock;
 mod verify;
@@ -70,6 +71,12 @@ enum Command {
         after_help = "Examples:\n  breakglass recover scan-ana.png typed-ben.txt --print\n  breakglass recover --manifest envelopes/manifest.json a.png b.png c.png --out recovered"
     )]
     Recover(RecoverArgs),
+    /// Seal the secret of an old ceremony anew (new key and shares; new custodians or threshold
+    /// from a policy) from a quorum of its sheets: to replace a lost sheet or a departing custodian.
+    #[command(
+        after_help = "Example:\n  breakglass reseal --policy breakglass.toml --manifest envelopes/manifest.json --out envelopes-2027 \\\n      scan-ana.png scan-ben.png typed-chen.txt"
+    )]
+    Reseal(ResealArgs),
     /// Write a commented ceremony policy file to edit (never overwrites).
     #[command(after_help = "Example:\n  breakglass init breakglass.toml && $EDITOR breakglass.toml")]
     Init {
@@ -286,6 +293,33 @@ pub struct RecoverArgs {
     inputs: Vec<PathBuf>,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct ResealArgs {
+    /// Policy of the new ceremony (custodians, threshold, paper...); its secret kind must match.
+    #[arg(long, value_name = "FILE")]
+    policy: PathBuf,
+    /// manifest.json of the old ceremony (recommended: proves the sheets are the right ones).
+    #[arg(long, value_name = "FILE")]
+    manifest: Option<PathBuf>,
+    /// New or empty directory for the new ceremony (default: the policy's `out`).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Serial of the envelope new share INDEX goes into (repeatable).
+    #[arg(long = "seal-serial", value_name = "INDEX=SERIAL")]
+    seal_serials: Vec<String>,
+    /// Read the passphrase of new passphrase-protected custodian INDEX from FILE (repeatable).
+    #[arg(long = "custodian-passphrase-file", value_name = "INDEX=FILE")]
+    custodian_passphrase_files: Vec<String>,
+    #[command(flatten)]
+    keys: unlock::ShareKeyArgs,
+    /// Refuse to run when a network interface is up or a default route exists.
+    #[arg(long)]
+    require_offline: bool,
+    /// Sheets of the old ceremony: PDFs, scans, photos or typed text.
+    #[arg(required = true, value_name = "SHEET")]
+    inputs: Vec<PathBuf>,
+}
+
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
@@ -293,6 +327,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Verify(args) => verify::run(args),
         Command::Recover(args) => recover::run(args),
         Command::Generate(GenerateCommand::Passphrase(args)) => generate::passphrase(args),
+        Command::Reseal(args) => reseal::run(args),
         Command::Init { path } => policy::init(&path),
         Command::CheckPolicy { path } => policy::check(&path),
         Command::Completions { shell } => {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use breakglass::clock;
 use breakglass::generate::certificate::CertificateRequest;
 use breakglass::generate::passphrase::{self, Policy as PassphrasePolicy};
+use breakglass::payload::{Payload, SecretKind};
 use breakglass::policy::{self, Policy, PolicySecret, Protection};
 use breakglass::seal::{self, CeremonyRecord, CeremonyRequest, CustodianSpec, SecretInput, ShareProtection};
 use breakglass::secret::SecretString;
@@ -180,24 +181,51 @@ fn read_template(policy_path: &Path, template: &Option<PathBuf>, key: &str, defa
     }
 }
 
-/// Builds the ceremony request a policy describes; returns it with the output directory.
+/// Where the ceremony is written: `--out`, else the policy's `out` (beside the policy file).
+pub fn output_dir(policy_path: &Path, policy: &Policy, out: Option<&PathBuf>) -> Result<PathBuf, Failure> {
+    match (out, &policy.out) {
+        (Some(out), _) => Ok(out.clone()),
+        (None, Some(out)) => Ok(beside(policy_path, out)),
+        (None, None) => Err(Failure::new(
+            exit::USAGE,
+            "the policy names no output directory: add out = \"envelopes\" to it, or give --out DIR",
+        )),
+    }
+}
+
+/// Options of a ceremony run that the policy does not hold.
+pub struct PolicyRun<'a> {
+    /// `--seal-serial INDEX=SERIAL`.
+    pub seal_serials: &'a [String],
+    /// `--custodian-passphrase-file INDEX=FILE`.
+    pub custodian_passphrase_files: &'a [String],
+}
+
+/// Where the sealed secret comes from.
+pub enum SecretSource<'a> {
+    /// As the policy says (generated, or imported with `seal`'s options).
+    Policy(&'a SealArgs),
+    /// Recovered from the sheets of an earlier ceremony (`reseal`).
+    Recovered(Box<Payload>),
+}
+
+fn policy_kind(secret: &PolicySecret) -> SecretKind {
+    match secret {
+        PolicySecret::Passphrase { .. } => SecretKind::Passphrase,
+        PolicySecret::Certificate { .. } => SecretKind::Certificate,
+        PolicySecret::Import { kind, .. } => kind.clone(),
+    }
+}
+
+/// Builds the ceremony request a policy describes, with its paper-trail templates.
 pub fn request(
     policy_path: &Path,
-    args: &SealArgs,
-) -> Result<(CeremonyRequest, PathBuf, PaperTrailTemplates), Failure> {
-    let policy = load(policy_path)?;
-    let out = match (&args.out, &policy.out) {
-        (Some(out), _) => out.clone(),
-        (None, Some(out)) => beside(policy_path, out),
-        (None, None) => {
-            return Err(Failure::new(
-                exit::USAGE,
-                "the policy names no output directory: add out = \"envelopes\" to it, or give --out DIR",
-            ));
-        }
-    };
+    policy: &Policy,
+    run: PolicyRun,
+    source: SecretSource,
+) -> Result<(CeremonyRequest, PaperTrailTemplates), Failure> {
     let passphrase_files = super::seal::indexed_options(
-        &args.custodian_passphrase_files,
+        run.custodian_passphrase_files,
         "--custodian-passphrase-file",
         "2=ben.txt",
     )?;
@@ -236,7 +264,31 @@ pub fn request(
             ),
         ));
     }
-    super::seal::apply_seal_serials(&mut custodians, args)?;
+    super::seal::apply_seal_serials(&mut custodians, run.seal_serials)?;
+    let args = match source {
+        SecretSource::Policy(args) => args,
+        SecretSource::Recovered(payload) => {
+            let expected = policy_kind(&policy.secret);
+            if payload.kind != expected {
+                return Err(Failure::new(
+                    exit::BAD_REQUEST,
+                    format!(
+                        "the sheets hold a {} but the policy seals a {}; give the policy of this secret (its [secret] kind)",
+                        payload.kind.as_str(),
+                        expected.as_str()
+                    ),
+                ));
+            }
+            let public =
+                seal::public_facts_of(&payload).map_err(|error| Failure::new(exit::VAULT, error.to_string()))?;
+            return finish(
+                policy_path,
+                policy,
+                custodians,
+                SecretInput::Recovered(Box::new((*payload, public))),
+            );
+        }
+    };
     let secret = match &policy.secret {
         PolicySecret::Passphrase { style, bits } => {
             let forbidden = match &policy.account {
@@ -300,6 +352,15 @@ pub fn request(
             super::seal::import_secret(kind.clone(), &path, args, key_serials.clone(), expires.clone())?
         }
     };
+    finish(policy_path, policy, custodians, secret)
+}
+
+fn finish(
+    policy_path: &Path,
+    policy: &Policy,
+    custodians: Vec<CustodianSpec>,
+    secret: SecretInput,
+) -> Result<(CeremonyRequest, PaperTrailTemplates), Failure> {
     let instructions = read_template(
         policy_path,
         &policy.sheet_template,
@@ -337,5 +398,5 @@ pub fn request(
             replaces: None,
         },
     };
-    Ok((request, out, templates))
+    Ok((request, templates))
 }

@@ -82,8 +82,8 @@ pub(super) fn indexed_options(
 }
 
 /// Applies `--seal-serial INDEX=SERIAL` on top of the custodians' serials.
-pub(super) fn apply_seal_serials(custodians: &mut [CustodianSpec], args: &SealArgs) -> Result<(), Failure> {
-    for (index, serial) in indexed_options(&args.seal_serials, "--seal-serial", "2=TE-004512")? {
+pub(super) fn apply_seal_serials(custodians: &mut [CustodianSpec], seal_serials: &[String]) -> Result<(), Failure> {
+    for (index, serial) in indexed_options(seal_serials, "--seal-serial", "2=TE-004512")? {
         let count = custodians.len();
         let custodian = custodians.get_mut(index - 1).ok_or_else(|| {
             Failure::new(
@@ -142,7 +142,7 @@ fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
             .map(|name| CustodianSpec::named(name.clone()))
             .collect()
     };
-    apply_seal_serials(&mut custodians, args)?;
+    apply_seal_serials(&mut custodians, &args.seal_serials)?;
     let threshold = match (args.threshold, demo) {
         (Some(threshold), _) => threshold,
         (None, true) => 3,
@@ -260,11 +260,15 @@ pub fn run(args: SealArgs) -> Result<(), Failure> {
     };
     let (request, out, templates) = match &args.policy {
         Some(policy_path) => {
-            if let Some(out) = &args.out {
-                check_out(out)?;
-            }
-            let (request, out, templates) = super::policy::request(policy_path, &args)?;
+            let policy = super::policy::load(policy_path)?;
+            let out = super::policy::output_dir(policy_path, &policy, args.out.as_ref())?;
             check_out(&out)?;
+            let run = super::policy::PolicyRun {
+                seal_serials: &args.seal_serials,
+                custodian_passphrase_files: &args.custodian_passphrase_files,
+            };
+            let (request, templates) =
+                super::policy::request(policy_path, &policy, run, super::policy::SecretSource::Policy(&args))?;
             (request, out, templates)
         }
         None => {
@@ -278,11 +282,22 @@ pub fn run(args: SealArgs) -> Result<(), Failure> {
             (request(&args)?, out, super::policy::PaperTrailTemplates::default())
         }
     };
+    seal_and_write(request, &out, &templates, args.show_passphrase)
+}
+
+/// Seals `request`, writes the sheets, manifest and paper trail into `out` atomically after the
+/// self-check, and reports what was written.
+pub(super) fn seal_and_write(
+    request: CeremonyRequest,
+    out: &Path,
+    templates: &super::policy::PaperTrailTemplates,
+    show_passphrase_anyway: bool,
+) -> Result<(), Failure> {
     let paper = request.paper;
     let ceremony = seal::seal(request).map_err(seal_failure)?;
     let manifest = &ceremony.manifest;
     let out_error = |error: breakglass::output::OutputError| Failure::new(exit::for_output(&error), error.to_string());
-    let staging = Staging::begin(&out).map_err(out_error)?;
+    let staging = Staging::begin(out).map_err(out_error)?;
     for sheet in &ceremony.sheets {
         staging.write(&sheet.file_name, &sheet.pdf).map_err(out_error)?;
     }
@@ -370,7 +385,7 @@ pub fn run(args: SealArgs) -> Result<(), Failure> {
         "Print each sheet, seal it in its envelope, then securely delete the PDFs: together they ARE the secret."
     );
     if let Some(passphrase) = &ceremony.generated {
-        show_passphrase(passphrase, args.show_passphrase);
+        show_passphrase(passphrase, show_passphrase_anyway);
     }
     Ok(())
 }

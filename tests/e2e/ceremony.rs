@@ -363,3 +363,97 @@ fn a_protected_share_opens_with_the_age_cli() {
     assert_eq!(output.stdout.len(), 113);
     assert_eq!(output.stdout[0], 3, "the plaintext is share 3 in the documented layout");
 }
+
+/// Re-seal: a quorum of old sheets becomes a new ceremony (new custodians and threshold) for the
+/// same secret; the new manifest names the ceremony it replaces.
+#[test]
+fn reseal_replaces_a_ceremony_with_new_custodians() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path();
+    write(path, "old.toml", TEMPLATE);
+    let sealed = run_in(path, &["seal", "--policy", "old.toml"], None);
+    assert_eq!(sealed.code, 0, "{}", sealed.all());
+    let start = TEMPLATE.find("[[custodian]]\nname = \"Dana Novak\"").expect("Dana");
+    let new_policy = TEMPLATE[..start]
+        .replace("threshold = 3", "threshold = 2")
+        .replace("out = \"envelopes\"", "out = \"envelopes-2\"")
+        + "[[custodian]]\nname = \"Farah Haddad\"\nrole = \"New security lead\"\n";
+    write(path, "new.toml", &new_policy);
+    let old_sheets = [
+        "envelopes/sheet-1-ana-ruiz.pdf",
+        "envelopes/sheet-4-dana-novak.pdf",
+        "envelopes/sheet-5-emil-s-rensen.pdf",
+    ];
+    let mut args = vec![
+        "reseal",
+        "--policy",
+        "new.toml",
+        "--manifest",
+        "envelopes/manifest.json",
+    ];
+    args.extend_from_slice(&old_sheets);
+    let run = run_in(path, &args, None);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let old: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path.join("envelopes/manifest.json")).expect("old")).expect("json");
+    let new: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path.join("envelopes-2/manifest.json")).expect("new")).expect("json");
+    assert_eq!(new["replaces"], old["ceremony_id"]);
+    assert_ne!(new["ceremony_id"], old["ceremony_id"]);
+    assert_ne!(new["vault_recipient"], old["vault_recipient"], "a new vault key");
+    assert_eq!(new["threshold"], 2);
+    assert_eq!(new["custodians"][3]["name"], "Farah Haddad");
+    let record = crate::support::pdf_text(&path.join("envelopes-2/ceremony-record.pdf"));
+    assert!(record.contains("Replaces ceremony"), "{record}");
+
+    let recover = |manifest: &str, sheets: &[&str]| {
+        let mut args = vec!["recover", "--print", "--manifest", manifest];
+        args.extend_from_slice(sheets);
+        let run = run_in(path, &args, None);
+        assert_eq!(run.code, 0, "{}", run.all());
+        run.stdout
+    };
+    assert_eq!(
+        recover(
+            "envelopes-2/manifest.json",
+            &[
+                "envelopes-2/sheet-2-ben-okafor.pdf",
+                "envelopes-2/sheet-4-farah-haddad.pdf"
+            ]
+        ),
+        recover("envelopes/manifest.json", &old_sheets),
+        "the same secret"
+    );
+
+    // Refused before any sheet is read: an existing output, and a policy of another kind.
+    let again = run_in(path, &args, None);
+    assert_eq!(again.code, 9, "{}", again.all());
+    assert!(!again.stderr.contains("Quorum"), "{}", again.stderr);
+    write(
+        path,
+        "cert.toml",
+        &new_policy
+            .replace("kind = \"passphrase\"", "kind = \"certificate\"\nsubject = \"CN=app\"")
+            .replace("style = \"chars\"\n", "")
+            .replace("bits = 128\n", "")
+            .replace("envelopes-2", "envelopes-3"),
+    );
+    let mut wrong_kind = vec![
+        "reseal",
+        "--policy",
+        "cert.toml",
+        "--manifest",
+        "envelopes/manifest.json",
+    ];
+    wrong_kind.extend_from_slice(&old_sheets);
+    let refused = run_in(path, &wrong_kind, None);
+    assert_eq!(refused.code, 14, "{}", refused.all());
+    assert!(
+        refused
+            .stderr
+            .contains("the sheets hold a passphrase but the policy seals a certificate"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!path.join("envelopes-3").exists());
+}

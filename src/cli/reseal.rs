@@ -1,0 +1,45 @@
+//! `breakglass reseal`: from a quorum of an old ceremony's sheets, seal the same secret anew
+//! (new vault key, new shares, possibly new custodians or threshold) under a policy.
+
+use std::path::Path;
+
+use super::policy::{self, PolicyRun, SecretSource};
+use super::verify::{self, Report};
+use super::{Failure, ResealArgs, exit};
+
+/// Runs `reseal`.
+pub fn run(args: ResealArgs) -> Result<(), Failure> {
+    super::air_gap_preflight(args.require_offline)?;
+    // Everything that can be checked before custodians hand over their sheets is checked first.
+    let policy = policy::load(&args.policy)?;
+    let out = policy::output_dir(&args.policy, &policy, args.out.as_ref())?;
+    let check_out = |out: &Path| {
+        breakglass::output::check_target(out).map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))
+    };
+    check_out(&out)?;
+    if let Some(manifest) = &args.manifest {
+        super::read_manifest(manifest)?;
+    }
+    let (proof, problem) = verify::gather(&args.inputs, args.manifest.as_ref(), &args.keys, Report::Stderr)?;
+    if let Some(problem) = &problem {
+        eprintln!(
+            "warning: {} (the secret was still rebuilt from the sheets that agree)",
+            problem.message
+        );
+    }
+    let replaced = proof.ceremony.as_str().to_owned();
+    let replaced_display = proof.ceremony.display();
+    let payload = proof.payload;
+    let run = PolicyRun {
+        seal_serials: &args.seal_serials,
+        custodian_passphrase_files: &args.custodian_passphrase_files,
+    };
+    let (mut request, templates) =
+        policy::request(&args.policy, &policy, run, SecretSource::Recovered(Box::new(payload)))?;
+    request.record.replaces = Some(replaced);
+    super::seal::seal_and_write(request, &out, &templates, false)?;
+    eprintln!(
+        "This ceremony replaces {replaced_display}: destroy every sheet of {replaced_display} (they still open the same secret), and record it in the ceremony log."
+    );
+    Ok(())
+}
