@@ -15,6 +15,7 @@ use breakglass::totp::Algorithm;
 use breakglass::{clock, selfcheck};
 use zeroize::Zeroizing;
 
+use super::progress::Progress;
 use super::{Failure, KindArg, PaperArg, SealArgs, TotpAlgorithmArg, exit};
 
 /// Largest secret read from a file or standard input.
@@ -79,9 +80,6 @@ fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
                     "--kind certificate needs --subject, e.g. \"CN=contoso-breakglass-app\"",
                 )
             })?;
-            if std::io::stderr().is_terminal() {
-                eprintln!("Generating an RSA-{} key and certificate...", args.key_size);
-            }
             SecretInput::GenerateCertificate(CertificateRequest {
                 subject,
                 key_bits: args.key_size,
@@ -133,7 +131,7 @@ fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
         Some(path) => std::fs::read_to_string(path).map_err(|error| {
             Failure::new(
                 exit::UNREADABLE,
-                format!("cannot read sheet template {}: {error}", path.display()),
+                format!("cannot read sheet template {}: {error}; check the path", path.display()),
             )
         })?,
         None => seal::DEFAULT_INSTRUCTIONS.to_owned(),
@@ -189,7 +187,19 @@ pub fn run(args: SealArgs) -> Result<(), Failure> {
     breakglass::output::check_target(&args.out)
         .map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))?;
     let request = request(&args)?;
-    let ceremony = seal::seal(request).map_err(seal_failure)?;
+    let generating_key = matches!(request.secret, SecretInput::GenerateCertificate(_));
+    let progress = Progress::spinner(if generating_key {
+        format!("Generating an RSA-{} key and certificate", args.key_size)
+    } else {
+        "Sealing".to_owned()
+    });
+    let ceremony = seal::seal_with_progress(request, &|done, total| {
+        if done == 1 {
+            progress.message("Rendering sheets");
+        }
+        progress.set(done as u64, Some(total as u64));
+    })
+    .map_err(seal_failure)?;
     let manifest = &ceremony.manifest;
     let out_error = |error: breakglass::output::OutputError| Failure::new(exit::for_output(&error), error.to_string());
     let staging = Staging::begin(&args.out).map_err(out_error)?;
@@ -202,8 +212,13 @@ pub fn run(args: SealArgs) -> Result<(), Failure> {
     staging
         .write("manifest.json", manifest.to_json().as_bytes())
         .map_err(out_error)?;
-    selfcheck::check(staging.path(), &ceremony.sheets, manifest)
-        .map_err(|error| Failure::new(exit::SELF_CHECK, error.to_string()))?;
+    progress.message("Reading back sheets");
+    progress.set(0, Some(ceremony.sheets.len() as u64));
+    selfcheck::check_with_progress(staging.path(), &ceremony.sheets, manifest, &|done| {
+        progress.set(done as u64, None)
+    })
+    .map_err(|error| Failure::new(exit::SELF_CHECK, error.to_string()))?;
+    progress.finish();
     let target = staging.commit().map_err(out_error)?;
     eprintln!(
         "Sealed ceremony {} (\"{}\"): any {} of {} sheets recover the {}.",
