@@ -10,7 +10,10 @@ fn main() -> ExitCode {
     // Before any secret exists in memory: no core dumps, not dumpable.
     let hardening = breakglass::hardening::harden_process();
     if cfg!(target_os = "linux") && !(hardening.core_dumps_off && hardening.not_dumpable) {
-        eprintln!("warning: could not disable core dumps; a crash could write secrets to disk");
+        eprintln!(
+            "{} could not disable core dumps; a crash could write secrets to disk",
+            cli::style::warning_prefix()
+        );
     }
     let parsed = match cli::Cli::try_parse() {
         Ok(parsed) => parsed,
@@ -26,7 +29,7 @@ fn main() -> ExitCode {
     match cli::run(parsed) {
         Ok(()) => ExitCode::from(cli::exit::OK),
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            eprintln!("{} {}", cli::style::error_prefix(), failure.message);
             ExitCode::from(failure.code)
         }
     }

@@ -301,6 +301,15 @@ pub fn vault_blocks(ceremony: &CeremonyId, threshold: u8, shares: u8, ciphertext
 
 /// Runs the ceremony in memory.
 pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
+    seal_with_progress(request, &|_, _| {})
+}
+
+/// [`seal`], calling `rendered(done, total)` after each sheet is rendered (for a progress bar;
+/// the library never prints). Key generation, for a certificate, comes before the first call.
+pub fn seal_with_progress(
+    request: CeremonyRequest,
+    rendered: &dyn Fn(usize, usize),
+) -> Result<SealedCeremony, SealError> {
     check_request(&request)?;
     let shares = request.custodians.len() as u8;
     let label = request.label.trim().to_owned();
@@ -475,6 +484,7 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
             unprotected_share: (!spec.protection_is_none())
                 .then(|| crate::secret::SecretBytes::from_slice(key_share.as_bytes())),
         });
+        rendered(sheets.len(), key_shares.len());
     }
     let manifest = Manifest {
         format: manifest::FORMAT.into(),

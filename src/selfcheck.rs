@@ -30,8 +30,18 @@ pub enum SelfCheckError {
 
 /// Checks the sheets written into `dir` against what was sealed.
 pub fn check(dir: &Path, sheets: &[SealedSheet], manifest: &Manifest) -> Result<(), SelfCheckError> {
+    check_with_progress(dir, sheets, manifest, &|_| {})
+}
+
+/// [`check`], calling `done(count)` as sheets are read back (for a progress bar).
+pub fn check_with_progress(
+    dir: &Path,
+    sheets: &[SealedSheet],
+    manifest: &Manifest,
+    done: &(dyn Fn(usize) + Sync),
+) -> Result<(), SelfCheckError> {
     let paths: Vec<_> = sheets.iter().map(|sheet| dir.join(&sheet.file_name)).collect();
-    let mut reports = verify::read_inputs(&paths);
+    let mut reports = verify::read_inputs_with(&paths, verify::ReadOptions::default(), done);
     for (sheet, report) in sheets.iter().zip(&reports) {
         let fail = |reason: String| SelfCheckError::Sheet {
             file: sheet.file_name.clone(),

@@ -21,7 +21,7 @@ const MAX_CIPHERTEXT: usize = 1 << 20;
 #[non_exhaustive]
 pub enum VaultError {
     /// The OS random number generator failed.
-    #[error("the operating system's random number generator failed")]
+    #[error("the operating system's random number generator failed; try again, and report it if it persists")]
     Random,
     /// age refused to encrypt (should not happen for an X25519 recipient).
     #[error("encryption failed: {0}")]

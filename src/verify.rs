@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::format::v1::{self, Block, CeremonyId, FormatError, Part};
 use crate::manifest::{Manifest, sha256_hex};
 use crate::payload::{Payload, PayloadError};
-use crate::scan::{self, FoundQr, InputKind, ScanError};
+use crate::scan::{self, FoundQr, InputKind, ScanError, ScanHealth, ScanOptions};
 use crate::share::{self, Share, ShareError};
 use crate::vault::{self, VaultError};
 
@@ -45,6 +45,17 @@ pub struct InputReport {
     pub blocks: Vec<FoundBlock>,
     /// Problems with this input, each a one-line message.
     pub problems: Vec<InputProblem>,
+    /// How much worse this scan could get and still read (PDFs and images whose codes were
+    /// read, when asked for with [`ReadOptions::health`]); `None` for typed text.
+    pub health: Option<ScanHealth>,
+}
+
+/// What to do beyond reading and checking each input.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReadOptions {
+    /// Estimate each scan's health (`verify` and drills do; `recover` and seal's self-check
+    /// do not need to spend the time).
+    pub health: bool,
 }
 
 /// A problem with one input.
@@ -59,11 +70,20 @@ pub enum InputProblem {
     )]
     NoData,
     /// A block failed its checks.
-    #[error("{0}")]
+    #[error("{0}{next}", next = damaged_next_step(.0))]
     Damaged(FormatError),
     /// A PDF/image where some of the sheet's codes were not read.
     #[error("only part of the sheet could be read: {0}")]
     Incomplete(String),
+}
+
+/// What to do about a block that failed its checks (the format's messages say what is wrong).
+fn damaged_next_step(error: &FormatError) -> &'static str {
+    match error {
+        FormatError::NotBreakglass | FormatError::UnsupportedVersion(_) => "",
+        FormatError::Truncated { .. } => "; type the missing lines from the sheet, or scan it",
+        _ => "; compare the line with the printed sheet and correct it",
+    }
 }
 
 impl InputReport {
@@ -128,13 +148,20 @@ fn decode_into(text: &str, source: Source, report: &mut InputReport) {
 
 /// Reads one input file and checks its blocks.
 pub fn read_input(path: &Path) -> InputReport {
+    read_input_with(path, ReadOptions::default())
+}
+
+/// [`read_input`], with options.
+pub fn read_input_with(path: &Path, options: ReadOptions) -> InputReport {
     let mut report = InputReport {
         path: path.to_owned(),
         kind: None,
         blocks: Vec::new(),
         problems: Vec::new(),
+        health: None,
     };
-    let scanned = match scan::scan_file(path, &page_complete) {
+    let scan_options = ScanOptions { health: options.health };
+    let scanned = match scan::scan_file_with(path, &page_complete, scan_options) {
         Ok(scanned) => scanned,
         Err(error) => {
             report.problems.push(InputProblem::Unreadable(error));
@@ -142,6 +169,7 @@ pub fn read_input(path: &Path) -> InputReport {
         }
     };
     report.kind = Some(scanned.kind);
+    report.health = scanned.health.clone();
     if let Some(typed) = &scanned.typed {
         decode_into(typed, Source::Typed, &mut report);
     }
@@ -195,7 +223,9 @@ fn missing_description(blocks: &[FoundBlock]) -> String {
 #[non_exhaustive]
 pub enum VerifyError {
     /// No valid block in any input.
-    #[error("none of the inputs holds a readable breakglass sheet")]
+    #[error(
+        "none of the inputs holds a readable breakglass sheet; scan the sheets at 300 dpi, or type their lines into text files"
+    )]
     NothingRead,
     /// Blocks of more than one ceremony (and no manifest to choose).
     #[error("the sheets come from {count} different ceremonies ({ids}); verify each ceremony's sheets separately")]
@@ -206,7 +236,9 @@ pub enum VerifyError {
         ids: String,
     },
     /// Sheets of another ceremony than the manifest's.
-    #[error("{inputs} belong to ceremony {found}, not to the manifest's ceremony {expected}")]
+    #[error(
+        "{inputs} belong to ceremony {found}, not to the manifest's ceremony {expected}; leave them out, or give their own manifest"
+    )]
     ForeignSheets {
         /// Inputs concerned.
         inputs: String,
@@ -216,10 +248,14 @@ pub enum VerifyError {
         expected: String,
     },
     /// Blocks disagree on k or n.
-    #[error("the sheets disagree on how many shares exist or are needed; some are forged or damaged")]
+    #[error(
+        "the sheets disagree on how many shares exist or are needed; some are forged or damaged: verify each sheet with the manifest to find them"
+    )]
     InconsistentHeaders,
     /// Two different shares with the same index.
-    #[error("two different shares claim to be share {index} ({inputs}); at least one is forged or damaged")]
+    #[error(
+        "two different shares claim to be share {index} ({inputs}); at least one is forged or damaged: verify each with the manifest to find which"
+    )]
     ConflictingShares {
         /// The index.
         index: u8,
@@ -252,14 +288,18 @@ pub enum VerifyError {
     #[error("the vault is incomplete ({0}); include one sheet with all its VAULT codes readable")]
     VaultIncomplete(String),
     /// The ciphertext does not hash to the ceremony id / manifest.
-    #[error("the vault data does not match the ceremony id{0}; the sheets were altered")]
+    #[error(
+        "the vault data does not match the ceremony id{0}; the sheets were altered: verify each sheet alone and use one whose vault verifies"
+    )]
     VaultTampered(&'static str),
     /// Shares do not combine.
-    #[error("the shares do not combine into the vault key: {0}")]
+    #[error(
+        "the shares do not combine into the vault key: {0}; verify each sheet with the manifest to find the bad one"
+    )]
     SharesDisagree(String),
     /// Some shares combine, others are forged.
     #[error(
-        "shares {agreeing} agree with each other; share(s) {disagreeing} do not belong to them (forged or damaged sheet)"
+        "shares {agreeing} agree with each other; share(s) {disagreeing} do not belong to them (forged or damaged sheet): set it aside and report it"
     )]
     ForgedShares {
         /// Agreeing indices.
@@ -269,17 +309,17 @@ pub enum VerifyError {
     },
     /// The key is not the manifest's.
     #[error(
-        "the rebuilt vault key is not the one in the manifest; the manifest or the sheets are from another ceremony"
+        "the rebuilt vault key is not the one in the manifest; the manifest or the sheets are from another ceremony: give this ceremony's manifest.json"
     )]
     ManifestKeyMismatch,
     /// The manifest does not describe these sheets.
-    #[error("the manifest does not match the sheets: {0}")]
+    #[error("the manifest does not match the sheets: {0}; give this ceremony's manifest.json")]
     ManifestMismatch(&'static str),
     /// Decryption failed.
-    #[error("{0}")]
+    #[error("{0}; verify each sheet with the manifest to find the altered one")]
     Vault(VaultError),
     /// The plaintext is not a payload.
-    #[error("{0}")]
+    #[error("{0}; it was not sealed by breakglass, or by a newer version: try a newer breakglass")]
     Payload(PayloadError),
 }
 
@@ -587,9 +627,16 @@ pub fn unlock_share(reports: &mut [InputReport], locked: &LockedShare, share: &c
     }
 }
 
-/// Reads every input and proves the quorum. Inputs are read in parallel (each scan is
+/// Reads every input and checks its blocks. Inputs are read in parallel (each scan is
 /// independent and CPU-bound).
 pub fn read_inputs(paths: &[PathBuf]) -> Vec<InputReport> {
+    read_inputs_with(paths, ReadOptions::default(), &|_| {})
+}
+
+/// [`read_inputs`], with options; `done` is called with the number of inputs read so far after
+/// each one (for a progress bar: the library itself never prints).
+pub fn read_inputs_with(paths: &[PathBuf], options: ReadOptions, done: &(dyn Fn(usize) + Sync)) -> Vec<InputReport> {
+    let finished = std::sync::atomic::AtomicUsize::new(0);
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -602,7 +649,8 @@ pub fn read_inputs(paths: &[PathBuf]) -> Vec<InputReport> {
                 loop {
                     let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(path) = paths.get(index) else { break };
-                    let report = read_input(path);
+                    let report = read_input_with(path, options);
+                    done(finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
                     results
                         .lock()
                         .unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -3,11 +3,14 @@
 pub mod exit;
 mod generate;
 mod policy;
+pub mod progress;
 mod recover;
 mod reseal;
 mod seal;
+pub mod style;
 mod unlock;
 mod verify;
+mod verify_json;
 
 use std::path::PathBuf;
 
@@ -63,7 +66,7 @@ enum Command {
     Seal(SealArgs),
     /// Check sheets (PDFs, scans, photos, typed text) and prove a quorum, revealing nothing.
     #[command(
-        after_help = "Example:\n  breakglass verify --manifest envelopes/manifest.json scan-ana.png photo-ben.jpg sheet-chen.pdf"
+        after_help = "Examples:\n  breakglass verify --manifest envelopes/manifest.json scan-ana.png photo-ben.jpg sheet-chen.pdf\n  breakglass verify --json --manifest envelopes/manifest.json typed-ana.txt scan-ben.png > report.json"
     )]
     Verify(VerifyArgs),
     /// Rebuild the secret from a quorum of sheets.
@@ -259,6 +262,10 @@ pub struct VerifyArgs {
     manifest: Option<PathBuf>,
     #[command(flatten)]
     keys: unlock::ShareKeyArgs,
+    /// Print the report as one JSON document (schema breakglass.verify/1, docs/JSON.md); the
+    /// exit code is unchanged.
+    #[arg(long)]
+    json: bool,
     /// Sheets: PDFs, PNG/JPEG scans or photos, or text files of typed lines.
     #[arg(required = true, value_name = "SHEET")]
     inputs: Vec<PathBuf>,
@@ -360,7 +367,8 @@ fn air_gap_preflight(require_offline: bool) -> Result<(), Failure> {
         ));
     }
     eprintln!(
-        "warning: this machine is online ({}); breakglass secrets belong on an offline machine (--require-offline refuses)",
+        "{} this machine is online ({}); breakglass secrets belong on an offline machine (--require-offline refuses)",
+        style::warning_prefix(),
         state.describe()
     );
     Ok(())

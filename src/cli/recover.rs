@@ -164,7 +164,10 @@ fn pfx_password(args: &RecoverArgs) -> Result<SecretString, Failure> {
         let text = std::fs::read_to_string(path).map_err(|error| {
             Failure::new(
                 exit::UNREADABLE,
-                format!("cannot read the .pfx password from {}: {error}", path.display()),
+                format!(
+                    "cannot read the .pfx password from {}: {error}; check the path",
+                    path.display()
+                ),
             )
         })?;
         return Ok(SecretString::new(text.trim_end_matches(['\r', '\n']).to_owned()));
@@ -199,7 +202,8 @@ pub fn run(args: RecoverArgs) -> Result<(), Failure> {
     let (proof, problem) = verify::gather(&args.inputs, args.manifest.as_ref(), &args.keys, verify::Report::Stderr)?;
     if let Some(problem) = &problem {
         eprintln!(
-            "warning: {} (the secret was still rebuilt from the sheets that agree)",
+            "{} {} (the secret was still rebuilt from the sheets that agree)",
+            super::style::warning_prefix(),
             problem.message
         );
     }

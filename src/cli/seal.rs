@@ -15,6 +15,7 @@ use breakglass::totp::Algorithm;
 use breakglass::{clock, runbook, selfcheck};
 use zeroize::Zeroizing;
 
+use super::progress::Progress;
 use super::{Failure, KindArg, PaperArg, SealArgs, TotpAlgorithmArg, exit};
 
 /// The cover page of the ceremony record.
@@ -164,9 +165,6 @@ fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
                     "--kind certificate needs --subject, e.g. \"CN=contoso-breakglass-app\"",
                 )
             })?;
-            if std::io::stderr().is_terminal() {
-                eprintln!("Generating an RSA-{} key and certificate...", args.key_size);
-            }
             SecretInput::GenerateCertificate(CertificateRequest {
                 subject,
                 key_bits: args.key_size,
@@ -201,7 +199,7 @@ fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
         Some(path) => std::fs::read_to_string(path).map_err(|error| {
             Failure::new(
                 exit::UNREADABLE,
-                format!("cannot read sheet template {}: {error}", path.display()),
+                format!("cannot read sheet template {}: {error}; check the path", path.display()),
             )
         })?,
         None => seal::DEFAULT_INSTRUCTIONS.to_owned(),
@@ -254,6 +252,12 @@ fn show_passphrase(passphrase: &breakglass::generate::passphrase::Passphrase, fo
 
 /// Runs `seal`.
 pub fn run(args: SealArgs) -> Result<(), Failure> {
+    if args.policy.is_none() && args.out.is_none() {
+        return Err(Failure::new(
+            exit::USAGE,
+            "give --out DIR (a new or empty directory for the sheets), or --policy FILE",
+        ));
+    }
     super::air_gap_preflight(args.require_offline)?;
     let check_out = |out: &Path| {
         breakglass::output::check_target(out).map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))
@@ -294,7 +298,19 @@ pub(super) fn seal_and_write(
     show_passphrase_anyway: bool,
 ) -> Result<(), Failure> {
     let paper = request.paper;
-    let ceremony = seal::seal(request).map_err(seal_failure)?;
+    let progress = Progress::spinner(match &request.secret {
+        SecretInput::GenerateCertificate(certificate) => {
+            format!("Generating an RSA-{} key and certificate", certificate.key_bits)
+        }
+        _ => "Sealing".to_owned(),
+    });
+    let ceremony = seal::seal_with_progress(request, &|done, total| {
+        if done == 1 {
+            progress.message("Rendering sheets");
+        }
+        progress.set(done as u64, Some(total as u64));
+    })
+    .map_err(seal_failure)?;
     let manifest = &ceremony.manifest;
     let out_error = |error: breakglass::output::OutputError| Failure::new(exit::for_output(&error), error.to_string());
     let staging = Staging::begin(out).map_err(out_error)?;
@@ -328,8 +344,13 @@ pub(super) fn seal_and_write(
             &runbook::render(&runbook_text, manifest, paper, "runbook").map_err(render_error)?,
         )
         .map_err(out_error)?;
-    selfcheck::check(staging.path(), &ceremony.sheets, manifest)
-        .map_err(|error| Failure::new(exit::SELF_CHECK, error.to_string()))?;
+    progress.message("Reading back sheets");
+    progress.set(0, Some(ceremony.sheets.len() as u64));
+    selfcheck::check_with_progress(staging.path(), &ceremony.sheets, manifest, &|done| {
+        progress.set(done as u64, None)
+    })
+    .map_err(|error| Failure::new(exit::SELF_CHECK, error.to_string()))?;
+    progress.finish();
     let target = staging.commit().map_err(out_error)?;
     eprintln!(
         "Sealed ceremony {} (\"{}\"): any {} of {} sheets recover the {}.",

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use breakglass::format::v1::Part;
 use breakglass::manifest::Manifest;
-use breakglass::verify::{self, InputReport, Proof, Source, VerifyError};
+use breakglass::verify::{self, InputReport, Proof, ReadOptions, Source, VerifyError};
 
+use super::progress::Progress;
 use super::unlock::{ShareKeyArgs, unlock_all};
 use super::{Failure, VerifyArgs, exit, read_manifest};
 
@@ -65,6 +66,109 @@ pub enum Report {
     Stderr,
 }
 
+/// Everything read and proven, before anything is printed (text and JSON reports are made
+/// from it).
+pub struct Collected {
+    /// The manifest, when given.
+    pub manifest: Option<Manifest>,
+    /// One report per input, in the order given.
+    pub reports: Vec<InputReport>,
+    /// The worst per-input problem, if any.
+    pub input_failure: Option<Failure>,
+    /// The quorum proof, or why it failed.
+    pub outcome: Result<Proof, VerifyError>,
+}
+
+/// "sheet 3 (Chen Li)" for an input holding share 3, else the file name.
+pub fn sheet_name(report: &InputReport, manifest: Option<&Manifest>) -> String {
+    match report.shares().first() {
+        Some((_, index)) => match manifest.and_then(|m| m.custodian_name(*index)) {
+            Some(name) => format!("sheet {index} ({name})"),
+            None => format!("sheet {index}"),
+        },
+        None => report.path.display().to_string(),
+    }
+}
+
+/// The scan-health warning for one input ("sheet 3 (Chen Li): decodes but is fading: reprint
+/// it"), or `None` when its margin is good or it was typed.
+pub fn health_warning(report: &InputReport, manifest: Option<&Manifest>) -> Option<String> {
+    let advice = report.health.as_ref()?.advice()?;
+    Some(format!("{}: {advice}", sheet_name(report, manifest)))
+}
+
+/// Reads every input (with a progress bar when there are several) and proves the quorum,
+/// printing nothing. Fails only when the manifest cannot be read.
+pub fn collect(
+    inputs: &[PathBuf],
+    manifest_path: Option<&PathBuf>,
+    keys: &ShareKeyArgs,
+    options: ReadOptions,
+) -> Result<Collected, Failure> {
+    let manifest = manifest_path.map(|path| read_manifest(path)).transpose()?;
+    let progress = (inputs.len() > 1).then(|| Progress::bar(inputs.len() as u64, "Reading sheets"));
+    let mut reports = verify::read_inputs_with(inputs, options, &|done| {
+        if let Some(progress) = &progress {
+            progress.set(done as u64, None);
+        }
+    });
+    if let Some(progress) = progress {
+        progress.finish();
+    }
+    unlock_all(&mut reports, manifest.as_ref(), keys)?;
+    let input_failure = reports
+        .iter()
+        .flat_map(|report| {
+            report.problems.iter().map(move |problem| {
+                Failure::new(
+                    exit::for_input(problem),
+                    format!("{}: {problem}", report.path.display()),
+                )
+            })
+        })
+        .min_by_key(|failure| failure.code);
+    let outcome = verify::prove(&reports, manifest.as_ref());
+    Ok(Collected {
+        manifest,
+        reports,
+        input_failure,
+        outcome,
+    })
+}
+
+/// "1 (Ana Ruiz), 2 (Ben Okafor)" for share indices.
+fn holders(indices: &[u8], manifest: Option<&Manifest>) -> String {
+    indices
+        .iter()
+        .map(|&index| match manifest.and_then(|m| m.custodian_name(index)) {
+            Some(name) => format!("{index} ({name})"),
+            None => index.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The failure to report for a failed quorum: when an input was bad, the bad input is the
+/// cause to report.
+fn quorum_failure(error: &VerifyError, input_failure: Option<&Failure>) -> Failure {
+    match input_failure {
+        Some(first) => Failure::new(first.code, first.message.clone()),
+        None => Failure::new(exit::for_verify(error), error.to_string()),
+    }
+}
+
+/// For a proven quorum: the forged-share failure, else the worst input failure.
+fn proven_problem(proof: &Proof, collected_failure: Option<Failure>, manifest: Option<&Manifest>) -> Option<Failure> {
+    let forged = (!proof.disagreeing.is_empty()).then(|| {
+        let error = VerifyError::ForgedShares {
+            agreeing: holders(&proof.agreeing, manifest),
+            disagreeing: holders(&proof.disagreeing, manifest),
+        };
+        Failure::new(exit::for_verify(&error), error.to_string())
+    });
+    forged.or(collected_failure)
+}
+
 /// Reads all inputs, prints the per-input report, proves the quorum. Returns the proof and the
 /// worst per-input failure, if any.
 pub fn gather(
@@ -73,53 +177,46 @@ pub fn gather(
     keys: &ShareKeyArgs,
     report: Report,
 ) -> Result<(Proof, Option<Failure>), Failure> {
+    let collected = collect(inputs, manifest_path, keys, ReadOptions::default())?;
+    print_text(collected, report)
+}
+
+/// Prints the text report of `collected`; returns the proof and the worst per-input failure.
+fn print_text(collected: Collected, report: Report) -> Result<(Proof, Option<Failure>), Failure> {
     let say = |line: String| match report {
         Report::Stdout => println!("{line}"),
         Report::Stderr => eprintln!("{line}"),
     };
-    let manifest = manifest_path.map(|path| read_manifest(path)).transpose()?;
-    let mut reports = verify::read_inputs(inputs);
+    let Collected {
+        manifest,
+        reports,
+        input_failure,
+        outcome,
+    } = collected;
+    let manifest = manifest.as_ref();
     for report in &reports {
-        say(describe_input(report, manifest.as_ref()));
+        say(describe_input(report, manifest));
+        if let Some(warning) = health_warning(report, manifest) {
+            say(format!("        {warning}"));
+        }
     }
-    unlock_all(&mut reports, manifest.as_ref(), keys)?;
-    let input_failure = reports.iter().flat_map(|report| {
-        report.problems.iter().map(move |problem| {
-            Failure::new(
-                exit::for_input(problem),
-                format!("{}: {problem}", report.path.display()),
-            )
-        })
-    });
-    let input_failure = input_failure.min_by_key(|failure| failure.code);
-    // When the quorum fails and an input was bad, the bad input is the cause to report.
-    let proof = verify::prove(&reports, manifest.as_ref()).map_err(|error| match input_failure.as_ref() {
-        Some(first) => {
-            if !matches!(error, VerifyError::NothingRead) {
+    let proof = match outcome {
+        Ok(proof) => proof,
+        Err(error) => {
+            if input_failure.is_some() && !matches!(error, VerifyError::NothingRead) {
                 say(format!("Quorum not proven: {error}"));
             }
-            Failure::new(first.code, first.message.clone())
+            return Err(quorum_failure(&error, input_failure.as_ref()));
         }
-        None => Failure::new(exit::for_verify(&error), error.to_string()),
-    })?;
-    let holders = |indices: &[u8]| -> String {
-        indices
-            .iter()
-            .map(|&index| match manifest.as_ref().and_then(|m| m.custodian_name(index)) {
-                Some(name) => format!("{index} ({name})"),
-                None => index.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
     };
     say(format!(
         "Quorum: shares {} rebuild the vault key of ceremony {} ({} of {} needed).",
-        holders(&proof.agreeing),
+        holders(&proof.agreeing, manifest),
         proof.ceremony,
         proof.threshold,
         proof.shares
     ));
-    match &manifest {
+    match manifest {
         Some(_) => say(format!(
             "Vault key matches the manifest ({}); the vault decrypts; payload: {}.",
             proof.recipient,
@@ -131,24 +228,46 @@ pub fn gather(
             proof.payload.kind.as_str()
         )),
     }
-    let forged = (!proof.disagreeing.is_empty()).then(|| {
-        let error = VerifyError::ForgedShares {
-            agreeing: holders(&proof.agreeing),
-            disagreeing: holders(&proof.disagreeing),
-        };
-        Failure::new(exit::for_verify(&error), error.to_string())
-    });
-    Ok((proof, forged.or(input_failure)))
+    let problem = proven_problem(&proof, input_failure, manifest);
+    Ok((proof, problem))
 }
 
 /// Runs `verify`.
 pub fn run(args: VerifyArgs) -> Result<(), Failure> {
-    let (proof, problem) = gather(&args.inputs, args.manifest.as_ref(), &args.keys, Report::Stdout)?;
+    let options = ReadOptions { health: true };
+    if args.json {
+        return super::verify_json::run(&args, options);
+    }
+    let collected = collect(&args.inputs, args.manifest.as_ref(), &args.keys, options)?;
+    let warnings = collected
+        .reports
+        .iter()
+        .filter(|report| health_warning(report, collected.manifest.as_ref()).is_some())
+        .count();
+    let (proof, problem) = print_text(collected, Report::Stdout)?;
     drop(proof);
     if let Some(problem) = problem {
         println!("NOT VERIFIED: the quorum works, but not every sheet given is sound (see above).");
         return Err(problem);
     }
     println!("VERIFIED: every sheet given is sound and they recover the secret (not shown).");
+    if warnings > 0 {
+        println!("{warnings} sheet(s) read with little margin left (see above): replace them before the next check.");
+    }
     Ok(())
+}
+
+/// The JSON report's verdict on `collected`: the proof, and the failure to exit with.
+pub fn verdict(collected: &Collected) -> (Option<&Proof>, Option<Failure>) {
+    match &collected.outcome {
+        Ok(proof) => {
+            let failure = collected
+                .input_failure
+                .as_ref()
+                .map(|failure| Failure::new(failure.code, failure.message.clone()));
+            let problem = proven_problem(proof, failure, collected.manifest.as_ref());
+            (Some(proof), problem)
+        }
+        Err(error) => (None, Some(quorum_failure(error, collected.input_failure.as_ref()))),
+    }
 }

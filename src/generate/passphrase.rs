@@ -73,13 +73,13 @@ pub enum PassphraseError {
     #[error("{0} bits is out of range: choose between 80 and 256")]
     Bits(u32),
     /// The OS RNG failed.
-    #[error("the operating system's random number generator failed")]
+    #[error("the operating system's random number generator failed; try again, and report it if it persists")]
     Random,
     /// No acceptable candidate was found.
     #[error("no passphrase avoided the account and tenant names; check --account")]
     Exhausted,
     /// The account is not of the form user@tenant.
-    #[error("account {0:?} is not of the form user@tenant.onmicrosoft.com")]
+    #[error("account {0:?} is not of the form user@tenant.onmicrosoft.com; give the full sign-in name")]
     Account(String),
 }
 

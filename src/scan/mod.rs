@@ -5,6 +5,7 @@
 //! file's content) and lets the caller decide when a page has been read completely.
 
 mod guard;
+pub mod health;
 pub mod pdf;
 pub mod qr;
 
@@ -13,6 +14,7 @@ use std::path::Path;
 
 use image::{GrayImage, ImageFormat, ImageReader, Limits};
 
+pub use health::ScanHealth;
 pub use qr::FoundQr;
 
 /// Largest input file read at all.
@@ -33,25 +35,27 @@ pub const PDF_RETRY_DPI: f32 = 300.0;
 #[non_exhaustive]
 pub enum ScanError {
     /// Missing, unreadable, a directory...
-    #[error("cannot read the file: {0}")]
+    #[error("cannot read the file: {0}; check the path")]
     Io(String),
     /// Zero bytes.
-    #[error("the file is empty")]
+    #[error("the file is empty; give a sheet's PDF, a scan or photo of it, or its typed lines")]
     Empty,
     /// Over [`MAX_FILE_BYTES`] or the image limits.
-    #[error("the file is too large to be a sheet ({0})")]
+    #[error("the file is too large to be a sheet ({0}); scan at 300 to 600 dpi")]
     TooLarge(String),
     /// Neither PDF, PNG/JPEG, nor UTF-8 text.
-    #[error("not a PDF, PNG/JPEG image or text file")]
+    #[error(
+        "not a PDF, PNG/JPEG image or text file; save the scan as PDF, PNG or JPEG, or type the lines into a text file"
+    )]
     UnknownKind,
     /// An image that does not decode.
-    #[error("the image is damaged or in an unsupported format ({0})")]
+    #[error("the image is damaged or in an unsupported format ({0}); save the scan again as PNG or JPEG")]
     BadImage(String),
     /// An encrypted PDF.
     #[error("the PDF is password-protected; print or export it without a password and scan that")]
     EncryptedPdf,
     /// A PDF that does not render.
-    #[error("{0}")]
+    #[error("{0}; print the sheet and scan it, or give the original PDF")]
     BadPdf(&'static str),
 }
 
@@ -77,6 +81,15 @@ pub struct ScannedInput {
     pub typed: Option<String>,
     /// Pages looked at (1 for images and text).
     pub pages: usize,
+    /// For PDFs and images whose codes were read, when asked for ([`ScanOptions::health`]).
+    pub health: Option<ScanHealth>,
+}
+
+/// What to do beyond reading the codes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ScanOptions {
+    /// Estimate the scan health of PDFs and images ([`health`]); costs a few more decodes.
+    pub health: bool,
 }
 
 /// Reads a file's bytes with a size limit.
@@ -144,6 +157,15 @@ pub fn decode_image(bytes: &[u8]) -> Result<GrayImage, ScanError> {
 /// Reads one input. `complete` says, given the codes found on a page so far, whether that page
 /// has been read completely (so decoding can stop, or try harder).
 pub fn scan_bytes(bytes: &[u8], complete: &dyn Fn(&[FoundQr]) -> bool) -> Result<ScannedInput, ScanError> {
+    scan_bytes_with(bytes, complete, ScanOptions::default())
+}
+
+/// [`scan_bytes`], with options.
+pub fn scan_bytes_with(
+    bytes: &[u8],
+    complete: &dyn Fn(&[FoundQr]) -> bool,
+    options: ScanOptions,
+) -> Result<ScannedInput, ScanError> {
     match classify(bytes)? {
         InputKind::Text => {
             if bytes.len() > MAX_TEXT_BYTES {
@@ -155,39 +177,65 @@ pub fn scan_bytes(bytes: &[u8], complete: &dyn Fn(&[FoundQr]) -> bool) -> Result
                 codes: Vec::new(),
                 typed: Some(text),
                 pages: 1,
+                health: None,
             })
         }
         InputKind::Image => {
             let image = decode_image(bytes)?;
             let codes = qr::read_all(&image, complete);
+            let health = (options.health && !codes.is_empty()).then(|| health::estimate(&image, &codes, true));
             Ok(ScannedInput {
                 kind: InputKind::Image,
                 codes,
                 typed: None,
                 pages: 1,
+                health,
             })
         }
         InputKind::Pdf => {
             let pages = pdf::rasterise(bytes, PDF_DPI)?;
             let page_count = pages.len();
-            let mut codes = read_pages(&pages, Vec::new(), complete);
-            drop(pages);
+            let (mut codes, mut per_page) = read_pages(&pages, Vec::new(), complete);
+            let mut read_pages_at = pages;
+            let mut retried = false;
             if !complete(&codes) {
                 let sharper = pdf::rasterise(bytes, PDF_RETRY_DPI)?;
-                codes = read_pages(&sharper, codes, complete);
+                let first = codes.len();
+                (codes, per_page) = read_pages(&sharper, codes, complete);
+                retried = codes.len() > first;
+                read_pages_at = sharper;
             }
+            let health = (options.health && !codes.is_empty()).then(|| {
+                let mut health = ScanHealth::default();
+                if retried {
+                    health.merge(ScanHealth {
+                        concerns: vec![health::Concern::WeakRead(health::PDF_RETRY_PASS)],
+                    });
+                }
+                for (page, found) in read_pages_at.iter().zip(&per_page) {
+                    health.merge(health::estimate(page, found, false));
+                }
+                health
+            });
             Ok(ScannedInput {
                 kind: InputKind::Pdf,
                 codes,
                 typed: None,
                 pages: page_count,
+                health,
             })
         }
     }
 }
 
-/// Reads pages in order until the codes found so far (across pages) are complete.
-fn read_pages(pages: &[GrayImage], mut codes: Vec<FoundQr>, complete: &dyn Fn(&[FoundQr]) -> bool) -> Vec<FoundQr> {
+/// Reads pages in order until the codes found so far (across pages) are complete. Returns all
+/// codes, and the codes read on each page looked at (for scan health).
+fn read_pages(
+    pages: &[GrayImage],
+    mut codes: Vec<FoundQr>,
+    complete: &dyn Fn(&[FoundQr]) -> bool,
+) -> (Vec<FoundQr>, Vec<Vec<FoundQr>>) {
+    let mut per_page = Vec::new();
     for page in pages {
         if complete(&codes) {
             break;
@@ -198,18 +246,28 @@ fn read_pages(pages: &[GrayImage], mut codes: Vec<FoundQr>, complete: &dyn Fn(&[
             all.extend(found.iter().cloned());
             complete(&all)
         });
-        for code in found {
+        for code in &found {
             if !codes.iter().any(|existing| existing.text == code.text) {
-                codes.push(code);
+                codes.push(code.clone());
             }
         }
+        per_page.push(found);
     }
-    codes
+    (codes, per_page)
 }
 
 /// Reads one input file.
 pub fn scan_file(path: &Path, complete: &dyn Fn(&[FoundQr]) -> bool) -> Result<ScannedInput, ScanError> {
     scan_bytes(&read_bytes(path)?, complete)
+}
+
+/// [`scan_file`], with options.
+pub fn scan_file_with(
+    path: &Path,
+    complete: &dyn Fn(&[FoundQr]) -> bool,
+    options: ScanOptions,
+) -> Result<ScannedInput, ScanError> {
+    scan_bytes_with(&read_bytes(path)?, complete, options)
 }
 
 #[cfg(test)]

@@ -71,17 +71,24 @@ pub fn box_downscale(image: &GrayImage, factor: u32) -> GrayImage {
     }
     let (width, height) = (image.width() / factor, image.height() / factor);
     let area = factor * factor;
-    GrayImage::from_fn(width.max(1), height.max(1), |x, y| {
-        let mut sum = 0u32;
-        for dy in 0..factor {
-            for dx in 0..factor {
-                let sx = (x * factor + dx).min(image.width() - 1);
-                let sy = (y * factor + dy).min(image.height() - 1);
-                sum += u32::from(image.get_pixel(sx, sy)[0]);
+    let (source_width, source_height) = (image.width() as usize, image.height() as usize);
+    let raw = image.as_raw();
+    let (width, height) = (width.max(1), height.max(1));
+    let mut sums = vec![0u32; width as usize];
+    let mut out = Vec::with_capacity(width as usize * height as usize);
+    for y in 0..height as usize {
+        sums.iter_mut().for_each(|sum| *sum = 0);
+        for dy in 0..factor as usize {
+            let row = &raw[(y * factor as usize + dy).min(source_height - 1) * source_width..][..source_width];
+            for (x, sum) in sums.iter_mut().enumerate() {
+                for dx in 0..factor as usize {
+                    *sum += u32::from(row[(x * factor as usize + dx).min(source_width - 1)]);
+                }
             }
         }
-        image::Luma([((sum + area / 2) / area) as u8])
-    })
+        out.extend(sums.iter().map(|sum| ((sum + area / 2) / area) as u8));
+    }
+    GrayImage::from_raw(width, height, out).expect("the buffer has width x height pixels")
 }
 
 /// 3x3 median filter: removes salt-and-pepper noise that defeats block binarisers.
@@ -128,18 +135,36 @@ pub fn stretch_contrast(image: &GrayImage) -> GrayImage {
         return image.clone();
     }
     let span = (high - low) as f32;
-    GrayImage::from_fn(image.width(), image.height(), |x, y| {
-        let value = image.get_pixel(x, y)[0] as f32;
-        image::Luma([(((value - low as f32) / span) * 255.0).clamp(0.0, 255.0) as u8])
-    })
+    // A lookup table: the mapping depends on the grey value only, and a page has millions of
+    // pixels but 256 values.
+    let table: Vec<u8> = (0..=255u8)
+        .map(|value| (((f32::from(value) - low as f32) / span) * 255.0).clamp(0.0, 255.0) as u8)
+        .collect();
+    let mut stretched = image.clone();
+    for pixel in stretched.iter_mut() {
+        *pixel = table[usize::from(*pixel)];
+    }
+    stretched
+}
+
+/// The copy of `image` the first passes read: large images are box-downscaled so their long
+/// side is at most about [`WORKING_LONG_SIDE`] pixels. Returns the copy and the factor.
+pub fn working_copy(image: &GrayImage) -> (GrayImage, u32) {
+    let long_side = image.width().max(image.height());
+    let factor = long_side.div_ceil(WORKING_LONG_SIDE).max(1);
+    (box_downscale(image, factor), factor)
+}
+
+/// The texts of the QR codes the cheapest pass ("direct") reads from `image`, taken as is.
+/// Scan-health estimation uses it on degraded copies of a working copy.
+pub fn read_direct(image: &GrayImage) -> Vec<String> {
+    read_pass(image, Binarizer::Hybrid)
 }
 
 /// Reads every QR code in `image`. `complete` is asked after each pass whether the codes found
 /// so far are all that is expected; decoding stops early when it says yes.
 pub fn read_all(image: &GrayImage, complete: &dyn Fn(&[FoundQr]) -> bool) -> Vec<FoundQr> {
-    let long_side = image.width().max(image.height());
-    let working_factor = long_side.div_ceil(WORKING_LONG_SIDE).max(1);
-    let working = box_downscale(image, working_factor);
+    let (working, working_factor) = working_copy(image);
     let mut found: Vec<FoundQr> = Vec::new();
     let add = |texts: Vec<String>, pass: &'static str, found: &mut Vec<FoundQr>| {
         for text in texts {

@@ -8,5 +8,7 @@ mod help;
 mod interop;
 mod kinds;
 mod round_trip;
+mod scan_health;
+mod snapshots;
 mod support;
 mod vectors;

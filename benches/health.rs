@@ -1,0 +1,149 @@
+//! Scan-health thresholds, measured: `cargo bench --bench health`.
+//!
+//! `verify` warns when a sheet reads today but has little margin left ([`health`]). This bench
+//! shows where its tests draw the line. It seals two demo ceremonies in memory (a passphrase
+//! sheet with 2 codes, a 480-byte file sheet with 3), rasterises sheet 1 of each at several
+//! resolutions, and simulates ageing and scanning: the ink faded to a share of its contrast,
+//! optional blur, then scanner noise (a fixed-seed PRNG, so every run is the same). For each
+//! condition it prints whether `verify` reads the page at all, how much further the page can
+//! fade before the direct read fails (the true remaining margin, found by a sweep), what the
+//! health estimate says, and how long the estimate took.
+//!
+//! [`health`]: breakglass::scan::health
+
+use std::time::Instant;
+
+use breakglass::generate::passphrase::Policy;
+use breakglass::payload::SecretKind;
+use breakglass::render::Paper;
+use breakglass::scan::health::{self, Concern};
+use breakglass::scan::{pdf, qr};
+use breakglass::seal::{
+    self, CeremonyRecord, CeremonyRequest, CustodianSpec, ProvidedSecret, PublicFacts, SecretInput,
+};
+use breakglass::secret::SecretBytes;
+use breakglass::verify;
+use image::{GrayImage, imageops};
+
+/// Resolutions of the simulated scans.
+const DPI: [u32; 3] = [100, 150, 300];
+/// Share of the original ink contrast left after ageing.
+const INK: [f32; 6] = [1.0, 0.5, 0.3, 0.2, 0.12, 0.08];
+/// Further fading tried to find the remaining margin (share of the aged page's contrast).
+const SWEEP: [f32; 10] = [1.0, 0.7, 0.5, 0.35, 0.25, 0.18, 0.12, 0.08, 0.05, 0.03];
+/// An aged, scanned copy of a clean render: ink faded to `ink`, blurred by `blur` pixels
+/// (sigma), scanner noise added (the same fixed-seed noise as the health test's).
+fn scan(page: &GrayImage, ink: f32, blur: f32) -> GrayImage {
+    let faded = health::fade(page, ink);
+    let blurred = if blur > 0.0 {
+        imageops::blur(&faded, blur)
+    } else {
+        faded
+    };
+    health::add_scanner_noise(&blurred)
+}
+
+fn request(secret: SecretInput) -> CeremonyRequest {
+    CeremonyRequest {
+        label: "health bench".into(),
+        threshold: 3,
+        custodians: (1..=5)
+            .map(|i| CustodianSpec::named(format!("Custodian {i}")))
+            .collect(),
+        paper: Paper::A4,
+        secret,
+        instructions: seal::DEFAULT_INSTRUCTIONS.into(),
+        created: 1_795_609_845,
+        account: None,
+        record: CeremonyRecord::default(),
+    }
+}
+
+fn concerns(health: &health::ScanHealth) -> String {
+    if health.good() {
+        return "good".into();
+    }
+    health
+        .concerns
+        .iter()
+        .map(|concern| match concern {
+            Concern::WeakRead(pass) => format!("weak read ({pass})"),
+            other => other.as_str().to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn main() {
+    let file_secret: Vec<u8> = (0..480).map(|i| (i * 151 + 7) as u8).collect();
+    let sheets = [
+        (
+            "passphrase",
+            seal::seal(request(SecretInput::GeneratePassphrase(Policy::default()))).expect("seal"),
+        ),
+        (
+            "480-byte file",
+            seal::seal(request(SecretInput::Provided(Box::new(ProvidedSecret {
+                kind: SecretKind::File,
+                secret: SecretBytes::from_slice(&file_secret),
+                file_name: None,
+                metadata: Vec::new(),
+                public: PublicFacts::default(),
+            }))))
+            .expect("seal"),
+        ),
+    ];
+    println!(
+        "Scanner noise: uniform +/-{} grey levels. Health tests: contrast cut to {:.0}%, resolution halved.",
+        health::SCANNER_NOISE,
+        health::FADE_TEST * 100.0
+    );
+    println!(
+        "\n| sheet | dpi | blur | ink left | verify reads | direct read survives fading to | health | estimate ms |"
+    );
+    println!("|---|---:|---:|---:|---|---:|---|---:|");
+    let mut timings_300 = Vec::new();
+    for (name, ceremony) in &sheets {
+        let sheet = &ceremony.sheets[0];
+        let payloads: Vec<String> = sheet.blocks.iter().map(|block| block.qr_payload()).collect();
+        for dpi in DPI {
+            let clean = pdf::rasterise(&sheet.pdf, dpi as f32)
+                .expect("rasterise")
+                .swap_remove(0);
+            for blur in [0.0f32, 1.0] {
+                for ink in INK {
+                    let page = scan(&clean, ink, blur);
+                    let found = qr::read_all(&page, &verify::page_complete);
+                    let reads = payloads.iter().all(|p| found.iter().any(|code| &code.text == p));
+                    let (working, _) = qr::working_copy(&page);
+                    let survives = SWEEP
+                        .iter()
+                        .copied()
+                        .take_while(|&keep| health::survives_fading(&working, keep, &payloads))
+                        .last();
+                    let started = Instant::now();
+                    let estimate = health::estimate(&page, &found, true);
+                    let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+                    if dpi == 300 && reads {
+                        timings_300.push(elapsed);
+                    }
+                    println!(
+                        "| {name} | {dpi} | {blur:.0} | {:.0}% | {} | {} | {} | {elapsed:.0} |",
+                        ink * 100.0,
+                        if reads { "yes" } else { "no" },
+                        survives.map_or("-".into(), |keep| format!("{:.0}%", keep * 100.0)),
+                        if found.is_empty() {
+                            "-".into()
+                        } else {
+                            concerns(&estimate)
+                        },
+                    );
+                }
+            }
+        }
+    }
+    timings_300.sort_by(f64::total_cmp);
+    if let Some(median) = timings_300.get(timings_300.len() / 2) {
+        println!("\nhealth estimate on readable 300 dpi pages: median {median:.0} ms");
+    }
+}

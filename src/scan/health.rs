@@ -1,0 +1,239 @@
+//! Scan health: how much worse a scan that reads today could get and still read.
+//!
+//! A sheet is checked at drills, years apart. A sheet whose codes read only just today (faded
+//! toner, a grey photocopy, a blurry phone photo) may not read at the next drill, when it is
+//! too late to reprint it from the other custodians' sheets. So for every page whose codes
+//! were read, cheap degraded copies of it are read again with the cheapest decoding pass:
+//!
+//! - **fading**: the page's contrast is cut to [`FADE_TEST`] of what it is (ink that fades
+//!   further, a paler copy). If the codes no longer read, the print is fading: reprint it.
+//! - **sharpness**: the page is box-downscaled by [`SHARPNESS_TEST`] (half the resolution, or
+//!   twice the blur). If the codes no longer read, the scan is barely sharp enough: rescan it
+//!   at 300 dpi, flat and in focus. Skipped for PDFs, whose resolution breakglass chooses.
+//!
+//! A code that needed a recovery pass (median filter, contrast stretch...) is already a weak
+//! read, whatever the degraded copies say. Thresholds were measured with
+//! `cargo bench --bench health` (docs/PERFORMANCE.md, "Scan health"); typed text has no scan
+//! health. The library only measures; the command line decides how to say it.
+
+use image::GrayImage;
+
+use super::qr;
+
+/// Share of the page's contrast kept by the fading test: a page must still read with its ink
+/// this much paler. Measured (`cargo bench --bench health`, 150 and 300 dpi): fresh pages
+/// survive fading to 8-25% and pages with half their ink left to 18-50%, so both pass at
+/// 25% when sharp; pages with 30% or less of their ink still read but fail it, and are flagged
+/// while a reprint is still possible.
+pub const FADE_TEST: f32 = 0.25;
+/// Noise of the simulated re-scan in the fading test, in grey levels either way: about what a
+/// flatbed scanner or phone camera adds to a flat grey.
+pub const SCANNER_NOISE: i32 = 6;
+/// Downscale factor of the sharpness test: a page must still read at half its resolution.
+pub const SHARPNESS_TEST: u32 = 2;
+/// Name of the decoding "pass" recorded when a PDF read completely only at the retry
+/// resolution ([`super::PDF_RETRY_DPI`]).
+pub const PDF_RETRY_PASS: &str = "pdf-300-dpi";
+
+/// Something that makes a readable page likely to stop reading.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Concern {
+    /// The codes stop reading when the contrast is cut to [`FADE_TEST`]: the print is fading.
+    Fading,
+    /// The codes stop reading at half the resolution: the scan is barely sharp enough.
+    Blurry,
+    /// A code was read only by this recovery pass, not by the direct read.
+    WeakRead(&'static str),
+}
+
+impl Concern {
+    /// Stable identifier (for machine-readable reports).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Fading => "fading",
+            Self::Blurry => "blurry",
+            Self::WeakRead(_) => "weak-read",
+        }
+    }
+}
+
+/// The scan health of one input (all its pages that held codes).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ScanHealth {
+    /// What could make it stop reading; empty when the margin is good.
+    pub concerns: Vec<Concern>,
+}
+
+impl ScanHealth {
+    /// True when no concern was found.
+    pub fn good(&self) -> bool {
+        self.concerns.is_empty()
+    }
+
+    fn add(&mut self, concern: Concern) {
+        if !self.concerns.contains(&concern) {
+            self.concerns.push(concern);
+        }
+    }
+
+    /// "good" when no concern was found, else "low" (a stable identifier for reports).
+    pub fn level(&self) -> &'static str {
+        if self.good() { "good" } else { "low" }
+    }
+
+    /// What to tell the custodian, most serious concern first (fading outranks a poor scan:
+    /// a rescan cannot fix faded ink), or `None` when the margin is good.
+    pub fn advice(&self) -> Option<&'static str> {
+        let weak = |passes: &[&str]| {
+            self.concerns
+                .iter()
+                .any(|concern| matches!(concern, Concern::WeakRead(pass) if passes.contains(pass)))
+        };
+        if self.concerns.contains(&Concern::Fading) || weak(&["contrast-stretch", "global-threshold"]) {
+            Some("decodes but is fading: reprint it")
+        } else if self.concerns.contains(&Concern::Blurry) || weak(&["half-scale", "full-resolution", PDF_RETRY_PASS]) {
+            Some("decodes, but the scan is barely sharp enough: rescan it at 300 dpi, flat and in focus")
+        } else if weak(&["median-filter", "median-half-scale"]) {
+            Some("decodes only after filtering out specks: rescan it clean, and reprint it if the paper is soiled")
+        } else if self.good() {
+            None
+        } else {
+            Some("decodes only just: rescan it at 300 dpi, and reprint it if that does not help")
+        }
+    }
+
+    /// Merges another page's health into this one.
+    pub fn merge(&mut self, other: ScanHealth) {
+        for concern in other.concerns {
+            self.add(concern);
+        }
+    }
+}
+
+/// Cuts the contrast of `page` to `keep` (0 to 1) towards white, as ink fades on paper.
+pub fn fade(page: &GrayImage, keep: f32) -> GrayImage {
+    rescan(page, keep, 0)
+}
+
+/// Adds noise of plus or minus [`SCANNER_NOISE`] grey levels (near-uniform, from a fixed-seed
+/// xorshift64* PRNG, eight pixels per draw), so the same page always gives the same verdict.
+pub fn add_scanner_noise(page: &GrayImage) -> GrayImage {
+    rescan(page, 1.0, SCANNER_NOISE)
+}
+
+/// [`fade`] then noise of plus or minus `noise` grey levels, in one pass over the pixels.
+fn rescan(page: &GrayImage, keep: f32, noise: i32) -> GrayImage {
+    let keep = keep.clamp(0.0, 1.0);
+    let table: Vec<i32> = (0..=255u8)
+        .map(|value| (255.0 - (255.0 - f32::from(value)) * keep).round().clamp(0.0, 255.0) as i32)
+        .collect();
+    let span = (2 * noise + 1) as u32;
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut out = page.clone();
+    for pixels in out.chunks_mut(8) {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        let draw = state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes();
+        for (pixel, byte) in pixels.iter_mut().zip(draw) {
+            let delta = ((u32::from(byte) * span) >> 8) as i32 - noise;
+            *pixel = (table[usize::from(*pixel)] + delta).clamp(0, 255) as u8;
+        }
+    }
+    out
+}
+
+/// True if the direct read of `image` finds every text in `expected`.
+pub fn reads_all(image: &GrayImage, expected: &[String]) -> bool {
+    let found = qr::read_direct(image);
+    expected.iter().all(|text| found.contains(text))
+}
+
+/// True if `working` still reads after fading to `keep` of its contrast and being scanned
+/// again: fade, add scanner noise, stretch the contrast back (as `verify`'s contrast pass
+/// does), read directly. What decides is the ink's contrast against the noise, not the
+/// binariser's handling of grey pages (which the contrast pass already covers).
+pub fn survives_fading(working: &GrayImage, keep: f32, expected: &[String]) -> bool {
+    let rescanned = rescan(working, keep, SCANNER_NOISE);
+    reads_all(&qr::stretch_contrast(&rescanned), expected)
+}
+
+/// True if `working` still reads at 1/`factor` of its resolution (contrast stretched first,
+/// so a grey page is not mistaken for a blurry one).
+pub fn survives_downscaling(working: &GrayImage, factor: u32, expected: &[String]) -> bool {
+    reads_all(&qr::stretch_contrast(&qr::box_downscale(working, factor)), expected)
+}
+
+/// Estimates the health of one page, given the QR codes already read from it (text and the
+/// pass that read each). `check_sharpness` is false for rendered PDFs.
+pub fn estimate(page: &GrayImage, codes: &[qr::FoundQr], check_sharpness: bool) -> ScanHealth {
+    let mut health = ScanHealth::default();
+    if codes.is_empty() {
+        return health;
+    }
+    for code in codes.iter().filter(|code| code.pass != "direct") {
+        health.add(Concern::WeakRead(code.pass));
+    }
+    let expected: Vec<String> = codes.iter().map(|code| code.text.clone()).collect();
+    let (working, _) = qr::working_copy(page);
+    if !survives_fading(&working, FADE_TEST, &expected) {
+        health.add(Concern::Fading);
+    }
+    if check_sharpness && !survives_downscaling(&working, SHARPNESS_TEST, &expected) {
+        health.add(Concern::Blurry);
+    }
+    health
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Luma;
+
+    #[test]
+    fn fading_moves_ink_towards_white_and_keeps_white() {
+        let page = GrayImage::from_fn(3, 1, |x, _| Luma([[0u8, 128, 255][x as usize]]));
+        let faded = fade(&page, 0.25);
+        assert_eq!(faded.get_pixel(0, 0)[0], 191);
+        assert_eq!(faded.get_pixel(1, 0)[0], 223);
+        assert_eq!(faded.get_pixel(2, 0)[0], 255);
+    }
+
+    #[test]
+    fn a_page_without_codes_has_no_concern_and_weak_passes_are_concerns() {
+        let blank = GrayImage::from_pixel(50, 50, Luma([255]));
+        assert!(estimate(&blank, &[], true).good());
+        let weak = qr::FoundQr {
+            text: "BG1-not-on-this-page".into(),
+            pass: "median-filter",
+        };
+        let health = estimate(&blank, &[weak], false);
+        assert_eq!(
+            health.concerns,
+            vec![Concern::WeakRead("median-filter"), Concern::Fading]
+        );
+        assert_eq!(health.level(), "low");
+        assert_eq!(health.advice(), Some("decodes but is fading: reprint it"));
+    }
+
+    #[test]
+    fn advice_names_the_most_serious_concern() {
+        let advice = |concerns: Vec<Concern>| ScanHealth { concerns }.advice();
+        assert_eq!(advice(vec![]), None);
+        assert_eq!(
+            advice(vec![Concern::Blurry, Concern::Fading]),
+            Some("decodes but is fading: reprint it")
+        );
+        assert!(advice(vec![Concern::Blurry]).unwrap().contains("rescan it at 300 dpi"));
+        assert!(
+            advice(vec![Concern::WeakRead("median-filter")])
+                .unwrap()
+                .contains("specks")
+        );
+        assert!(
+            advice(vec![Concern::WeakRead(PDF_RETRY_PASS)])
+                .unwrap()
+                .contains("barely sharp")
+        );
+    }
+}
