@@ -6,6 +6,7 @@ use std::path::Path;
 
 use breakglass::generate::certificate::CertificateRequest;
 use breakglass::import::{self, ImportOptions};
+use breakglass::manifest::ShareProtection;
 use breakglass::output::Staging;
 use breakglass::payload::SecretKind;
 use breakglass::render::Paper;
@@ -360,9 +361,19 @@ pub(super) fn seal_and_write(
         manifest.shares,
         manifest.secret_kind
     );
-    for sheet in &ceremony.sheets {
+    for (sheet, custodian) in ceremony.sheets.iter().zip(&manifest.custodians) {
+        let protection = match &custodian.protection {
+            ShareProtection::None => "",
+            ShareProtection::Passphrase => ", protected by their passphrase",
+            ShareProtection::Recipient { .. } => ", protected by their age identity",
+        };
+        let envelope = custodian
+            .seal_serial
+            .as_ref()
+            .map(|serial| format!(", envelope {serial}"))
+            .unwrap_or_default();
         eprintln!(
-            "  {}  share {} for {}",
+            "  {}  share {} for {}{protection}{envelope}",
             target.join(&sheet.file_name).display(),
             sheet.index,
             sheet.custodian

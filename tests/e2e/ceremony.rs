@@ -199,6 +199,50 @@ fn seal_from_a_policy_records_it_in_the_manifest() {
     let text = crate::support::pdf_text(&dir.path().join("envelopes/sheet-1-ana-ruiz.pdf"));
     assert!(text.contains("TE-0001"), "{text}");
     assert!(text.contains("Witness signature"), "{text}");
+    assert!(
+        run.stderr.contains("share 5 for Emil Sørensen, envelope TE-0005"),
+        "{}",
+        run.stderr
+    );
+
+    // The runbook and the cover page carry this ceremony's facts, in Markdown and on paper.
+    let ceremony = manifest["ceremony_id"].as_str().expect("id");
+    let shown_id = format!("{}-{}", &ceremony[..5], &ceremony[5..]);
+    let created = &manifest["created"].as_str().expect("created")[..10];
+    let created_day = breakglass::import::parse_date(created).expect("date");
+    let next_drill = breakglass::clock::date(created_day + 90 * 86_400);
+    let rotation = breakglass::clock::date(created_day + 365 * 86_400);
+    let markdown = std::fs::read_to_string(dir.path().join("envelopes/runbook.md")).expect("runbook.md");
+    let runbook = crate::support::pdf_text(&dir.path().join("envelopes/runbook.pdf"));
+    let record = crate::support::pdf_text(&dir.path().join("envelopes/ceremony-record.pdf"));
+    for (name, text) in [("runbook.md", &markdown), ("runbook.pdf", &runbook)] {
+        for fact in [
+            "contoso bg-01",
+            shown_id.as_str(),
+            "3 of the 5",
+            "Dana Novak",
+            "Bank deposit box 114",
+            "TE-0005",
+            next_drill.as_str(),
+            rotation.as_str(),
+            "bg01@contoso.onmicrosoft.com",
+            "SigninLogs",
+            "age -d -i key.txt vault.age",
+            "Tell the security operations team",
+        ] {
+            assert!(text.contains(fact), "{name} lacks {fact:?}:\n{text}");
+        }
+    }
+    for fact in [
+        shown_id.as_str(),
+        manifest["vault_recipient"].as_str().expect("recipient"),
+        manifest["policy_sha256"].as_str().expect("policy hash"),
+        "Emil Sørensen",
+        "TE-0001",
+        "Witness",
+    ] {
+        assert!(record.contains(fact), "ceremony-record.pdf lacks {fact:?}:\n{record}");
+    }
 }
 
 /// A mixed ceremony: plain, passphrase-protected and age-recipient-protected shares.
