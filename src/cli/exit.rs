@@ -35,6 +35,10 @@ pub const MANIFEST: u8 = 13;
 pub const BAD_REQUEST: u8 = 14;
 /// The machine is online and `--require-offline` was given.
 pub const ONLINE: u8 = 15;
+/// `assess`: the maturity model file cannot be read or breaks its rules.
+pub const MODEL: u8 = 25;
+/// `assess`: the answers file cannot be read, or names a practice the model does not have.
+pub const ANSWERS: u8 = 26;
 
 /// Exit code for a per-input problem.
 pub fn for_input(problem: &InputProblem) -> u8 {

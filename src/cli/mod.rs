@@ -1,5 +1,6 @@
 //! Command-line interface: parse, call the library, print. No logic of its own.
 
+mod assess;
 pub mod exit;
 mod generate;
 mod recover;
@@ -39,7 +40,9 @@ const EXIT_CODES: &str = "Exit codes:
    9  output exists           10 writing the output failed
   11  seal self-check failed  12 the same share given twice, leaving too few
   13  manifest unreadable     14 ceremony request or imported secret unusable
-  15  online and --require-offline given";
+  15  online and --require-offline given
+  25  assess: the model file is unusable
+  26  assess: the answers file is unusable";
 
 /// Offline breakglass secrets on paper: seal, verify, recover.
 #[derive(Debug, Parser)]
@@ -66,6 +69,11 @@ enum Command {
         after_help = "Examples:\n  breakglass recover scan-ana.png typed-ben.txt --print\n  breakglass recover --manifest envelopes/manifest.json a.png b.png c.png --out recovered"
     )]
     Recover(RecoverArgs),
+    /// Self-assess against the breakglass maturity model (KuShuSec, v1.1), with proof from the records.
+    #[command(
+        after_help = "Examples:\n  breakglass assess --answers answers.toml --dir ceremonies --report assessment.pdf\n  breakglass assess --answers-template > answers.toml\n  breakglass assess --answers answers.toml --no-input --json"
+    )]
+    Assess(assess::AssessArgs),
     /// Generate secrets without sealing anything (for policy review and tests).
     #[command(subcommand)]
     Generate(GenerateCommand),
@@ -257,6 +265,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Seal(args) => seal::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Recover(args) => recover::run(args),
+        Command::Assess(args) => assess::run(args),
         Command::Generate(GenerateCommand::Passphrase(args)) => generate::passphrase(args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
