@@ -120,6 +120,21 @@ impl Answers {
     }
 }
 
+/// A TOML basic string (Rust's `{:?}` escapes differently, e.g. `\u{ad}`).
+fn toml_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// An answers file with every asked practice listed and commented out, to copy and fill in.
 pub fn template(model: &Model) -> String {
     let info = &model.model;
@@ -129,8 +144,12 @@ pub fn template(model: &Model) -> String {
          # Uncomment a line and set true (in place) or false (not in place). Unanswered practices\n\
          # are asked at a terminal, and otherwise count as not in place. Practices breakglass can\n\
          # prove from its records (marked \"evidence\") need no answer when the records are found.\n\
-         model_version = {:?}\n\n[answers]\n",
-        info.name, info.version, info.author, info.credit, info.version
+         model_version = {}\n\n[answers]\n",
+        info.name,
+        info.version,
+        info.author,
+        info.credit,
+        toml_string(&info.version)
     );
     for level in &model.levels {
         let asked: Vec<_> = level.practices.iter().filter(|practice| practice.asked()).collect();
@@ -208,6 +227,11 @@ mod tests {
                 practice.id
             );
         }
+        let mut odd = model.clone();
+        odd.model.version = "1.2 \"draft\" \\ \u{ad}".into();
+        let odd_template = super::template(&odd);
+        let parsed = Answers::parse(&odd_template, &odd).unwrap();
+        assert_eq!(parsed.model_version.as_deref(), Some(odd.model.version.as_str()));
         let all_yes = template.replace("# ", "").replace("practice-id = \"who", "# x = \"who");
         let filled: String = all_yes
             .lines()

@@ -99,16 +99,20 @@ fn load_answers(path: Option<&PathBuf>, model: &Model) -> Result<Answers, Failur
     Ok(answers)
 }
 
-/// Asks each pending practice on standard error; answers are read from standard input.
-fn ask(model: &Model, pending: &[&Practice], answers: &mut Answers) -> Result<(), Failure> {
-    let mut stderr = std::io::stderr();
+/// Asks each pending practice on `prompt` (standard error) and reads the replies from `input`
+/// (standard input). Stops quietly at the end of input or on `q`.
+fn ask(
+    model: &Model,
+    pending: &[&Practice],
+    answers: &mut Answers,
+    input: &mut impl BufRead,
+    prompt: &mut impl Write,
+) -> Result<(), Failure> {
     let _ = writeln!(
-        stderr,
+        prompt,
         "{} practice(s) to answer: y = in place, n = not in place, s = skip (counts as not in place), q = stop asking.",
         pending.len()
     );
-    let stdin = std::io::stdin();
-    let mut lines = stdin.lock().lines();
     for (index, practice) in pending.iter().enumerate() {
         let level = model
             .levels
@@ -123,19 +127,21 @@ fn ask(model: &Model, pending: &[&Practice], answers: &mut Answers) -> Result<()
         };
         loop {
             let _ = write!(
-                stderr,
+                prompt,
                 "[{}/{}] {level}{optional}: {} [y/n/s/q] ",
                 index + 1,
                 pending.len(),
                 practice.text
             );
-            let _ = stderr.flush();
-            let Some(line) = lines.next() else {
-                let _ = writeln!(stderr);
+            let _ = prompt.flush();
+            let mut line = String::new();
+            let read = input
+                .read_line(&mut line)
+                .map_err(|error| Failure::new(exit::INTERNAL, format!("cannot read the answer: {error}")))?;
+            if read == 0 {
+                let _ = writeln!(prompt);
                 return Ok(());
-            };
-            let line =
-                line.map_err(|error| Failure::new(exit::INTERNAL, format!("cannot read the answer: {error}")))?;
+            }
             match line.trim().to_ascii_lowercase().as_str() {
                 "y" | "yes" => {
                     answers.answers.insert(practice.id.clone(), true);
@@ -148,7 +154,7 @@ fn ask(model: &Model, pending: &[&Practice], answers: &mut Answers) -> Result<()
                 "s" | "skip" => break,
                 "q" | "quit" => return Ok(()),
                 _ => {
-                    let _ = writeln!(stderr, "  answer y, n, s or q");
+                    let _ = writeln!(prompt, "  answer y, n, s or q");
                 }
             }
         }
@@ -217,7 +223,13 @@ pub fn run(args: AssessArgs) -> Result<(), Failure> {
     })?;
     let pending = assess::pending(&model, &answers, &records);
     if !pending.is_empty() && !args.no_input && std::io::stdin().is_terminal() {
-        ask(&model, &pending, &mut answers)?;
+        ask(
+            &model,
+            &pending,
+            &mut answers,
+            &mut std::io::stdin().lock(),
+            &mut std::io::stderr(),
+        )?;
     }
     let assessment = assess::assess(&model, &answers, records, now);
     if args.json {
@@ -236,4 +248,37 @@ pub fn run(args: AssessArgs) -> Result<(), Failure> {
         eprintln!("Report written to {}.", path.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompts_take_yes_no_skip_and_quit_and_ask_again_on_anything_else() {
+        let model = Model::built_in();
+        let pending: Vec<&Practice> = model.practices().map(|(_, p)| p).filter(|p| p.asked()).collect();
+        let mut answers = Answers::default();
+        let mut prompt = Vec::new();
+        let mut input = "y\nmaybe\nN\ns\nyes\nq\ny\n".as_bytes();
+        ask(&model, &pending, &mut answers, &mut input, &mut prompt).unwrap();
+        let asked: Vec<(&str, bool)> = answers.answers.iter().map(|(id, &yes)| (id.as_str(), yes)).collect();
+        assert_eq!(
+            asked,
+            vec![
+                ("baseline-some-pim", true),
+                ("reactive-account-exists", true),
+                ("reactive-offline-credentials", false),
+            ]
+        );
+        let prompt = String::from_utf8(prompt).unwrap();
+        assert!(prompt.contains("answer y, n, s or q"), "{prompt}");
+        assert!(
+            prompt.contains("[1/35] Reactive: A breakglass account exists"),
+            "{prompt}"
+        );
+        let mut answers = Answers::default();
+        ask(&model, &pending, &mut answers, &mut "y\n".as_bytes(), &mut Vec::new()).unwrap();
+        assert_eq!(answers.answers.len(), 1, "end of input stops asking");
+    }
 }
