@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod assess;
 pub mod clock;
 pub mod format;
 pub mod generate;

@@ -39,6 +39,10 @@ pub const ONLINE: u8 = 15;
 pub const SHARE_LOCKED: u8 = 16;
 /// The ceremony policy file is invalid.
 pub const POLICY: u8 = 17;
+/// `assess`: the maturity model file cannot be read or breaks its rules.
+pub const MODEL: u8 = 25;
+/// `assess`: the answers file cannot be read, or names a practice the model does not have.
+pub const ANSWERS: u8 = 26;
 
 /// Exit code for a per-input problem.
 pub fn for_input(problem: &InputProblem) -> u8 {

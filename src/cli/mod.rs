@@ -1,5 +1,6 @@
 //! Command-line interface: parse, call the library, print. No logic of its own.
 
+mod assess;
 pub mod exit;
 mod generate;
 mod policy;
@@ -47,7 +48,10 @@ const EXIT_CODES: &str = "Exit codes:
   13  manifest unreadable     14 ceremony request or imported secret unusable
   15  online and --require-offline given
   16  a protected share's passphrase or identity is wrong or missing
-  17  the ceremony policy file is invalid";
+  17  the ceremony policy file is invalid
+
+  25  assess: the model file is unusable
+  26  assess: the answers file is unusable";
 
 /// Offline breakglass secrets on paper: seal, verify, recover.
 #[derive(Debug, Parser)]
@@ -94,6 +98,11 @@ enum Command {
         #[arg(value_name = "FILE")]
         path: PathBuf,
     },
+    /// Self-assess against the breakglass maturity model (KuShuSec, v1.1), with proof from the records.
+    #[command(
+        after_help = "Examples:\n  breakglass assess --answers answers.toml --dir ceremonies --report assessment.pdf\n  breakglass assess --answers-template > answers.toml\n  breakglass assess --answers answers.toml --no-input --json"
+    )]
+    Assess(assess::AssessArgs),
     /// Generate secrets without sealing anything (for policy review and tests).
     #[command(subcommand)]
     Generate(GenerateCommand),
@@ -333,6 +342,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Seal(args) => seal::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Recover(args) => recover::run(args),
+        Command::Assess(args) => assess::run(args),
         Command::Generate(GenerateCommand::Passphrase(args)) => generate::passphrase(args),
         Command::Reseal(args) => reseal::run(args),
         Command::Init { path } => policy::init(&path),

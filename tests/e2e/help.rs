@@ -17,6 +17,7 @@ fn every_command_has_help_with_an_example_and_the_exit_codes_are_listed() {
         &["verify"],
         &["recover"],
         &["generate", "passphrase"],
+        &["assess"],
         &["completions"],
         &["man"],
     ] {

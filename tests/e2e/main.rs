@@ -1,6 +1,7 @@
 //! End-to-end tests: the real binary on real files (seal -> PDF -> rasterise -> verify ->
 //! recover), bad input, outside tools (pdftoppm, zbarimg, ImageMagick, age) and frozen vectors.
 
+mod assess;
 mod bad_input;
 mod ceremony;
 mod external_tools;
