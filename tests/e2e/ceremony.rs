@@ -406,6 +406,53 @@ fn a_protected_share_opens_with_the_age_cli() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(output.stdout.len(), 113);
     assert_eq!(output.stdout[0], 3, "the plaintext is share 3 in the documented layout");
+
+    // docs/RECOVERY-WITHOUT-BREAKGLASS.md: the opened share combines with two plain ones in the
+    // reference combiner, which gives the same age identity as breakglass.
+    let plain_hex = |sheet: &str| -> String {
+        let report = breakglass::verify::read_input(&path.join(sheet));
+        let found = report
+            .blocks
+            .iter()
+            .find(|found| matches!(found.block.header.part, breakglass::format::v1::Part::Share { .. }))
+            .expect("a plain share");
+        found.block.data.iter().map(|byte| format!("{byte:02x}")).collect()
+    };
+    let opened: String = output.stdout.iter().map(|byte| format!("{byte:02x}")).collect();
+    let combiner = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/reference/sss_combine.py");
+    let combined = std::process::Command::new("python3")
+        .arg(&combiner)
+        .args([
+            opened,
+            plain_hex("envelopes/sheet-1-ana-ruiz.pdf"),
+            plain_hex("envelopes/sheet-5-emil-s-rensen.pdf"),
+        ])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        combined.status.success(),
+        "{}",
+        String::from_utf8_lossy(&combined.stderr)
+    );
+    let exported = run_in(
+        path,
+        &[
+            "recover",
+            "--export-age-identity",
+            "envelopes/sheet-1-ana-ruiz.pdf",
+            "envelopes/sheet-3-chen-li.pdf",
+            "envelopes/sheet-5-emil-s-rensen.pdf",
+            "-i",
+            "chen.key",
+        ],
+        None,
+    );
+    assert_eq!(exported.code, 0, "{}", exported.all());
+    assert_eq!(
+        String::from_utf8_lossy(&combined.stdout).trim(),
+        exported.stdout.trim(),
+        "the documented path and breakglass rebuild the same vault key"
+    );
 }
 
 /// Re-seal: a quorum of old sheets becomes a new ceremony (new custodians and threshold) for the
