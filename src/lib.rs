@@ -6,7 +6,9 @@
 
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod clock;
+pub mod drill;
 pub mod format;
 pub mod generate;
 pub mod hardening;
@@ -20,6 +22,7 @@ pub mod seal;
 pub mod secret;
 pub mod selfcheck;
 pub mod share;
+pub mod status;
 pub mod totp;
 pub mod vault;
 pub mod verify;

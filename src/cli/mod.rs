@@ -1,9 +1,12 @@
 //! Command-line interface: parse, call the library, print. No logic of its own.
 
+mod drill;
 pub mod exit;
 mod generate;
+mod log;
 mod recover;
 mod seal;
+mod status;
 mod verify;
 
 use std::path::PathBuf;
@@ -39,7 +42,10 @@ const EXIT_CODES: &str = "Exit codes:
    9  output exists           10 writing the output failed
   11  seal self-check failed  12 the same share given twice, leaving too few
   13  manifest unreadable     14 ceremony request or imported secret unusable
-  15  online and --require-offline given";
+  15  online and --require-offline given
+  18  log unreadable or its hash chain broken     19  status: no ceremony found
+  status, worst first: 22 expired or rotation overdue, 24 last drill failed,
+  18 log broken, 20 drill overdue, 21 expiry within --warn-days, 23 sheets never verified";
 
 /// Offline breakglass secrets on paper: seal, verify, recover.
 #[derive(Debug, Parser)]
@@ -66,6 +72,19 @@ enum Command {
         after_help = "Examples:\n  breakglass recover scan-ana.png typed-ben.txt --print\n  breakglass recover --manifest envelopes/manifest.json a.png b.png c.png --out recovered"
     )]
     Recover(RecoverArgs),
+    /// Drill: prove a quorum against the manifest without revealing the secret, and log it.
+    #[command(
+        after_help = "Examples:\n  breakglass drill --manifest envelopes/manifest.json scan-ana.png typed-ben.txt --note \"Q4 drill, witness: C. Li\"\n  breakglass drill --manifest envelopes/manifest.json a.pdf b.pdf --report drill-YYYY-MM-DD.pdf --operator \"Ana Ruiz\""
+    )]
+    Drill(drill::DrillArgs),
+    /// Check or print a ceremony's tamper-evident log.
+    #[command(subcommand)]
+    Log(log::LogCommand),
+    /// Drills due, expiries and never-verified sheets of every ceremony under a directory.
+    #[command(
+        after_help = "Examples:\n  breakglass status ceremonies/\n  breakglass status --manifest envelopes/manifest.json --warn-days 45 --json"
+    )]
+    Status(status::StatusArgs),
     /// Generate secrets without sealing anything (for policy review and tests).
     #[command(subcommand)]
     Generate(GenerateCommand),
@@ -222,6 +241,8 @@ pub struct VerifyArgs {
     /// Sheets: PDFs, PNG/JPEG scans or photos, or text files of typed lines.
     #[arg(required = true, value_name = "SHEET")]
     inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    log: log::LogTarget,
 }
 
 #[derive(Debug, clap::Args)]
@@ -249,6 +270,8 @@ pub struct RecoverArgs {
     /// Sheets: PDFs, PNG/JPEG scans or photos, or text files of typed lines.
     #[arg(required = true, value_name = "SHEET")]
     inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    log: log::LogTarget,
 }
 
 /// Runs the parsed command.
@@ -257,6 +280,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Seal(args) => seal::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Recover(args) => recover::run(args),
+        Command::Drill(args) => drill::run(args),
+        Command::Log(command) => log::run(command),
+        Command::Status(args) => status::run(args),
         Command::Generate(GenerateCommand::Passphrase(args)) => generate::passphrase(args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();

@@ -183,6 +183,21 @@ fn show_passphrase(passphrase: &breakglass::generate::passphrase::Passphrase, fo
     }
 }
 
+/// The first line of the ceremony's log, written with the sheets so it appears atomically.
+fn seal_record(manifest: &breakglass::manifest::Manifest) -> String {
+    use breakglass::audit::{self, Action, Record};
+    let mut record = Record::new(
+        Action::Seal,
+        Some(manifest.ceremony_id.clone()),
+        exit::OK,
+        clock::now_unix(),
+    );
+    let indices: Vec<u8> = manifest.custodians.iter().map(|custodian| custodian.index).collect();
+    record.shares = audit::share_refs(&indices, Some(manifest));
+    record.operator = audit::login_name();
+    audit::first_line(record).0
+}
+
 /// Runs `seal`.
 pub fn run(args: SealArgs) -> Result<(), Failure> {
     super::air_gap_preflight(args.require_offline)?;
@@ -201,6 +216,9 @@ pub fn run(args: SealArgs) -> Result<(), Failure> {
     }
     staging
         .write("manifest.json", manifest.to_json().as_bytes())
+        .map_err(out_error)?;
+    staging
+        .write(breakglass::audit::FILE_NAME, seal_record(manifest).as_bytes())
         .map_err(out_error)?;
     selfcheck::check(staging.path(), &ceremony.sheets, manifest)
         .map_err(|error| Failure::new(exit::SELF_CHECK, error.to_string()))?;

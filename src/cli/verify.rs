@@ -2,13 +2,14 @@
 
 use std::path::PathBuf;
 
+use breakglass::audit::Action;
 use breakglass::format::v1::Part;
 use breakglass::manifest::Manifest;
 use breakglass::verify::{self, InputReport, Proof, Source, VerifyError};
 
 use super::{Failure, VerifyArgs, exit, read_manifest};
 
-fn describe_input(report: &InputReport, manifest: Option<&Manifest>) -> String {
+pub(super) fn describe_input(report: &InputReport, manifest: Option<&Manifest>) -> String {
     let name = report.path.display();
     let mut parts = Vec::new();
     for (ceremony, index) in report.shares() {
@@ -137,9 +138,18 @@ pub fn gather(
     Ok((proof, forged.or(input_failure)))
 }
 
-/// Runs `verify`.
+/// Runs `verify`, and records it in the log when a manifest or `--log` is given.
 pub fn run(args: VerifyArgs) -> Result<(), Failure> {
+    let mut seen = super::log::Seen::default();
+    let result = check(&args, &mut seen);
+    let manifest = args.manifest.as_deref();
+    super::log::record(Action::Verify, &args.log, manifest, &seen, result, true)
+}
+
+fn check(args: &VerifyArgs, seen: &mut super::log::Seen) -> Result<(), Failure> {
     let (proof, problem) = gather(&args.inputs, args.manifest.as_ref(), Report::Stdout)?;
+    seen.ceremony = Some(proof.ceremony.as_str().to_owned());
+    seen.shares = proof.agreeing.clone();
     drop(proof);
     if let Some(problem) = problem {
         println!("NOT VERIFIED: the quorum works, but not every sheet given is sound (see above).");

@@ -17,6 +17,10 @@ fn every_command_has_help_with_an_example_and_the_exit_codes_are_listed() {
         &["verify"],
         &["recover"],
         &["generate", "passphrase"],
+        &["drill"],
+        &["log", "verify"],
+        &["log", "show"],
+        &["status"],
         &["completions"],
         &["man"],
     ] {

@@ -2,6 +2,7 @@
 //! recover), bad input, outside tools (pdftoppm, zbarimg, ImageMagick, age) and frozen vectors.
 
 mod bad_input;
+mod drill;
 mod external_tools;
 mod help;
 mod interop;

@@ -25,6 +25,7 @@ fn demo_ceremony_verifies_and_recovers_without_leaking() {
     assert_eq!(
         names,
         [
+            "breakglass-log.jsonl",
             "manifest.json",
             "sheet-1-custodian-1.pdf",
             "sheet-2-custodian-2.pdf",
