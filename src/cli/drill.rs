@@ -126,6 +126,19 @@ fn print_human(drill: &Drill, manifest: &Manifest, code: u8, message: Option<&st
 /// Runs `drill`.
 pub fn run(args: DrillArgs) -> Result<(), Failure> {
     let manifest = super::read_manifest(&args.manifest)?;
+    let now = clock::now_unix();
+    let report = args.report.as_ref().map(|template| report_path(template, now));
+    if let Some(report) = &report
+        && report.exists()
+    {
+        return Err(Failure::new(
+            exit::EXISTS,
+            format!(
+                "the report {} already exists; choose another --report name (nothing was recorded)",
+                report.display()
+            ),
+        ));
+    }
     let note = args.note.clone().filter(|note| !note.trim().is_empty());
     let drill = drill::run(&args.inputs, &manifest, note);
     let (code, message) = outcome(&drill, &manifest);
@@ -135,20 +148,12 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
     if drill.note_withheld {
         eprintln!("warning: the note contains the secret, so it was not recorded");
     }
-    let now = clock::now_unix();
     let operator = args
         .operator
         .clone()
         .filter(|name| !name.trim().is_empty())
         .or_else(audit::login_name);
     let log_path = args.log.clone().unwrap_or_else(|| audit::default_path(&args.manifest));
-    let report = args.report.as_ref().map(|template| report_path(template, now));
-    if let Some(report) = &report
-        && report.exists()
-    {
-        let error = breakglass::output::OutputError::Exists(report.clone());
-        return Err(Failure::new(exit::for_output(&error), error.to_string()));
-    }
     let mut record = drill.record(&manifest, code, message.clone(), operator, now);
     record.report = report.as_ref().map(|path| path.display().to_string());
     let entry = audit::append(&log_path, record).map_err(|error| {

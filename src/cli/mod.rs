@@ -43,9 +43,10 @@ const EXIT_CODES: &str = "Exit codes:
   11  seal self-check failed  12 the same share given twice, leaving too few
   13  manifest unreadable     14 ceremony request or imported secret unusable
   15  online and --require-offline given
-  18  log unreadable or its hash chain broken     19  status: no ceremony found
-  status, worst first: 22 expired or rotation overdue, 24 last drill failed,
-  18 log broken, 20 drill overdue, 21 expiry within --warn-days, 23 sheets never verified";
+  18  log unreadable, or its hash chain broken (nothing appended)
+  19  status: no ceremony found
+  status, worst first: 22 expired or rotation overdue, 24 last drill failed, 18 log broken,
+  20 drill overdue, 21 expiry or rotation within --warn-days, 23 sheets never verified";
 
 /// Offline breakglass secrets on paper: seal, verify, recover.
 #[derive(Debug, Parser)]

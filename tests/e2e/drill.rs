@@ -123,6 +123,20 @@ fn drills_with_k_and_k_minus_one_sheets_are_logged_and_tampering_is_found_at_its
     );
     assert_eq!(passed.code, 0, "{}", passed.all());
     assert!(passed.stdout.contains("DRILL PASSED"), "{}", passed.stdout);
+    let again = ceremony.at(
+        10,
+        &[
+            "drill",
+            "--manifest",
+            "out/manifest.json",
+            &sheet1,
+            "ben-typed.txt",
+            "--report",
+            "drill-YYYY-MM-DD.pdf",
+        ],
+    );
+    assert_eq!(again.code, 9, "an existing report is never replaced: {}", again.all());
+    assert!(error_line(&again).contains("already exists"), "{}", again.all());
     let failed = ceremony.at(11, &["drill", "--manifest", "out/manifest.json", &ceremony.sheet(3)]);
     assert_eq!(failed.code, 5, "the same code verify uses: {}", failed.all());
     assert!(failed.stdout.contains("DRILL FAILED"), "{}", failed.stdout);

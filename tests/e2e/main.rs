@@ -7,6 +7,7 @@ mod external_tools;
 mod help;
 mod interop;
 mod kinds;
+mod log_vector;
 mod round_trip;
 mod support;
 mod vectors;
