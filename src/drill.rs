@@ -300,10 +300,16 @@ pub fn report_model(manifest: &Manifest, entry: &Entry, log_path: &Path, now: i6
         heading: "Statement".into(),
         columns: Vec::new(),
         rows: vec![vec![format!(
-            "breakglass {} read the sheets above, checked every line, combined the shares and decrypted the \
-             vault in memory only; the secret was not shown, printed or stored. This drill is record {} of the \
-             tamper-evident log; `breakglass log verify` checks that the log still holds it with the hash above.",
-            record.tool_version, record.seq
+            "breakglass {} read the sheets above and checked every line; {} The secret was not shown, printed \
+             or stored. This drill is record {} of the tamper-evident log; `breakglass log verify` checks that \
+             the log still holds it with the hash above.",
+            record.tool_version,
+            if passed {
+                "they rebuilt the manifest's vault key and the vault decrypted, in memory only."
+            } else {
+                "the drill failed for the reason given under Result."
+            },
+            record.seq
         )]],
     };
     ReportModel {
