@@ -98,6 +98,10 @@ pub fn record(
         return result;
     };
     let manifest = manifest_path.and_then(|path| super::read_manifest(path).ok());
+    if manifest_path.is_some() && manifest.is_none() && target.log.is_none() {
+        // Not a breakglass manifest: no log is started beside an unrelated file.
+        return result;
+    }
     let ceremony = manifest
         .as_ref()
         .map(|m| m.ceremony_id.clone())
