@@ -7,7 +7,9 @@
 #![forbid(unsafe_code)]
 
 pub mod assess;
+pub mod audit;
 pub mod clock;
+pub mod drill;
 pub mod format;
 pub mod generate;
 pub mod hardening;
@@ -24,6 +26,7 @@ pub mod seal;
 pub mod secret;
 pub mod selfcheck;
 pub mod share;
+pub mod status;
 pub mod totp;
 pub mod vault;
 pub mod verify;

@@ -222,6 +222,10 @@ fn missing_description(blocks: &[FoundBlock]) -> String {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum VerifyError {
+    /// A custodian-protected share could not be opened (wrong or missing passphrase or identity);
+    /// the message names the custodian.
+    #[error("{0}")]
+    ShareLocked(String),
     /// No valid block in any input.
     #[error(
         "none of the inputs holds a readable breakglass sheet; scan the sheets at 300 dpi, or type their lines into text files"

@@ -44,6 +44,21 @@ pub const MODEL: u8 = 25;
 /// `assess`: the answers file cannot be read, or names a practice the model does not have.
 pub const ANSWERS: u8 = 26;
 
+/// The log cannot be read or its hash chain is broken (nothing was appended).
+pub const LOG: u8 = 18;
+/// `status` found no ceremony (no manifest.json) where it looked.
+pub const NO_CEREMONY: u8 = 19;
+/// `status`: a drill is overdue.
+pub const DRILL_OVERDUE: u8 = 20;
+/// `status`: a secret, certificate or rotation date falls within the warning window.
+pub const EXPIRES_SOON: u8 = 21;
+/// `status`: a secret or certificate has expired, or rotation is overdue.
+pub const EXPIRED: u8 = 22;
+/// `status`: some custodians' sheets have never been verified (and nothing worse).
+pub const NEVER_VERIFIED: u8 = 23;
+/// `status`: the last drill failed and none has passed since.
+pub const LAST_DRILL_FAILED: u8 = 24;
+
 /// Exit code for a per-input problem.
 pub fn for_input(problem: &InputProblem) -> u8 {
     match problem {
@@ -64,6 +79,7 @@ pub fn for_verify(error: &VerifyError) -> u8 {
         VerifyError::DuplicateShares { .. } => DUPLICATE,
         VerifyError::VaultIncomplete(_) | VerifyError::VaultTampered(_) | VerifyError::Vault(_) => VAULT,
         VerifyError::Payload(_) => VAULT,
+        VerifyError::ShareLocked(_) => SHARE_LOCKED,
         _ => INTERNAL,
     }
 }

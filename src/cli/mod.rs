@@ -1,13 +1,16 @@
 //! Command-line interface: parse, call the library, print. No logic of its own.
 
 mod assess;
+mod drill;
 pub mod exit;
 mod generate;
+mod log;
 mod policy;
 pub mod progress;
 mod recover;
 mod reseal;
 mod seal;
+mod status;
 pub mod style;
 mod unlock;
 mod verify;
@@ -49,7 +52,10 @@ const EXIT_CODES: &str = "Exit codes:
   15  online and --require-offline given
   16  a protected share's passphrase or identity is wrong or missing
   17  the ceremony policy file is invalid
-
+  18  log unreadable, or its hash chain broken (nothing appended)
+  19  status: no ceremony found
+  status, worst first: 22 expired or rotation overdue, 24 last drill failed, 18 log broken,
+  20 drill overdue, 21 expiry or rotation within --warn-days, 23 sheets never verified
   25  assess: the model file is unusable
   26  assess: the answers file is unusable";
 
@@ -103,6 +109,19 @@ enum Command {
         after_help = "Examples:\n  breakglass assess --answers answers.toml --dir ceremonies --report assessment.pdf\n  breakglass assess --answers-template > answers.toml\n  breakglass assess --answers answers.toml --no-input --json"
     )]
     Assess(assess::AssessArgs),
+    /// Drill: prove a quorum against the manifest without revealing the secret, and log it.
+    #[command(
+        after_help = "Examples:\n  breakglass drill --manifest envelopes/manifest.json scan-ana.png typed-ben.txt --note \"Q4 drill, witness: C. Li\"\n  breakglass drill --manifest envelopes/manifest.json a.pdf b.pdf --report drill-YYYY-MM-DD.pdf --operator \"Ana Ruiz\""
+    )]
+    Drill(drill::DrillArgs),
+    /// Check or print a ceremony's tamper-evident log.
+    #[command(subcommand)]
+    Log(log::LogCommand),
+    /// Drills due, expiries and never-verified sheets of every ceremony under a directory.
+    #[command(
+        after_help = "Examples:\n  breakglass status ceremonies/\n  breakglass status --manifest envelopes/manifest.json --warn-days 45 --json"
+    )]
+    Status(status::StatusArgs),
     /// Generate secrets without sealing anything (for policy review and tests).
     #[command(subcommand)]
     Generate(GenerateCommand),
@@ -278,6 +297,8 @@ pub struct VerifyArgs {
     /// Sheets: PDFs, PNG/JPEG scans or photos, or text files of typed lines.
     #[arg(required = true, value_name = "SHEET")]
     inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    log: log::LogTarget,
 }
 
 #[derive(Debug, clap::Args)]
@@ -307,6 +328,8 @@ pub struct RecoverArgs {
     /// Sheets: PDFs, PNG/JPEG scans or photos, or text files of typed lines.
     #[arg(required = true, value_name = "SHEET")]
     inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    log: log::LogTarget,
 }
 
 #[derive(Debug, clap::Args)]
@@ -343,6 +366,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Verify(args) => verify::run(args),
         Command::Recover(args) => recover::run(args),
         Command::Assess(args) => assess::run(args),
+        Command::Drill(args) => drill::run(args),
+        Command::Log(command) => log::run(command),
+        Command::Status(args) => status::run(args),
         Command::Generate(GenerateCommand::Passphrase(args)) => generate::passphrase(args),
         Command::Reseal(args) => reseal::run(args),
         Command::Init { path } => policy::init(&path),

@@ -2,6 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 
+use breakglass::audit::Action;
 use breakglass::clock;
 use breakglass::generate::certificate;
 use breakglass::output::Staging;
@@ -192,14 +193,25 @@ fn pfx_password(args: &RecoverArgs) -> Result<SecretString, Failure> {
     Ok(first)
 }
 
-/// Runs `recover`.
+/// Runs `recover`, and records it in the log when a manifest or `--log` is given (after the
+/// secret is handed out: a log that cannot be written must not block an emergency).
 pub fn run(args: RecoverArgs) -> Result<(), Failure> {
+    let mut seen = super::log::Seen::default();
+    let result = deliver(&args, &mut seen);
+    let manifest = args.manifest.as_deref();
+    super::log::record(Action::Recover, &args.log, manifest, &seen, result, false)
+}
+
+fn deliver(args: &RecoverArgs, seen: &mut super::log::Seen) -> Result<(), Failure> {
     super::air_gap_preflight(args.require_offline)?;
     let out_error = |error: breakglass::output::OutputError| Failure::new(exit::for_output(&error), error.to_string());
     if let Some(out) = &args.out {
         breakglass::output::check_target(out).map_err(out_error)?;
     }
     let (proof, problem) = verify::gather(&args.inputs, args.manifest.as_ref(), &args.keys, verify::Report::Stderr)?;
+    seen.ceremony = Some(proof.ceremony.as_str().to_owned());
+    seen.shares = proof.agreeing.clone();
+    seen.warning = problem.as_ref().map(|problem| problem.message.clone());
     if let Some(problem) = &problem {
         eprintln!(
             "{} {} (the secret was still rebuilt from the sheets that agree)",
@@ -208,7 +220,7 @@ pub fn run(args: RecoverArgs) -> Result<(), Failure> {
         );
     }
     let password = match (&proof.payload.kind, &args.out) {
-        (SecretKind::Certificate, Some(_)) => Some(pfx_password(&args)?),
+        (SecretKind::Certificate, Some(_)) => Some(pfx_password(args)?),
         _ => None,
     };
     let presented = present(&proof.payload, password.as_ref())?;

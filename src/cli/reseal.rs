@@ -17,9 +17,11 @@ pub fn run(args: ResealArgs) -> Result<(), Failure> {
         breakglass::output::check_target(out).map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))
     };
     check_out(&out)?;
-    if let Some(manifest) = &args.manifest {
-        super::read_manifest(manifest)?;
-    }
+    let old_manifest = args
+        .manifest
+        .as_ref()
+        .map(|path| super::read_manifest(path))
+        .transpose()?;
     let (proof, problem) = verify::gather(&args.inputs, args.manifest.as_ref(), &args.keys, Report::Stderr)?;
     if let Some(problem) = &problem {
         eprintln!(
@@ -37,7 +39,27 @@ pub fn run(args: ResealArgs) -> Result<(), Failure> {
     let (mut request, templates) =
         policy::request(&args.policy, &policy, run, SecretSource::Recovered(Box::new(payload)))?;
     request.record.replaces = Some(replaced);
-    super::seal::seal_and_write(request, &out, &templates, false)?;
+    let new_manifest = super::seal::seal_and_write(request, &out, &templates, false)?;
+    if let (Some(path), Some(old)) = (&args.manifest, &old_manifest) {
+        let log = breakglass::audit::default_path(path);
+        match breakglass::audit::record_reseal(
+            &log,
+            old,
+            &new_manifest.ceremony_id,
+            breakglass::audit::login_name(),
+            None,
+            breakglass::clock::now_unix(),
+        ) {
+            Ok(entry) => eprintln!(
+                "Recorded the re-seal as record {} of {}.",
+                entry.record.seq,
+                log.display()
+            ),
+            Err(error) => eprintln!(
+                "warning: the new ceremony is sealed, but the old ceremony's log could not record it: {error}"
+            ),
+        }
+    }
     eprintln!(
         "This ceremony replaces {replaced_display}: destroy every sheet of {replaced_display} (they still open the same secret), and record it in the ceremony log."
     );

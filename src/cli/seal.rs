@@ -251,6 +251,21 @@ fn show_passphrase(passphrase: &breakglass::generate::passphrase::Passphrase, fo
     }
 }
 
+/// The first line of the ceremony's log, written with the sheets so it appears atomically.
+fn seal_record(manifest: &breakglass::manifest::Manifest) -> String {
+    use breakglass::audit::{self, Action, Record};
+    let mut record = Record::new(
+        Action::Seal,
+        Some(manifest.ceremony_id.clone()),
+        exit::OK,
+        clock::now_unix(),
+    );
+    let indices: Vec<u8> = manifest.custodians.iter().map(|custodian| custodian.index).collect();
+    record.shares = audit::share_refs(&indices, Some(manifest));
+    record.operator = audit::login_name();
+    audit::first_line(record).0
+}
+
 /// Runs `seal`.
 pub fn run(args: SealArgs) -> Result<(), Failure> {
     if args.policy.is_none() && args.out.is_none() {
@@ -287,7 +302,7 @@ pub fn run(args: SealArgs) -> Result<(), Failure> {
             (request(&args)?, out, super::policy::PaperTrailTemplates::default())
         }
     };
-    seal_and_write(request, &out, &templates, args.show_passphrase)
+    seal_and_write(request, &out, &templates, args.show_passphrase).map(drop)
 }
 
 /// Seals `request`, writes the sheets, manifest and paper trail into `out` atomically after the
@@ -297,7 +312,7 @@ pub(super) fn seal_and_write(
     out: &Path,
     templates: &super::policy::PaperTrailTemplates,
     show_passphrase_anyway: bool,
-) -> Result<(), Failure> {
+) -> Result<breakglass::manifest::Manifest, Failure> {
     let paper = request.paper;
     let progress = Progress::spinner(match &request.secret {
         SecretInput::GenerateCertificate(certificate) => {
@@ -344,6 +359,9 @@ pub(super) fn seal_and_write(
             RUNBOOK_PDF,
             &runbook::render(&runbook_text, manifest, paper, "runbook").map_err(render_error)?,
         )
+        .map_err(out_error)?;
+    staging
+        .write(breakglass::audit::FILE_NAME, seal_record(manifest).as_bytes())
         .map_err(out_error)?;
     progress.message("Reading back sheets");
     progress.set(0, Some(ceremony.sheets.len() as u64));
@@ -419,5 +437,5 @@ pub(super) fn seal_and_write(
     if let Some(passphrase) = &ceremony.generated {
         show_passphrase(passphrase, show_passphrase_anyway);
     }
-    Ok(())
+    Ok(ceremony.manifest)
 }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use breakglass::audit::Action;
 use breakglass::format::v1::Part;
 use breakglass::manifest::Manifest;
 use breakglass::verify::{self, InputReport, Proof, ReadOptions, Source, VerifyError};
@@ -10,7 +11,7 @@ use super::progress::Progress;
 use super::unlock::{ShareKeyArgs, unlock_all};
 use super::{Failure, VerifyArgs, exit, read_manifest};
 
-fn describe_input(report: &InputReport, manifest: Option<&Manifest>) -> String {
+pub(super) fn describe_input(report: &InputReport, manifest: Option<&Manifest>) -> String {
     let name = report.path.display();
     let mut parts = Vec::new();
     for (ceremony, index) in report.shares() {
@@ -232,11 +233,18 @@ fn print_text(collected: Collected, report: Report) -> Result<(Proof, Option<Fai
     Ok((proof, problem))
 }
 
-/// Runs `verify`.
+/// Runs `verify`, and records it in the log when a manifest or `--log` is given.
 pub fn run(args: VerifyArgs) -> Result<(), Failure> {
+    let mut seen = super::log::Seen::default();
+    let result = check(&args, &mut seen);
+    let manifest = args.manifest.as_deref();
+    super::log::record(Action::Verify, &args.log, manifest, &seen, result, true)
+}
+
+fn check(args: &VerifyArgs, seen: &mut super::log::Seen) -> Result<(), Failure> {
     let options = ReadOptions { health: true };
     if args.json {
-        return super::verify_json::run(&args, options);
+        return super::verify_json::run(args, options, seen);
     }
     let collected = collect(&args.inputs, args.manifest.as_ref(), &args.keys, options)?;
     let warnings = collected
@@ -245,6 +253,8 @@ pub fn run(args: VerifyArgs) -> Result<(), Failure> {
         .filter(|report| health_warning(report, collected.manifest.as_ref()).is_some())
         .count();
     let (proof, problem) = print_text(collected, Report::Stdout)?;
+    seen.ceremony = Some(proof.ceremony.as_str().to_owned());
+    seen.shares = proof.agreeing.clone();
     drop(proof);
     if let Some(problem) = problem {
         println!("NOT VERIFIED: the quorum works, but not every sheet given is sound (see above).");

@@ -248,7 +248,7 @@ fn print(document: &Document) -> Result<(), Failure> {
 
 /// Runs `verify --json`: one document on stdout whatever happens after argument parsing, and
 /// the same exit code (and one-line message on stderr) as without `--json`.
-pub fn run(args: &VerifyArgs, options: ReadOptions) -> Result<(), Failure> {
+pub fn run(args: &VerifyArgs, options: ReadOptions, seen: &mut super::log::Seen) -> Result<(), Failure> {
     let manifest_path = args.manifest.as_ref().map(|path| path.display().to_string());
     let collected = match collect(&args.inputs, args.manifest.as_ref(), &args.keys, options) {
         Ok(collected) => collected,
@@ -267,6 +267,10 @@ pub fn run(args: &VerifyArgs, options: ReadOptions) -> Result<(), Failure> {
             return Err(failure);
         }
     };
+    if let Ok(proof) = &collected.outcome {
+        seen.ceremony = Some(proof.ceremony.as_str().to_owned());
+        seen.shares = proof.agreeing.clone();
+    }
     let (document, failure) = document(&collected, manifest_path);
     print(&document)?;
     match failure {

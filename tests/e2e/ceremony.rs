@@ -344,6 +344,30 @@ fn mixed_protection_ceremony_verifies_and_recovers_with_the_right_keys_only() {
     assert_eq!(good.code, 0, "{}", good.all());
     assert!(good.stdout.contains("VERIFIED"), "{}", good.stdout);
 
+    // A drill opens protected shares the same way, and a wrong passphrase fails it (logged).
+    let drill = |passphrase: &str| {
+        let mut args = vec!["drill", "--manifest", "envelopes/manifest.json"];
+        args.extend_from_slice(&sheets);
+        args.extend_from_slice(&["--share-passphrase-file", passphrase, "-i", "chen.key"]);
+        run_in(path, &args, None)
+    };
+    let passed = drill("2=ben.txt");
+    assert_eq!(passed.code, 0, "{}", passed.all());
+    assert!(passed.stdout.contains("DRILL PASSED"), "{}", passed.stdout);
+    let failed = drill("2=wrong.txt");
+    assert_eq!(failed.code, 16, "{}", failed.all());
+    assert!(
+        failed.stdout.contains("share 2 (Ben Okafor): wrong passphrase"),
+        "{}",
+        failed.all()
+    );
+    let log = std::fs::read_to_string(path.join("envelopes/breakglass-log.jsonl")).expect("log");
+    let last = log.lines().last().expect("a record");
+    assert!(
+        last.contains("\"action\":\"drill\"") && last.contains("\"result\":\"failure\""),
+        "{last}"
+    );
+
     // Plain sheets never ask for anything, even when other sheets of the ceremony are protected.
     let plain = run_in(
         path,
@@ -496,6 +520,13 @@ fn reseal_replaces_a_ceremony_with_new_custodians() {
     assert_eq!(new["custodians"][3]["name"], "Farah Haddad");
     let record = crate::support::pdf_text(&path.join("envelopes-2/ceremony-record.pdf"));
     assert!(record.contains("Replaces ceremony"), "{record}");
+    let old_log = std::fs::read_to_string(path.join("envelopes/breakglass-log.jsonl")).expect("old log");
+    let last = old_log.lines().last().expect("a record");
+    assert!(last.contains("\"action\":\"reseal\""), "{last}");
+    assert!(last.contains(new["ceremony_id"].as_str().expect("id")), "{last}");
+    let status = run_in(path, &["status", "--manifest", "envelopes/manifest.json"], None);
+    assert_eq!(status.code, 0, "a replaced ceremony raises nothing: {}", status.all());
+    assert!(status.stdout.contains("replaced by"), "{}", status.stdout);
 
     let recover = |manifest: &str, sheets: &[&str]| {
         let mut args = vec!["recover", "--print", "--manifest", manifest];

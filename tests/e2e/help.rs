@@ -18,6 +18,10 @@ fn every_command_has_help_with_an_example_and_the_exit_codes_are_listed() {
         &["recover"],
         &["generate", "passphrase"],
         &["assess"],
+        &["drill"],
+        &["log", "verify"],
+        &["log", "show"],
+        &["status"],
         &["completions"],
         &["man"],
     ] {

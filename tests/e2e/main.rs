@@ -4,10 +4,12 @@
 mod assess;
 mod bad_input;
 mod ceremony;
+mod drill;
 mod external_tools;
 mod help;
 mod interop;
 mod kinds;
+mod log_vector;
 mod round_trip;
 mod scan_health;
 mod snapshots;

@@ -25,6 +25,7 @@ fn demo_ceremony_verifies_and_recovers_without_leaking() {
     assert_eq!(
         names,
         [
+            "breakglass-log.jsonl",
             "ceremony-record.pdf",
             "manifest.json",
             "runbook.md",

@@ -1,0 +1,209 @@
+//! `breakglass drill`: verify a quorum against the manifest, record it in the log, and
+//! optionally write a report for the auditor to sign. Never shows the secret.
+
+use std::path::{Path, PathBuf};
+
+use breakglass::audit::{self, Entry};
+use breakglass::clock;
+use breakglass::drill::{self, Drill};
+use breakglass::manifest::Manifest;
+use breakglass::verify::VerifyError;
+
+use super::{Failure, exit};
+
+#[derive(Debug, clap::Args)]
+pub struct DrillArgs {
+    /// manifest.json written by seal (the drill proves the sheets are this ceremony's).
+    #[arg(long, value_name = "FILE")]
+    manifest: PathBuf,
+    /// Append the record to this log instead of breakglass-log.jsonl beside the manifest.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+    /// Who runs the drill (default: the login name, $USER or $LOGNAME).
+    #[arg(long, value_name = "NAME")]
+    operator: Option<String>,
+    /// Free-text note for the log and the report (witnesses, room, anything unusual).
+    #[arg(long, value_name = "TEXT")]
+    note: Option<String>,
+    /// Write a one-page PDF report to sign; YYYY-MM-DD in the name becomes the drill's date.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Print the record as JSON (schema in docs/LOG.md) instead of text.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    keys: super::unlock::ShareKeyArgs,
+    /// Sheets: PDFs, PNG/JPEG scans or photos, or text files of typed lines.
+    #[arg(required = true, value_name = "SHEET")]
+    inputs: Vec<PathBuf>,
+}
+
+/// The exit code and message verify would give for this drill (see `verify::gather`).
+fn outcome(drill: &Drill, manifest: &Manifest) -> (u8, Option<String>) {
+    let input_failure = drill
+        .reports
+        .iter()
+        .flat_map(|report| {
+            report.problems.iter().map(move |problem| {
+                (
+                    exit::for_input(problem),
+                    format!("{}: {problem}", report.path.display()),
+                )
+            })
+        })
+        .min_by_key(|(code, _)| *code);
+    match &drill.quorum {
+        Err(error) => match input_failure {
+            Some((code, message)) => (code, Some(message)),
+            None => (exit::for_verify(error), Some(error.to_string())),
+        },
+        Ok(quorum) if !quorum.disagreeing.is_empty() => {
+            let holders = |indices: &[u8]| -> String {
+                indices
+                    .iter()
+                    .map(|&index| match manifest.custodian_name(index) {
+                        Some(name) => format!("{index} ({name})"),
+                        None => index.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let error = VerifyError::ForgedShares {
+                agreeing: holders(&quorum.agreeing),
+                disagreeing: holders(&quorum.disagreeing),
+            };
+            (exit::for_verify(&error), Some(error.to_string()))
+        }
+        Ok(_) => match input_failure {
+            Some((code, message)) => (code, Some(message)),
+            None => (exit::OK, None),
+        },
+    }
+}
+
+/// `drill-YYYY-MM-DD.pdf` becomes `drill-2026-11-25.pdf`.
+fn report_path(template: &Path, now: i64) -> PathBuf {
+    let name = template
+        .file_name()
+        .map(|name| name.to_string_lossy().replace("YYYY-MM-DD", &clock::date(now)));
+    match name {
+        Some(name) => template.with_file_name(name),
+        None => template.to_owned(),
+    }
+}
+
+fn print_human(drill: &Drill, manifest: &Manifest, code: u8, message: Option<&str>) {
+    for report in &drill.reports {
+        println!("{}", super::verify::describe_input(report, Some(manifest)));
+    }
+    if let Ok(quorum) = &drill.quorum {
+        let names: Vec<String> = audit::share_refs(&quorum.agreeing, Some(manifest))
+            .iter()
+            .map(|share| match &share.custodian {
+                Some(name) => format!("{} ({name})", share.index),
+                None => share.index.to_string(),
+            })
+            .collect();
+        println!(
+            "Quorum: shares {} rebuild the manifest's vault key ({} of {} needed); the vault decrypts; payload: {} (not shown).",
+            names.join(", "),
+            quorum.threshold,
+            quorum.shares,
+            quorum.payload_kind
+        );
+    }
+    if let Some(seconds) = drill.first_to_last_seconds {
+        println!("First to last sheet: {}.", breakglass::drill::format_duration(seconds));
+    }
+    match message {
+        None => println!(
+            "DRILL PASSED: ceremony {} ({}) recovers from these sheets.",
+            manifest.ceremony(),
+            manifest.label
+        ),
+        Some(message) => println!("DRILL FAILED (exit {code}): {message}"),
+    }
+}
+
+/// Runs `drill`.
+pub fn run(args: DrillArgs) -> Result<(), Failure> {
+    let manifest = super::read_manifest(&args.manifest)?;
+    let now = clock::now_unix();
+    let report = args.report.as_ref().map(|template| report_path(template, now));
+    if let Some(report) = &report
+        && report.exists()
+    {
+        return Err(Failure::new(
+            exit::EXISTS,
+            format!(
+                "the report {} already exists; choose another --report name (nothing was recorded)",
+                report.display()
+            ),
+        ));
+    }
+    let note = args.note.clone().filter(|note| !note.trim().is_empty());
+    let mut reports = breakglass::verify::read_inputs(&args.inputs);
+    let locked = super::unlock::unlock_all(&mut reports, Some(&manifest), &args.keys)
+        .err()
+        .map(|failure| VerifyError::ShareLocked(failure.message));
+    let drill = drill::run_on(reports, &args.inputs, &manifest, note, locked);
+    let (code, message) = outcome(&drill, &manifest);
+    if !args.json {
+        print_human(&drill, &manifest, code, message.as_deref());
+    }
+    if drill.note_withheld {
+        eprintln!("warning: the note contains the secret, so it was not recorded");
+    }
+    let operator = args
+        .operator
+        .clone()
+        .filter(|name| !name.trim().is_empty())
+        .or_else(audit::login_name);
+    let log_path = args.log.clone().unwrap_or_else(|| audit::default_path(&args.manifest));
+    let mut record = drill.record(&manifest, code, message.clone(), operator, now);
+    record.report = report.as_ref().map(|path| path.display().to_string());
+    let entry = audit::append(&log_path, record).map_err(|error| {
+        let outcome = match &message {
+            None => "the drill passed".to_owned(),
+            Some(message) => format!("the drill failed (exit {code}: {message})"),
+        };
+        Failure::new(exit::LOG, format!("{outcome} but was not recorded: {error}"))
+    })?;
+    if let Some(report) = &report {
+        write_report(report, &manifest, &entry, &log_path, now)?;
+    }
+    if args.json {
+        let mut record = serde_json::to_value(&entry.record).expect("a record serialises");
+        record["hash"] = serde_json::Value::String(entry.hash.clone());
+        println!(
+            "{}",
+            serde_json::json!({
+                "log": log_path.display().to_string(),
+                "record": record,
+                "note_withheld": drill.note_withheld,
+            })
+        );
+    } else {
+        println!(
+            "Recorded as record {} of {} (hash {}).",
+            entry.record.seq,
+            log_path.display(),
+            &entry.hash[..16]
+        );
+        if let Some(report) = &report {
+            println!("Report for signature: {}", report.display());
+        }
+    }
+    match message {
+        None => Ok(()),
+        Some(message) => Err(Failure::new(code, message)),
+    }
+}
+
+fn write_report(path: &Path, manifest: &Manifest, entry: &Entry, log_path: &Path, now: i64) -> Result<(), Failure> {
+    let model = drill::report_model(manifest, entry, log_path, now);
+    let pdf = breakglass::render::render_report(&model)
+        .map_err(|error| Failure::new(exit::WRITE, format!("cannot render the drill report: {error}")))?;
+    breakglass::output::write_new_file(path, &pdf)
+        .map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))
+}

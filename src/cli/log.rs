@@ -1,0 +1,282 @@
+//! `breakglass log verify|show`, and the appending of records by verify, recover and drill.
+
+use std::path::{Path, PathBuf};
+
+use breakglass::audit::{self, Action, Log, Record};
+use breakglass::clock;
+
+use super::{Failure, exit};
+
+/// Where a command records what it did (shared by verify, recover and drill).
+#[derive(Debug, Clone, clap::Args)]
+pub struct LogTarget {
+    /// Append the record to this log instead of breakglass-log.jsonl beside the manifest.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Record nothing (for a manifest on read-only media).
+    #[arg(long, conflicts_with = "log")]
+    pub no_log: bool,
+    /// Who runs this, for the log (default: the login name, $USER or $LOGNAME).
+    #[arg(long, value_name = "NAME")]
+    pub operator: Option<String>,
+}
+
+impl LogTarget {
+    /// The log file, if anything is to be recorded.
+    pub fn path(&self, manifest: Option<&Path>) -> Option<PathBuf> {
+        if self.no_log {
+            return None;
+        }
+        self.log.clone().or_else(|| manifest.map(audit::default_path))
+    }
+
+    /// The operator's name.
+    pub fn operator(&self) -> Option<String> {
+        self.operator
+            .clone()
+            .filter(|name| !name.trim().is_empty())
+            .or_else(audit::login_name)
+    }
+}
+
+/// Arguments naming a log to read.
+#[derive(Debug, clap::Args)]
+pub struct LogFileArgs {
+    /// manifest.json whose log (breakglass-log.jsonl beside it) to read.
+    #[arg(long, value_name = "FILE", required_unless_present = "log", conflicts_with = "log")]
+    manifest: Option<PathBuf>,
+    /// The log file itself.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+    /// Print JSON (schema in docs/LOG.md) instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `breakglass log` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum LogCommand {
+    /// Check the log's hash chain and name the first broken record.
+    #[command(
+        after_help = "Examples:\n  breakglass log verify --manifest envelopes/manifest.json\n  breakglass log verify --log envelopes/breakglass-log.jsonl --json"
+    )]
+    Verify(LogFileArgs),
+    /// Print the log as a table (records after a break are not trusted and not shown).
+    #[command(
+        after_help = "Examples:\n  breakglass log show --manifest envelopes/manifest.json\n  breakglass log show --log envelopes/breakglass-log.jsonl --json"
+    )]
+    Show(LogFileArgs),
+}
+
+/// What a command learnt that its record should say (public facts only).
+#[derive(Debug, Default)]
+pub struct Seen {
+    /// The ceremony, when the sheets proved one.
+    pub ceremony: Option<String>,
+    /// Shares proven (or read).
+    pub shares: Vec<u8>,
+    /// A warning for a command that still succeeded (a forged share left out of a recovery).
+    pub warning: Option<String>,
+}
+
+fn log_failure(error: audit::LogError) -> Failure {
+    Failure::new(exit::LOG, error.to_string())
+}
+
+/// Appends the record of a verify or recovery whose outcome is `result`, and returns the
+/// command's outcome. A log that cannot be written fails a successful verify (`strict`); for a
+/// recovery, which has already handed out the secret, it is a warning.
+pub fn record(
+    action: Action,
+    target: &LogTarget,
+    manifest_path: Option<&Path>,
+    seen: &Seen,
+    result: Result<(), Failure>,
+    strict: bool,
+) -> Result<(), Failure> {
+    let Some(path) = target.path(manifest_path) else {
+        return result;
+    };
+    let manifest = manifest_path.and_then(|path| super::read_manifest(path).ok());
+    if manifest_path.is_some() && manifest.is_none() && target.log.is_none() {
+        // Not a breakglass manifest: no log is started beside an unrelated file.
+        return result;
+    }
+    let ceremony = manifest
+        .as_ref()
+        .map(|m| m.ceremony_id.clone())
+        .or_else(|| seen.ceremony.clone());
+    let (code, message) = match &result {
+        Ok(()) => (exit::OK, seen.warning.clone()),
+        Err(failure) => (failure.code, Some(failure.message.clone())),
+    };
+    let mut entry = Record::new(action, ceremony, code, clock::now_unix());
+    entry.shares = audit::share_refs(&seen.shares, manifest.as_ref());
+    entry.message = message;
+    entry.operator = target.operator();
+    match audit::append(&path, entry) {
+        Ok(_) => result,
+        Err(error) if result.is_err() || !strict => {
+            eprintln!("warning: {error}");
+            result
+        }
+        Err(error) => Err(log_failure(error)),
+    }
+}
+
+fn log_path(args: &LogFileArgs) -> PathBuf {
+    match (&args.log, &args.manifest) {
+        (Some(log), _) => log.clone(),
+        (None, Some(manifest)) => audit::default_path(manifest),
+        (None, None) => PathBuf::from(audit::FILE_NAME),
+    }
+}
+
+fn read(args: &LogFileArgs) -> Result<(PathBuf, Log), Failure> {
+    let path = log_path(args);
+    if !path.exists() {
+        return Err(Failure::new(
+            exit::LOG,
+            format!(
+                "there is no log at {}; give --log FILE, or the --manifest of a ceremony sealed by this version",
+                path.display()
+            ),
+        ));
+    }
+    let log = audit::read(&path).map_err(log_failure)?;
+    Ok((path, log))
+}
+
+fn chain_json(path: &Path, log: &Log) -> serde_json::Value {
+    serde_json::json!({
+        "log": path.display().to_string(),
+        "records": log.entries.len(),
+        "intact": log.broken.is_none(),
+        "head": log.entries.last().map(|entry| entry.hash.clone()),
+        "first_broken_line": log.broken.as_ref().map(|broken| broken.line),
+        "problem": log.broken.as_ref().map(|broken| broken.problem.to_string()),
+    })
+}
+
+fn broken_failure(path: &Path, log: &Log) -> Option<Failure> {
+    log.broken.as_ref().map(|broken| {
+        Failure::new(
+            exit::LOG,
+            format!(
+                "the log {} is broken: {broken}; the {} record(s) before it are intact. Compare with a copy kept elsewhere (git, the signed drill reports)",
+                path.display(),
+                log.entries.len()
+            ),
+        )
+    })
+}
+
+/// `breakglass log verify`.
+fn verify(args: &LogFileArgs) -> Result<(), Failure> {
+    let (path, log) = read(args)?;
+    if args.json {
+        println!("{}", chain_json(&path, &log));
+    } else if log.broken.is_none() {
+        match log.entries.last() {
+            Some(last) => println!(
+                "Log {} intact: {} record(s), the last on {} (record {}, hash {}).",
+                path.display(),
+                log.entries.len(),
+                last.record.time,
+                last.record.seq,
+                last.hash
+            ),
+            None => println!("Log {} is empty.", path.display()),
+        }
+    }
+    broken_failure(&path, &log).map_or(Ok(()), Err)
+}
+
+fn shares_cell(record: &Record) -> String {
+    record
+        .shares
+        .iter()
+        .map(|share| match &share.custodian {
+            Some(name) => format!("{} {name}", share.index),
+            None => share.index.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `breakglass log show`.
+fn show(args: &LogFileArgs) -> Result<(), Failure> {
+    let (path, log) = read(args)?;
+    if args.json {
+        let records: Vec<serde_json::Value> = log
+            .entries
+            .iter()
+            .map(|entry| {
+                let mut value = serde_json::to_value(&entry.record).expect("a record serialises");
+                value["hash"] = serde_json::Value::String(entry.hash.clone());
+                value
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({ "chain": chain_json(&path, &log), "records": records })
+        );
+    } else {
+        let rows: Vec<[String; 8]> = log
+            .entries
+            .iter()
+            .map(|entry| {
+                let record = &entry.record;
+                [
+                    record.seq.to_string(),
+                    record.time.clone(),
+                    record.action.as_str().to_owned(),
+                    record.ceremony_id.clone().unwrap_or_else(|| "-".into()),
+                    format!("{} ({})", record.result.as_str(), record.exit_code),
+                    record.operator.clone().unwrap_or_else(|| "-".into()),
+                    shares_cell(record),
+                    record
+                        .note
+                        .clone()
+                        .or_else(|| record.message.clone())
+                        .unwrap_or_default()
+                        .replace(['\n', '\r'], " "),
+                ]
+            })
+            .collect();
+        let header = [
+            "#",
+            "time",
+            "action",
+            "ceremony",
+            "result",
+            "operator",
+            "shares",
+            "note / message",
+        ]
+        .map(str::to_owned);
+        let mut widths = header.clone().map(|cell| cell.chars().count());
+        for row in &rows {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        for row in std::iter::once(&header).chain(&rows) {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(widths)
+                .map(|(cell, width)| format!("{cell:width$}"))
+                .collect();
+            println!("{}", cells.join("  ").trim_end());
+        }
+    }
+    broken_failure(&path, &log).map_or(Ok(()), Err)
+}
+
+/// Runs a `log` subcommand.
+pub fn run(command: LogCommand) -> Result<(), Failure> {
+    match command {
+        LogCommand::Verify(args) => verify(&args),
+        LogCommand::Show(args) => show(&args),
+    }
+}

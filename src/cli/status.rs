@@ -1,0 +1,238 @@
+//! `breakglass status`: find the ceremonies, assess them, print, and exit with the worst
+//! concern's code so a monitoring job can act on it.
+
+use std::path::{Path, PathBuf};
+
+use breakglass::audit;
+use breakglass::clock;
+use breakglass::status::{self, CeremonyFiles, CeremonyStatus, Concern};
+
+use super::{Failure, exit};
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// Directories to search for manifest.json (and their subdirectories, 4 levels deep).
+    /// Default: the current directory, unless --manifest is given.
+    #[arg(value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+    /// A ceremony's manifest.json (repeatable).
+    #[arg(long = "manifest", value_name = "FILE")]
+    manifests: Vec<PathBuf>,
+    /// Warn this many days before a secret, certificate or rotation date.
+    #[arg(long, default_value_t = status::DEFAULT_WARN_DAYS, value_name = "DAYS")]
+    warn_days: u32,
+    /// Print JSON (schema in docs/LOG.md) instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// How deep below each directory manifests are looked for.
+const MAX_DEPTH: usize = 4;
+
+/// The exit code of a concern.
+fn code(concern: Concern) -> u8 {
+    match concern {
+        Concern::Expired => exit::EXPIRED,
+        Concern::LastDrillFailed => exit::LAST_DRILL_FAILED,
+        Concern::LogBroken => exit::LOG,
+        Concern::DrillOverdue => exit::DRILL_OVERDUE,
+        Concern::ExpiresSoon => exit::EXPIRES_SOON,
+        Concern::NeverVerified => exit::NEVER_VERIFIED,
+    }
+}
+
+fn is_breakglass_manifest(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .is_ok_and(|value| value.get("format").and_then(|f| f.as_str()) == Some(breakglass::manifest::FORMAT))
+}
+
+/// Finds `manifest.json` files below `dir` (hidden directories and symbolic links skipped).
+fn find(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), Failure> {
+    let entries = std::fs::read_dir(dir).map_err(|error| {
+        Failure::new(
+            exit::UNREADABLE,
+            format!("cannot read the directory {}: {error}; check the path", dir.display()),
+        )
+    })?;
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|entry| entry.file_name());
+    for entry in entries {
+        let name = entry.file_name();
+        let Ok(kind) = entry.file_type() else { continue };
+        let path = entry.path();
+        if kind.is_file() && name == "manifest.json" {
+            let bytes = std::fs::read(&path).unwrap_or_default();
+            if is_breakglass_manifest(&bytes) {
+                found.push(path);
+            }
+        } else if kind.is_dir() && depth < MAX_DEPTH && !name.to_string_lossy().starts_with('.') {
+            find(&path, depth + 1, found)?;
+        }
+    }
+    Ok(())
+}
+
+fn load(path: &Path) -> Result<CeremonyFiles, Failure> {
+    let manifest = super::read_manifest(path)?;
+    let log_path = audit::default_path(path);
+    let log = audit::read(&log_path).map_err(|error| error.to_string());
+    Ok(CeremonyFiles {
+        manifest_path: path.to_owned(),
+        manifest,
+        log_path,
+        log,
+    })
+}
+
+fn print_human(statuses: &[CeremonyStatus]) {
+    for status in statuses {
+        println!(
+            "Ceremony {}-{} \"{}\" ({})",
+            &status.ceremony_id[..5],
+            &status.ceremony_id[5..],
+            status.label,
+            status.manifest
+        );
+        println!(
+            "  sealed        {} ({} days ago)",
+            &status.created[..10],
+            status.age_days
+        );
+        if let Some(new) = &status.replaced_by {
+            println!("  replaced by   ceremony {new}: nothing more to do for this one");
+            println!();
+            continue;
+        }
+        match &status.last_drill {
+            Some(last) => println!(
+                "  last drill    {} {} (exit {}, log record {})",
+                last.time,
+                last.result.as_str(),
+                last.exit_code,
+                last.seq
+            ),
+            None => println!("  last drill    never"),
+        }
+        let when = if status.days_until_drill < 0 {
+            format!("OVERDUE by {} days", -status.days_until_drill)
+        } else {
+            format!("in {} days", status.days_until_drill)
+        };
+        println!(
+            "  next drill    {} ({when}; every {} days)",
+            &status.next_drill_due[..10],
+            status.drill_interval_days
+        );
+        for deadline in &status.deadlines {
+            let when = if deadline.days_left < 0 {
+                format!("{} days ago", -deadline.days_left)
+            } else {
+                format!("in {} days", deadline.days_left)
+            };
+            println!(
+                "  {:13} {} ({when}, {})",
+                deadline.what,
+                &deadline.at[..10],
+                deadline.state
+            );
+        }
+        if !status.never_verified.is_empty() {
+            let names: Vec<String> = status
+                .never_verified
+                .iter()
+                .map(|share| format!("{} ({})", share.index, share.custodian.as_deref().unwrap_or("?")))
+                .collect();
+            println!("  never verified sheet(s) {}", names.join(", "));
+        }
+        match &status.log.problem {
+            Some(problem) => println!("  log           {}: {problem}", status.log.path),
+            None => println!("  log           {} record(s), chain intact", status.log.records),
+        }
+        match status.worst() {
+            None => println!("  status        OK"),
+            Some(worst) => {
+                println!("  status        ATTENTION (exit {})", code(worst));
+                for finding in &status.findings {
+                    println!("    - {}", finding.message);
+                }
+            }
+        }
+        println!();
+    }
+}
+
+/// Runs `status`.
+pub fn run(args: StatusArgs) -> Result<(), Failure> {
+    let mut paths = args.manifests.clone();
+    let dirs = if args.dirs.is_empty() && args.manifests.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.dirs.clone()
+    };
+    for dir in &dirs {
+        find(dir, 0, &mut paths)?;
+    }
+    if paths.is_empty() {
+        let places: Vec<String> = dirs.iter().map(|dir| dir.display().to_string()).collect();
+        return Err(Failure::new(
+            exit::NO_CEREMONY,
+            format!(
+                "no breakglass manifest.json found in {} (searched {MAX_DEPTH} levels deep); give the directory holding the ceremonies, or --manifest FILE",
+                places.join(", ")
+            ),
+        ));
+    }
+    paths.sort();
+    paths.dedup();
+    let ceremonies = paths.iter().map(|path| load(path)).collect::<Result<Vec<_>, _>>()?;
+    let now = clock::now_unix();
+    let statuses = status::assess(&ceremonies, now, args.warn_days);
+    let worst = statuses.iter().filter_map(CeremonyStatus::worst).min();
+    let overall = worst.map_or(exit::OK, code);
+    if args.json {
+        let ceremonies: Vec<serde_json::Value> = statuses
+            .iter()
+            .map(|status| {
+                let mut value = serde_json::to_value(status).expect("a status serialises");
+                value["exit_code"] = status.worst().map_or(exit::OK, code).into();
+                value
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({
+                "now": clock::rfc3339(now),
+                "warn_days": args.warn_days,
+                "exit_code": overall,
+                "ceremonies": ceremonies,
+            })
+        );
+    } else {
+        print_human(&statuses);
+    }
+    match worst {
+        None => {
+            if !args.json {
+                println!("All {} ceremony(ies) OK.", statuses.len());
+            }
+            Ok(())
+        }
+        Some(worst) => {
+            let attention = statuses.iter().filter(|status| status.worst().is_some()).count();
+            let first = statuses
+                .iter()
+                .flat_map(|status| status.findings.iter().map(move |finding| (status, finding)))
+                .filter(|(_, finding)| finding.concern == worst)
+                .map(|(status, finding)| format!("ceremony {}: {}", status.ceremony_id, finding.message))
+                .next()
+                .unwrap_or_default();
+            Err(Failure::new(
+                code(worst),
+                format!(
+                    "{attention} of {} ceremony(ies) need attention; worst: {first}",
+                    statuses.len()
+                ),
+            ))
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! Drills: prove, on a schedule and in front of witnesses, that the custodians' sheets still
+//! recover the secret, without anyone seeing it.
+//!
+//! A drill is `verify` against the manifest (which already rebuilds the key and decrypts the
+//! payload in memory) plus a record of who brought which sheet and how it read. The payload is
+//! dropped, and so wiped, before this module returns; nothing secret leaves it.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::audit::{self, Action, Entry, InputRecord, Outcome, ReadMethod, Record};
+use crate::clock;
+use crate::manifest::{DEFAULT_DRILL_INTERVAL_DAYS, Manifest};
+use crate::render::{Paper, ReportModel, ReportSection};
+use crate::verify::{self, InputReport, Source, VerifyError};
+
+/// The public facts of a proven quorum (the payload itself is gone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quorum {
+    /// Share indices proven to rebuild the vault key.
+    pub agreeing: Vec<u8>,
+    /// Shares read that do not combine with the others (forged or damaged).
+    pub disagreeing: Vec<u8>,
+    /// k.
+    pub threshold: u8,
+    /// n.
+    pub shares: u8,
+    /// The vault's recipient, rebuilt from the shares.
+    pub recipient: String,
+    /// Kind of the payload that decrypted.
+    pub payload_kind: String,
+}
+
+/// What a drill found.
+#[derive(Debug)]
+pub struct Drill {
+    /// Each input as read.
+    pub reports: Vec<InputReport>,
+    /// The quorum, or why it was not proven.
+    pub quorum: Result<Quorum, VerifyError>,
+    /// Seconds between the oldest and newest input file.
+    pub first_to_last_seconds: Option<u64>,
+    /// The note to record (`None` if none was given or it was withheld).
+    pub note: Option<String>,
+    /// True if the note given contained the secret and was therefore not recorded.
+    pub note_withheld: bool,
+}
+
+/// Shortest secret checked for in notes: shorter ones would match ordinary words.
+const MIN_SECRET_IN_NOTE: usize = 4;
+
+/// Runs a drill on `inputs` against `manifest`. `note` is the operator's free text; it is kept
+/// out of the record if it contains the secret (typed in by mistake).
+pub fn run(inputs: &[PathBuf], manifest: &Manifest, note: Option<String>) -> Drill {
+    run_on(verify::read_inputs(inputs), inputs, manifest, note, None)
+}
+
+/// [`run`] on inputs already read (and their protected shares opened); `locked` is why a
+/// protected share could not be opened, which fails the drill.
+pub fn run_on(
+    reports: Vec<InputReport>,
+    inputs: &[PathBuf],
+    manifest: &Manifest,
+    note: Option<String>,
+    locked: Option<VerifyError>,
+) -> Drill {
+    let mut note_withheld = false;
+    let proven = match locked {
+        Some(error) => Err(error),
+        None => verify::prove(&reports, Some(manifest)),
+    };
+    let quorum = proven.map(|proof| {
+        let secret = proof.payload.secret.expose();
+        if let Some(text) = &note
+            && secret.len() >= MIN_SECRET_IN_NOTE
+            && text.as_bytes().windows(secret.len()).any(|window| window == secret)
+        {
+            note_withheld = true;
+        }
+        Quorum {
+            agreeing: proof.agreeing.clone(),
+            disagreeing: proof.disagreeing.clone(),
+            threshold: proof.threshold,
+            shares: proof.shares,
+            recipient: proof.recipient.clone(),
+            payload_kind: proof.payload.kind.as_str().to_owned(),
+        }
+        // `proof` (payload and key) is dropped and wiped here.
+    });
+    Drill {
+        first_to_last_seconds: first_to_last(inputs),
+        reports,
+        quorum,
+        note: if note_withheld { None } else { note },
+        note_withheld,
+    }
+}
+
+impl Drill {
+    /// True if and only if every input is sound and the quorum is proven with no forged share.
+    pub fn succeeded(&self) -> bool {
+        self.reports.iter().all(|report| report.problems.is_empty())
+            && self.quorum.as_ref().is_ok_and(|quorum| quorum.disagreeing.is_empty())
+    }
+
+    /// Distinct share indices read from the inputs.
+    pub fn shares_read(&self) -> Vec<u8> {
+        let mut indices: Vec<u8> = self
+            .reports
+            .iter()
+            .flat_map(|report| report.shares().into_iter().map(|(_, index)| index))
+            .collect();
+        indices.sort_unstable();
+        indices.dedup();
+        indices
+    }
+
+    /// The log record for this drill. `exit_code` and `message` are the command's outcome.
+    pub fn record(
+        &self,
+        manifest: &Manifest,
+        exit_code: u8,
+        message: Option<String>,
+        operator: Option<String>,
+        now: i64,
+    ) -> Record {
+        let mut record = Record::new(Action::Drill, Some(manifest.ceremony_id.clone()), exit_code, now);
+        let shares = match &self.quorum {
+            Ok(quorum) if exit_code == 0 => quorum.agreeing.clone(),
+            _ => self.shares_read(),
+        };
+        record.shares = audit::share_refs(&shares, Some(manifest));
+        record.inputs = self.reports.iter().map(input_record).collect();
+        record.first_to_last_seconds = self.first_to_last_seconds;
+        record.message = message;
+        record.operator = operator;
+        record.note = self.note.clone();
+        record
+    }
+}
+
+/// How one input was read, for the log.
+pub fn input_record(report: &InputReport) -> InputRecord {
+    let typed = report.blocks.iter().any(|found| found.source == Source::Typed);
+    let mut fallback_passes: Vec<String> = report
+        .blocks
+        .iter()
+        .filter_map(|found| match found.source {
+            Source::Qr(pass) if pass != "direct" => Some(pass.to_owned()),
+            _ => None,
+        })
+        .collect();
+    fallback_passes.sort();
+    fallback_passes.dedup();
+    let qr = report.blocks.iter().any(|found| matches!(found.source, Source::Qr(_)));
+    let read = match (qr, typed) {
+        (false, false) => ReadMethod::None,
+        (false, true) => ReadMethod::Typed,
+        (true, true) => ReadMethod::Mixed,
+        (true, false) if fallback_passes.is_empty() => ReadMethod::Qr,
+        (true, false) => ReadMethod::QrWeak,
+    };
+    let mut shares: Vec<u8> = report.shares().into_iter().map(|(_, index)| index).collect();
+    shares.sort_unstable();
+    shares.dedup();
+    InputRecord {
+        input: report.path.display().to_string(),
+        shares,
+        read,
+        fallback_passes,
+        problems: report.problems.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// Seconds between the oldest and the newest input file (by modification time): how long it
+/// took to scan or type the quorum, when each custodian's sheet is scanned as they arrive.
+pub fn first_to_last(inputs: &[PathBuf]) -> Option<u64> {
+    let times: Vec<SystemTime> = inputs
+        .iter()
+        .filter_map(|path| std::fs::metadata(Path::new(path)).and_then(|m| m.modified()).ok())
+        .collect();
+    let first = times.iter().min()?;
+    let last = times.iter().max()?;
+    Some(last.duration_since(*first).map(|d| d.as_secs()).unwrap_or(0))
+}
+
+/// "12 min 34 s", "2 h 05 min", "40 s".
+pub fn format_duration(seconds: u64) -> String {
+    match seconds {
+        0..60 => format!("{seconds} s"),
+        60..3600 => format!("{} min {:02} s", seconds / 60, seconds % 60),
+        _ => format!("{} h {:02} min", seconds / 3600, seconds % 3600 / 60),
+    }
+}
+
+fn read_method(method: ReadMethod) -> &'static str {
+    match method {
+        ReadMethod::Qr => "QR codes",
+        ReadMethod::QrWeak => "QR codes, weak scan",
+        ReadMethod::Typed => "typed copy",
+        ReadMethod::Mixed => "QR codes and typed copy",
+        ReadMethod::None => "nothing readable",
+    }
+}
+
+/// What the drill report says, from the record as logged (so paper and log agree).
+pub fn report_model(manifest: &Manifest, entry: &Entry, log_path: &Path, now: i64) -> ReportModel {
+    let record = &entry.record;
+    let passed = record.result == Outcome::Success;
+    let mut facts = vec![(
+        "Ceremony".to_owned(),
+        format!("{} \"{}\"", manifest.ceremony(), manifest.label),
+    )];
+    if let Some(tenant) = &manifest.tenant {
+        facts.push(("Tenant".into(), tenant.clone()));
+    }
+    if let Some(account) = &manifest.account {
+        facts.push(("Account".into(), account.clone()));
+    }
+    facts.push((
+        "Secret".into(),
+        format!(
+            "{}; any {} of {} sheets recover it; sealed {}",
+            manifest.secret_kind, manifest.threshold, manifest.shares, manifest.created
+        ),
+    ));
+    facts.push(("Drill".into(), record.time.clone()));
+    facts.push(("Operator".into(), record.operator.clone().unwrap_or_else(|| "-".into())));
+    facts.push((
+        "Result".into(),
+        match &record.message {
+            None => "PASSED: the sheets rebuilt the manifest's vault key and decrypted the vault".into(),
+            Some(message) => format!("FAILED (exit {}): {message}", record.exit_code),
+        },
+    ));
+    if let Some(seconds) = record.first_to_last_seconds {
+        facts.push(("First to last sheet".into(), format_duration(seconds)));
+    }
+    let interval = manifest.drill_interval_days.unwrap_or(DEFAULT_DRILL_INTERVAL_DAYS);
+    if passed {
+        facts.push((
+            "Next drill due".into(),
+            format!(
+                "{} (every {interval} days)",
+                clock::date(now + i64::from(interval) * 86_400)
+            ),
+        ));
+    }
+    facts.push((
+        "Log record".into(),
+        format!("{} in {}, SHA-256 {}", record.seq, log_path.display(), entry.hash),
+    ));
+    let sheets = ReportSection {
+        heading: "Sheets presented".into(),
+        columns: vec![
+            "Share".into(),
+            "Custodian".into(),
+            "Read from".into(),
+            "File and problems".into(),
+        ],
+        rows: record
+            .inputs
+            .iter()
+            .map(|input| {
+                let shares: Vec<String> = input.shares.iter().map(u8::to_string).collect();
+                let custodians: Vec<&str> = input
+                    .shares
+                    .iter()
+                    .filter_map(|&index| manifest.custodian_name(index))
+                    .collect();
+                let mut file = input.input.clone();
+                for problem in &input.problems {
+                    file.push_str(&format!("; {problem}"));
+                }
+                vec![
+                    if shares.is_empty() {
+                        "-".into()
+                    } else {
+                        shares.join(", ")
+                    },
+                    custodians.join(", "),
+                    read_method(input.read).to_owned(),
+                    file,
+                ]
+            })
+            .collect(),
+    };
+    let present: Vec<u8> = record.inputs.iter().flat_map(|input| input.shares.clone()).collect();
+    let locations = manifest.custodians.iter().any(|custodian| custodian.location.is_some());
+    let mut absent = ReportSection {
+        heading: "Custodians whose sheets were not presented".into(),
+        columns: vec!["Share".into(), "Custodian".into(), "Kept at".into()],
+        rows: manifest
+            .custodians
+            .iter()
+            .filter(|custodian| !present.contains(&custodian.index))
+            .map(|custodian| {
+                vec![
+                    custodian.index.to_string(),
+                    custodian.name.clone(),
+                    custodian.location.clone().unwrap_or_default(),
+                ]
+            })
+            .collect(),
+    };
+    if !locations {
+        absent.columns.pop();
+    }
+    let note = ReportSection {
+        heading: "Note".into(),
+        columns: Vec::new(),
+        rows: record.note.iter().map(|note| vec![note.clone()]).collect(),
+    };
+    let statement = ReportSection {
+        heading: "Statement".into(),
+        columns: Vec::new(),
+        rows: vec![vec![format!(
+            "breakglass {} read the sheets above and checked every line; {} The secret was not shown, printed \
+             or stored. This drill is record {} of the tamper-evident log; `breakglass log verify` checks that \
+             the log still holds it with the hash above.",
+            record.tool_version,
+            if passed {
+                "they rebuilt the manifest's vault key and the vault decrypted, in memory only."
+            } else {
+                "the drill failed for the reason given under Result."
+            },
+            record.seq
+        )]],
+    };
+    ReportModel {
+        paper: if manifest.paper == "letter" {
+            Paper::Letter
+        } else {
+            Paper::A4
+        },
+        title: "BREAKGLASS DRILL REPORT".into(),
+        headline: if passed { "PASSED".into() } else { "FAILED".into() },
+        facts,
+        sections: vec![sheets, absent, note, statement],
+        signatures: vec!["Operator".into(), "Witness".into(), "Auditor".into()],
+        footer: format!(
+            "Drill of ceremony {} on {}   -   no secret on this page",
+            manifest.ceremony(),
+            clock::date(now)
+        ),
+        document_title: format!("breakglass drill {} {}", manifest.ceremony(), clock::date(now)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_to_last_uses_modification_times() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.txt");
+        let b = dir.path().join("b.txt");
+        std::fs::write(&a, "a").unwrap();
+        std::fs::write(&b, "b").unwrap();
+        let base = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_790_000_000);
+        std::fs::File::options()
+            .write(true)
+            .open(&a)
+            .unwrap()
+            .set_modified(base)
+            .unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&b)
+            .unwrap()
+            .set_modified(base + std::time::Duration::from_secs(754))
+            .unwrap();
+        assert_eq!(first_to_last(&[b.clone(), a.clone()]), Some(754));
+        assert_eq!(first_to_last(&[a]), Some(0));
+        assert_eq!(first_to_last(&[dir.path().join("missing")]), None);
+    }
+}
