@@ -4,11 +4,11 @@
 //! so a report can show why a practice was or was not proven.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::model::Evidence;
 use crate::manifest::{self, Manifest};
@@ -18,11 +18,9 @@ pub const MAX_DEPTH: usize = 3;
 /// A drill proves quarterly testing when it is at most this old.
 pub const DRILL_WINDOW_DAYS: i64 = 90;
 /// Name of the log beside a manifest.
-pub const LOG_NAME: &str = "breakglass-log.jsonl";
+pub const LOG_NAME: &str = crate::audit::FILE_NAME;
 /// Directory entries looked at before the search gives up (a mistaken `--dir /`).
 const MAX_ENTRIES: usize = 20_000;
-/// Largest log read.
-const MAX_LOG_BYTES: u64 = 64 * 1024 * 1024;
 
 /// What was found for one kind of evidence.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -80,15 +78,6 @@ pub enum EvidenceError {
         /// The OS's reason.
         reason: String,
     },
-}
-
-/// The fixed fields of a log record; others are ignored.
-#[derive(Deserialize)]
-struct LogRecord {
-    time: String,
-    action: String,
-    ceremony_id: Option<String>,
-    result: String,
 }
 
 /// A manifest found on disk.
@@ -262,27 +251,36 @@ fn drill(found: &[Found], now: i64, warnings: &mut Vec<String>) -> Finding {
     let mut logs = 0;
     for one in found {
         let log = one.path.with_file_name(LOG_NAME);
-        let Ok(file) = fs::File::open(&log) else { continue };
+        if !log.exists() {
+            continue;
+        }
         logs += 1;
-        let mut skipped = 0;
-        let mut future = 0;
-        for line in BufReader::new(file.take(MAX_LOG_BYTES)).lines() {
-            let Ok(line) = line else {
-                skipped += 1;
-                break;
-            };
-            if line.trim().is_empty() {
+        // Only records whose hash chain is intact count: an edited or appended-by-hand line
+        // proves nothing.
+        let parsed = match crate::audit::read(&log) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                warnings.push(format!("{error}; its drills are not counted"));
                 continue;
             }
-            let Some((time, record)) = serde_json::from_str::<LogRecord>(&line)
-                .ok()
-                .and_then(|record| parse_rfc3339_utc(&record.time).map(|time| (time, record)))
-            else {
-                skipped += 1;
+        };
+        if let Some(broken) = &parsed.broken {
+            warnings.push(format!(
+                "{}: the hash chain breaks at line {} ({}); only the {} record(s) before it count",
+                log.display(),
+                broken.line,
+                broken.problem,
+                parsed.entries.len()
+            ));
+        }
+        let mut future = 0;
+        for entry in &parsed.entries {
+            let record = &entry.record;
+            let Some(time) = parse_rfc3339_utc(&record.time) else {
                 continue;
             };
-            if record.action != "drill"
-                || record.result != "success"
+            if record.action != crate::audit::Action::Drill
+                || record.result != crate::audit::Outcome::Success
                 || record.ceremony_id.as_deref() != Some(one.manifest.ceremony_id.as_str())
             {
                 continue;
@@ -294,9 +292,6 @@ fn drill(found: &[Found], now: i64, warnings: &mut Vec<String>) -> Finding {
             if latest.as_ref().is_none_or(|(best, _)| time > *best) {
                 latest = Some((time, format!("{} ({})", one.manifest.ceremony_id, log.display())));
             }
-        }
-        if skipped > 0 {
-            warnings.push(format!("{}: {skipped} line(s) unreadable; ignored", log.display()));
         }
         if future > 0 {
             warnings.push(format!(
@@ -540,13 +535,17 @@ mod tests {
         fs::create_dir_all(&hidden).unwrap();
         fs::write(hidden.join("manifest.json"), manifest_json("certificate", "")).unwrap();
         fs::write(root.path().join("a/manifest.json"), "{}").unwrap();
-        let log = format!(
-            "{}\n{}\n{}\nnot json\n",
-            r#"{"time":"2026-10-01T00:00:00Z","action":"drill","ceremony_id":"ABCDEFGHJK","result":"success","extra":1}"#,
-            r#"{"time":"2026-11-20T00:00:00Z","action":"drill","ceremony_id":"ABCDEFGHJK","result":"failure"}"#,
-            r#"{"time":"2026-11-21T00:00:00Z","action":"verify","ceremony_id":"ABCDEFGHJK","result":"success"}"#,
-        );
-        fs::write(deep.join(LOG_NAME), log).unwrap();
+        let at = |text: &str| crate::clock::parse_rfc3339(text).unwrap();
+        let append = |action, code, time: &str| {
+            let record = crate::audit::Record::new(action, Some("ABCDEFGHJK".into()), code, at(time));
+            crate::audit::append(&deep.join(LOG_NAME), record).unwrap();
+        };
+        append(crate::audit::Action::Drill, 0, "2026-10-01T00:00:00Z");
+        append(crate::audit::Action::Drill, 5, "2026-11-20T00:00:00Z");
+        append(crate::audit::Action::Verify, 0, "2026-11-21T00:00:00Z");
+        let mut text = fs::read_to_string(deep.join(LOG_NAME)).unwrap();
+        text.push_str("not json\n");
+        fs::write(deep.join(LOG_NAME), text).unwrap();
 
         let records = gather(root.path(), None, now).unwrap();
         assert_eq!(
@@ -578,7 +577,7 @@ mod tests {
             records
                 .warnings
                 .iter()
-                .any(|warning| warning.contains("1 line(s) unreadable"))
+                .any(|warning| warning.contains("hash chain breaks at line 4"))
         );
 
         let later = now + 91 * 86_400;

@@ -172,11 +172,25 @@ fn evidence_is_proven_from_a_sealed_fido2_ceremony_and_a_drill_in_its_log() {
 
     // A drill logged 10 days ago proves quarterly testing; 91 days later it no longer does.
     let drilled = NOW - 10 * 86_400;
-    let log = format!(
-        "{{\"time\":\"2026-11-15T12:30:45Z\",\"action\":\"drill\",\"ceremony_id\":\"{ceremony}\",\"result\":\"success\",\"sequence\":1}}\n\
-         {{\"time\":\"2026-11-20T09:00:00Z\",\"action\":\"drill\",\"ceremony_id\":\"{ceremony}\",\"result\":\"failure\"}}\n"
+    let manifest_path = sealed.manifest().display().to_string();
+    let (sheet_1, sheet_2) = (
+        sealed.sheet(1).display().to_string(),
+        sealed.sheet(2).display().to_string(),
     );
-    std::fs::write(sealed.out.join("breakglass-log.jsonl"), log).unwrap();
+    let passed = run_with_env(
+        dir,
+        &["drill", "--manifest", &manifest_path, &sheet_1, &sheet_2],
+        None,
+        &[("BREAKGLASS_NOW", &now_env(drilled))],
+    );
+    assert_eq!(passed.code, 0, "{}", passed.all());
+    let failed = run_with_env(
+        dir,
+        &["drill", "--manifest", &manifest_path, &sheet_1],
+        None,
+        &[("BREAKGLASS_NOW", &now_env(NOW - 5 * 86_400))],
+    );
+    assert_eq!(failed.code, 5, "{}", failed.all());
     let text_args = ["assess", "--no-input", "--dir", "out"];
     let recent = run_with_env(dir, &text_args, None, &[("BREAKGLASS_NOW", &env_now)]);
     assert_eq!(recent.code, 0, "{}", recent.all());
@@ -199,6 +213,17 @@ fn evidence_is_proven_from_a_sealed_fido2_ceremony_and_a_drill_in_its_log() {
         "{}",
         stale.stdout
     );
+
+    // A drill record written by hand (not in the hash chain) proves nothing.
+    let log_path = sealed.out.join("breakglass-log.jsonl");
+    let mut log = std::fs::read_to_string(&log_path).unwrap();
+    log.push_str(&format!(
+        "{{\"time\":\"2026-11-24T00:00:00Z\",\"action\":\"drill\",\"ceremony_id\":\"{ceremony}\",\"result\":\"success\"}}\n"
+    ));
+    std::fs::write(&log_path, log).unwrap();
+    let forged = run_with_env(dir, &text_args, None, &[("BREAKGLASS_NOW", &env_now)]);
+    assert!(forged.stdout.contains("(10 days ago)"), "{}", forged.all());
+    assert!(forged.all().contains("hash chain breaks at line"), "{}", forged.all());
 }
 
 #[test]
