@@ -14,7 +14,7 @@ const GAP_MM: f32 = 6.0;
 const CAPTION_MM: f32 = 5.0;
 const TYPED_SIZE: f32 = 8.0;
 /// Line spacing of the typed copy, as a multiple of the font size.
-const TYPED_LEADING: f32 = 1.25;
+const TYPED_LEADING: f32 = 1.18;
 
 fn check_printable(model: &SheetModel) -> Result<(), RenderError> {
     let mut fields: Vec<(String, &str)> = vec![
@@ -156,7 +156,7 @@ fn write_facts_and_codes(writer: &mut PageWriter, model: &SheetModel, codes: &[Q
 /// the ceremony, so an opened or swapped envelope shows.
 fn write_custody(writer: &mut PageWriter, seal_serial: Option<&str>) {
     const SIZE: f32 = 8.5;
-    const ROW_MM: f32 = 5.5;
+    const ROW_MM: f32 = 5.0;
     const BLANK: &str = "_________________________";
     writer.ensure(2.0 * ROW_MM + 1.5);
     let half = writer.content_width() / 2.0;
@@ -179,7 +179,7 @@ fn write_custody(writer: &mut PageWriter, seal_serial: Option<&str>) {
         }
         writer.y += ROW_MM;
     }
-    writer.y += 1.5;
+    writer.y += 0.5;
 }
 
 fn write_instructions(writer: &mut PageWriter, instructions: &str) {
