@@ -7,6 +7,7 @@ mod external_tools;
 mod help;
 mod interop;
 mod kinds;
+mod output_failures;
 mod round_trip;
 mod scan_health;
 mod snapshots;
