@@ -10,6 +10,7 @@ mod kinds;
 mod output_failures;
 mod round_trip;
 mod scan_health;
+mod secret_hygiene;
 mod snapshots;
 mod support;
 mod vectors;
