@@ -24,7 +24,10 @@ fuzz_target!(|data: &[u8]| {
                 parsed.threshold
             );
             let mut names: Vec<String> = parsed.custodians.iter().map(|c| c.name.to_lowercase()).collect();
-            assert!(names.iter().all(|name| !name.is_empty()), "an empty custodian name was accepted");
+            assert!(
+                names.iter().all(|name| !name.is_empty()),
+                "an empty custodian name was accepted"
+            );
             names.sort();
             names.dedup();
             assert_eq!(names.len(), shares, "duplicate custodian names were accepted");
