@@ -1,10 +1,18 @@
 //! Process hardening and the air-gap preflight.
 //!
-//! A breakglass secret must never reach disk in a core dump, and should be handled on a machine
-//! that is offline. Both checks read or set only local process and kernel state: no sockets
-//! are opened to find out whether the network is up.
+//! A breakglass secret must never reach disk in a core dump or a swap file, and should be handled
+//! on a machine that is offline. These checks read or set only local process and kernel state: no
+//! sockets are opened to find out whether the network is up.
 
 use std::path::Path;
+
+/// Locked memory a ceremony may need, in bytes: the peak address space of the heaviest command
+/// (unlocking a hostile sheet's protected share at the largest accepted scrypt work factor, 2^20
+/// = 1 GiB, or rasterising sheets), measured in docs/MEMORY-LOCKING.md, with headroom. With
+/// `MCL_FUTURE` every later mapping counts against `RLIMIT_MEMLOCK`, and one that does not fit
+/// fails: the allocation aborts the process. So locking is only attempted when the limit covers
+/// this much (or the process may lock without limit).
+pub const MEMLOCK_NEEDED: u64 = 2 << 30;
 
 /// What [`harden_process`] achieved.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -13,9 +21,65 @@ pub struct Hardening {
     pub core_dumps_off: bool,
     /// The process is marked not dumpable (no core, no ptrace by other users).
     pub not_dumpable: bool,
+    /// Whether memory (and so every secret buffer) is locked out of swap.
+    pub memory: MemoryLock,
 }
 
-/// Turns core dumps off and marks the process not dumpable, best effort.
+/// Whether the process memory is locked in RAM (`mlockall`).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub enum MemoryLock {
+    /// Current and future pages are locked: no secret can be swapped out.
+    Locked,
+    /// Not tried: the locked-memory limit (bytes) is below [`MEMLOCK_NEEDED`], and locking under
+    /// it would make large allocations abort.
+    LimitTooSmall(u64),
+    /// `mlockall` was refused.
+    Failed(String),
+    /// Not supported on this system.
+    #[default]
+    Unsupported,
+}
+
+impl Hardening {
+    /// A one-line warning when secrets could reach swap: memory is not locked and a swap device
+    /// is active (without swap there is nowhere for them to go, as on most live systems used for
+    /// ceremonies, so nothing is said).
+    pub fn memory_warning(&self) -> Option<String> {
+        memory_warning(&self.memory, swap_active())
+    }
+}
+
+fn mib(bytes: u64) -> u64 {
+    bytes >> 20
+}
+
+fn memory_warning(memory: &MemoryLock, swap_active: bool) -> Option<String> {
+    let why = match memory {
+        MemoryLock::Locked => return None,
+        _ if !swap_active => return None,
+        MemoryLock::LimitTooSmall(limit) => format!(
+            "the locked-memory limit is {} MiB and breakglass needs {} MiB",
+            mib(*limit),
+            mib(MEMLOCK_NEEDED)
+        ),
+        MemoryLock::Failed(reason) => format!("locking memory failed ({reason})"),
+        MemoryLock::Unsupported => "this system does not support locking memory".into(),
+    };
+    Some(format!(
+        "secrets in memory could be written to swap: {why}; run as root, raise the limit (ulimit -l unlimited, or memlock in /etc/security/limits.conf), or turn swap off (swapoff -a)"
+    ))
+}
+
+/// True when `/proc/swaps` lists an active swap device or file.
+pub fn swap_active() -> bool {
+    swap_listed(&std::fs::read_to_string("/proc/swaps").unwrap_or_default())
+}
+
+fn swap_listed(table: &str) -> bool {
+    table.lines().skip(1).any(|line| !line.trim().is_empty())
+}
+
+/// Turns core dumps off, marks the process not dumpable and locks its memory, best effort.
 pub fn harden_process() -> Hardening {
     #[cfg(target_os = "linux")]
     {
@@ -23,12 +87,52 @@ pub fn harden_process() -> Hardening {
         Hardening {
             core_dumps_off: setrlimit(Resource::RLIMIT_CORE, 0, 0).is_ok(),
             not_dumpable: nix::sys::prctl::set_dumpable(false).is_ok(),
+            memory: lock_memory(),
         }
     }
     #[cfg(not(target_os = "linux"))]
     {
         Hardening::default()
     }
+}
+
+/// Locks current and future pages when the limit allows a whole ceremony; raises the soft limit
+/// to the hard one first (allowed without privilege).
+#[cfg(target_os = "linux")]
+fn lock_memory() -> MemoryLock {
+    use nix::sys::mman::{MlockAllFlags, mlockall};
+    use nix::sys::resource::{RLIM_INFINITY, Resource, getrlimit, setrlimit};
+    let limit = match getrlimit(Resource::RLIMIT_MEMLOCK) {
+        Ok((soft, hard)) if soft < hard && setrlimit(Resource::RLIMIT_MEMLOCK, hard, hard).is_ok() => hard,
+        Ok((soft, _)) => soft,
+        Err(error) => return MemoryLock::Failed(error.desc().to_owned()),
+    };
+    let unlimited = limit == RLIM_INFINITY || can_lock_without_limit();
+    if !unlimited && limit < MEMLOCK_NEEDED {
+        return MemoryLock::LimitTooSmall(limit);
+    }
+    match mlockall(MlockAllFlags::MCL_CURRENT | MlockAllFlags::MCL_FUTURE) {
+        Ok(()) => MemoryLock::Locked,
+        Err(error) => MemoryLock::Failed(error.desc().to_owned()),
+    }
+}
+
+/// True when the process holds `CAP_IPC_LOCK` (root usually does), which lifts `RLIMIT_MEMLOCK`.
+#[cfg(target_os = "linux")]
+fn can_lock_without_limit() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    capability_in_status(&status, CAP_IPC_LOCK)
+}
+
+/// Capability number of `CAP_IPC_LOCK` (linux/capability.h).
+const CAP_IPC_LOCK: u32 = 14;
+
+fn capability_in_status(status: &str, capability: u32) -> bool {
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("CapEff:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_some_and(|mask| mask & (1 << capability) != 0)
 }
 
 /// Signs that the machine is online.
@@ -144,6 +248,37 @@ mod tests {
     }
 
     #[test]
+    fn memory_warning_only_when_unlocked_and_swap_is_on() {
+        assert_eq!(memory_warning(&MemoryLock::Locked, true), None);
+        assert_eq!(memory_warning(&MemoryLock::LimitTooSmall(8 << 20), false), None);
+        let warning = memory_warning(&MemoryLock::LimitTooSmall(8 << 20), true).unwrap();
+        assert!(
+            warning.contains("limit is 8 MiB and breakglass needs 2048 MiB"),
+            "{warning}"
+        );
+        assert!(warning.contains("ulimit -l unlimited"), "{warning}");
+        assert!(!warning.contains('\n'));
+        let failed = memory_warning(&MemoryLock::Failed("Cannot allocate memory".into()), true).unwrap();
+        assert!(
+            failed.contains("locking memory failed (Cannot allocate memory)"),
+            "{failed}"
+        );
+    }
+
+    #[test]
+    fn reads_swaps_and_capabilities() {
+        let header = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n";
+        assert!(!swap_listed(header));
+        assert!(!swap_listed(""));
+        assert!(swap_listed(&format!("{header}/swapfile  file  2097148  0  -2\n")));
+        let root = "Name:\tx\nCapEff:\t000001fffeffffff\n";
+        let user = "Name:\tx\nCapEff:\t0000000000000000\n";
+        assert!(capability_in_status(root, CAP_IPC_LOCK));
+        assert!(!capability_in_status(user, CAP_IPC_LOCK));
+        assert!(!capability_in_status("", CAP_IPC_LOCK));
+    }
+
+    #[test]
     fn hardening_turns_core_dumps_off() {
         let hardening = harden_process();
         if cfg!(target_os = "linux") {
@@ -154,6 +289,11 @@ mod tests {
                 .find(|line| line.starts_with("Max core file size"))
                 .unwrap();
             assert!(core.split_whitespace().nth(4) == Some("0"), "{core}");
+            if can_lock_without_limit() {
+                assert_eq!(hardening.memory, MemoryLock::Locked);
+            } else {
+                assert_ne!(hardening.memory, MemoryLock::Unsupported, "{:?}", hardening.memory);
+            }
         }
     }
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    // Before any secret exists in memory: no core dumps, not dumpable.
+    // Before any secret exists in memory: no core dumps, not dumpable, memory locked out of swap.
     let hardening = breakglass::hardening::harden_process();
     if cfg!(target_os = "linux") && !(hardening.core_dumps_off && hardening.not_dumpable) {
         eprintln!(
@@ -26,6 +26,11 @@ fn main() -> ExitCode {
             });
         }
     };
+    if parsed.handles_secrets()
+        && let Some(warning) = hardening.memory_warning()
+    {
+        eprintln!("{} {warning}", cli::style::warning_prefix());
+    }
     match cli::run(parsed) {
         Ok(()) => ExitCode::from(cli::exit::OK),
         Err(failure) => {

@@ -99,8 +99,8 @@ impl Staging {
         if dir.exists() {
             fs::remove_dir_all(&dir).map_err(|error| io_error(&dir, error))?;
         }
-        fs::create_dir(&dir).map_err(|error| io_error(&dir, error))?;
-        restrict_dir(&dir).map_err(|error| io_error(&dir, error))?;
+        fs::create_dir(&dir).map_err(|error| io_error(target, error))?;
+        restrict_dir(&dir).map_err(|error| io_error(target, error))?;
         Ok(Self {
             dir,
             target: target.to_owned(),
@@ -113,12 +113,14 @@ impl Staging {
         &self.dir
     }
 
-    /// Writes one file (mode 0600) and syncs it.
+    /// Writes one file (mode 0600) and syncs it. A failure names the file by its final path
+    /// (the user never asked for the hidden staging directory).
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, OutputError> {
         let path = self.dir.join(name);
-        let mut file = create_private_file(&path).map_err(|error| io_error(&path, error))?;
-        file.write_all(bytes).map_err(|error| io_error(&path, error))?;
-        file.sync_all().map_err(|error| io_error(&path, error))?;
+        let failed = |error| io_error(&self.target.join(name), error);
+        let mut file = create_private_file(&path).map_err(failed)?;
+        file.write_all(bytes).map_err(failed)?;
+        file.sync_all().map_err(failed)?;
         Ok(path)
     }
 

@@ -67,6 +67,16 @@ pub struct Cli {
     command: Command,
 }
 
+impl Cli {
+    /// Whether the command holds secrets in memory, so that it warns when they could be swapped.
+    pub fn handles_secrets(&self) -> bool {
+        matches!(
+            self.command,
+            Command::Seal(_) | Command::Verify(_) | Command::Recover(_) | Command::Reseal(_) | Command::Drill(_)
+        )
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Seal a secret onto one printable PDF sheet per custodian.

@@ -250,3 +250,47 @@ fn require_offline_refuses_on_an_online_machine() {
         );
     }
 }
+
+/// Password-protected, empty and truncated PDFs (fixtures made once with qpdf, see
+/// tests/fixtures/README.md). A PDF with only an owner password opens without one, so it reads
+/// like the plain file. (Garbage after a `%PDF` header is `unreadable_empty_and_foreign_files`.)
+#[test]
+fn encrypted_empty_and_truncated_pdfs() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for name in [
+        "share-qr-image.pdf",
+        "encrypted-user-password.pdf",
+        "encrypted-rc4-user-password.pdf",
+        "encrypted-owner-password-only.pdf",
+    ] {
+        std::fs::copy(fixtures.join(name), dir.path().join(name)).unwrap();
+    }
+    std::fs::write(dir.path().join("empty.pdf"), b"").unwrap();
+    let plain = std::fs::read(fixtures.join("share-qr-image.pdf")).unwrap();
+    std::fs::write(dir.path().join("truncated.pdf"), &plain[..plain.len() / 2]).unwrap();
+    for (file, code, phrase) in [
+        (
+            "encrypted-user-password.pdf",
+            3,
+            "the PDF is password-protected; print or export it without a password",
+        ),
+        ("encrypted-rc4-user-password.pdf", 3, "the PDF is password-protected"),
+        ("empty.pdf", 3, "the file is empty"),
+        // The PDF reader rebuilds what it can of a cut file; the QR code is in the lost half.
+        ("truncated.pdf", 4, "no breakglass QR code or text found"),
+    ] {
+        let run = run_in(dir.path(), &["verify", file], None);
+        assert_eq!(run.code, code, "{file}: {}", run.all());
+        let line = error_line(&run);
+        assert!(line.contains(file) && line.contains(phrase), "{file}: {line}");
+    }
+    let plain = run_in(dir.path(), &["verify", "share-qr-image.pdf"], None);
+    let owner_only = run_in(dir.path(), &["verify", "encrypted-owner-password-only.pdf"], None);
+    assert_eq!(owner_only.code, plain.code, "{}\n{}", plain.all(), owner_only.all());
+    assert!(
+        !owner_only.stderr.contains("password-protected"),
+        "{}",
+        owner_only.stderr
+    );
+}

@@ -4,9 +4,9 @@ use std::path::Path;
 
 use crate::support::{Run, run_in};
 
-const TEMPLATE: &str = include_str!("../../templates/breakglass.toml");
+pub(crate) const TEMPLATE: &str = include_str!("../../templates/breakglass.toml");
 
-fn write(dir: &Path, name: &str, text: &str) {
+pub(crate) fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).expect("write fixture");
 }
 
@@ -21,7 +21,7 @@ fn line_of(text: &str, needle: &str) -> usize {
 }
 
 /// The template with custodian `name`'s `protection = "none"` replaced by `with`.
-fn protect(text: &str, name: &str, with: &str) -> String {
+pub(crate) fn protect(text: &str, name: &str, with: &str) -> String {
     let start = text.find(&format!("name = \"{name}\"")).expect("custodian");
     let offset = text[start..].find("protection = \"none\"").expect("protection") + start;
     format!(
@@ -31,7 +31,7 @@ fn protect(text: &str, name: &str, with: &str) -> String {
     )
 }
 
-fn age_keygen(dir: &Path, name: &str) -> String {
+pub(crate) fn age_keygen(dir: &Path, name: &str) -> String {
     let output = std::process::Command::new("age-keygen")
         .arg("-o")
         .arg(dir.join(name))
