@@ -157,7 +157,11 @@ pub fn input_record(report: &InputReport) -> InputRecord {
         (false, false) => ReadMethod::None,
         (false, true) => ReadMethod::Typed,
         (true, true) => ReadMethod::Mixed,
-        (true, false) if fallback_passes.is_empty() => ReadMethod::Qr,
+        // A scan that needed a fallback pass, or that would stop reading if it faded a little
+        // more (scan health), is weak: the custodian should reprint or rescan it.
+        (true, false) if fallback_passes.is_empty() && report.health.as_ref().is_none_or(|health| health.good()) => {
+            ReadMethod::Qr
+        }
         (true, false) => ReadMethod::QrWeak,
     };
     let mut shares: Vec<u8> = report.shares().into_iter().map(|(_, index)| index).collect();

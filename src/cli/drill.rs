@@ -95,6 +95,9 @@ fn report_path(template: &Path, now: i64) -> PathBuf {
 fn print_human(drill: &Drill, manifest: &Manifest, code: u8, message: Option<&str>) {
     for report in &drill.reports {
         println!("{}", super::verify::describe_input(report, Some(manifest)));
+        if let Some(warning) = super::verify::health_warning(report, Some(manifest)) {
+            println!("        {warning}");
+        }
     }
     if let Ok(quorum) = &drill.quorum {
         let names: Vec<String> = audit::share_refs(&quorum.agreeing, Some(manifest))
@@ -142,7 +145,8 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
         ));
     }
     let note = args.note.clone().filter(|note| !note.trim().is_empty());
-    let mut reports = breakglass::verify::read_inputs(&args.inputs);
+    let options = breakglass::verify::ReadOptions { health: true };
+    let mut reports = breakglass::verify::read_inputs_with(&args.inputs, options, &|_| {});
     let locked = super::unlock::unlock_all(&mut reports, Some(&manifest), &args.keys)
         .err()
         .map(|failure| VerifyError::ShareLocked(failure.message));
