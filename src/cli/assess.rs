@@ -235,7 +235,7 @@ pub fn run(args: AssessArgs) -> Result<(), Failure> {
     if args.json {
         let json = serde_json::to_string_pretty(&assessment)
             .map_err(|error| Failure::new(exit::INTERNAL, format!("cannot write JSON: {error}")))?;
-        println!("{json}");
+        outln!("{json}");
     } else {
         print!("{}", report::text(&assessment));
     }

@@ -94,9 +94,9 @@ fn report_path(template: &Path, now: i64) -> PathBuf {
 
 fn print_human(drill: &Drill, manifest: &Manifest, code: u8, message: Option<&str>) {
     for report in &drill.reports {
-        println!("{}", super::verify::describe_input(report, Some(manifest)));
+        outln!("{}", super::verify::describe_input(report, Some(manifest)));
         if let Some(warning) = super::verify::health_warning(report, Some(manifest)) {
-            println!("        {warning}");
+            outln!("        {warning}");
         }
     }
     if let Ok(quorum) = &drill.quorum {
@@ -107,7 +107,7 @@ fn print_human(drill: &Drill, manifest: &Manifest, code: u8, message: Option<&st
                 None => share.index.to_string(),
             })
             .collect();
-        println!(
+        outln!(
             "Quorum: shares {} rebuild the manifest's vault key ({} of {} needed); the vault decrypts; payload: {} (not shown).",
             names.join(", "),
             quorum.threshold,
@@ -116,15 +116,15 @@ fn print_human(drill: &Drill, manifest: &Manifest, code: u8, message: Option<&st
         );
     }
     if let Some(seconds) = drill.first_to_last_seconds {
-        println!("First to last sheet: {}.", breakglass::drill::format_duration(seconds));
+        outln!("First to last sheet: {}.", breakglass::drill::format_duration(seconds));
     }
     match message {
-        None => println!(
+        None => outln!(
             "DRILL PASSED: ceremony {} ({}) recovers from these sheets.",
             manifest.ceremony(),
             manifest.label
         ),
-        Some(message) => println!("DRILL FAILED (exit {code}): {message}"),
+        Some(message) => outln!("DRILL FAILED (exit {code}): {message}"),
     }
 }
 
@@ -179,7 +179,7 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
     if args.json {
         let mut record = serde_json::to_value(&entry.record).expect("a record serialises");
         record["hash"] = serde_json::Value::String(entry.hash.clone());
-        println!(
+        outln!(
             "{}",
             serde_json::json!({
                 "log": log_path.display().to_string(),
@@ -188,14 +188,14 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
             })
         );
     } else {
-        println!(
+        outln!(
             "Recorded as record {} of {} (hash {}).",
             entry.record.seq,
             log_path.display(),
             &entry.hash[..16]
         );
         if let Some(report) = &report {
-            println!("Report for signature: {}", report.display());
+            outln!("Report for signature: {}", report.display());
         }
     }
     match message {

@@ -27,7 +27,7 @@ pub fn passphrase(args: GeneratePassphraseArgs) -> Result<(), Failure> {
         let generated =
             passphrase::generate(&policy).map_err(|error| Failure::new(exit::BAD_REQUEST, error.to_string()))?;
         bits = generated.bits;
-        println!("{}", generated.text.expose());
+        outln!("{}", generated.text.expose());
     }
     eprintln!(
         "{} passphrase(s), {bits:.0} bits of entropy each, meeting Entra's password rules.",

@@ -175,10 +175,10 @@ fn broken_failure(path: &Path, log: &Log) -> Option<Failure> {
 fn verify(args: &LogFileArgs) -> Result<(), Failure> {
     let (path, log) = read(args)?;
     if args.json {
-        println!("{}", chain_json(&path, &log));
+        outln!("{}", chain_json(&path, &log));
     } else if log.broken.is_none() {
         match log.entries.last() {
-            Some(last) => println!(
+            Some(last) => outln!(
                 "Log {} intact: {} record(s), the last on {} (record {}, hash {}).",
                 path.display(),
                 log.entries.len(),
@@ -186,7 +186,7 @@ fn verify(args: &LogFileArgs) -> Result<(), Failure> {
                 last.record.seq,
                 last.hash
             ),
-            None => println!("Log {} is empty.", path.display()),
+            None => outln!("Log {} is empty.", path.display()),
         }
     }
     broken_failure(&path, &log).map_or(Ok(()), Err)
@@ -217,7 +217,7 @@ fn show(args: &LogFileArgs) -> Result<(), Failure> {
                 value
             })
             .collect();
-        println!(
+        outln!(
             "{}",
             serde_json::json!({ "chain": chain_json(&path, &log), "records": records })
         );
@@ -267,7 +267,7 @@ fn show(args: &LogFileArgs) -> Result<(), Failure> {
                 .zip(widths)
                 .map(|(cell, width)| format!("{cell:width$}"))
                 .collect();
-            println!("{}", cells.join("  ").trim_end());
+            outln!("{}", cells.join("  ").trim_end());
         }
     }
     broken_failure(&path, &log).map_or(Ok(()), Err)

@@ -1,5 +1,16 @@
 //! Command-line interface: parse, call the library, print. No logic of its own.
 
+/// Prints a line on standard output like `println!`, but a closed pipe (`breakglass status |
+/// head -1`) ends the command quietly with exit 10 instead of a panic.
+macro_rules! outln {
+    () => {
+        $crate::cli::print_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::print_line(format_args!($($arg)*))
+    };
+}
+
 mod assess;
 mod drill;
 pub mod exit;
@@ -19,6 +30,19 @@ mod verify_json;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+/// Writes one line to standard output; see `outln!`.
+pub fn print_line(line: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = writeln!(stdout, "{line}") {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(i32::from(exit::WRITE));
+        }
+        eprintln!("error: cannot write to standard output: {error}; check where it is redirected");
+        std::process::exit(i32::from(exit::WRITE));
+    }
+}
 
 /// A failure to report: a one-line message (with what to do next) and an exit code.
 #[derive(Debug)]

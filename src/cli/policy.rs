@@ -87,7 +87,7 @@ pub fn check(path: &Path) -> Result<(), Failure> {
         .iter()
         .filter(|custodian| custodian.protection != Protection::None)
         .count();
-    println!(
+    outln!(
         "{}: valid. \"{}\": {} of {} custodians ({} with protected shares), {}, drill every {} days{}.",
         path.display(),
         policy.label,
@@ -105,7 +105,7 @@ pub fn check(path: &Path) -> Result<(), Failure> {
             .map(|days| format!(", rotate within {days} days"))
             .unwrap_or_default()
     );
-    println!("policy sha256: {}", policy.sha256);
+    outln!("policy sha256: {}", policy.sha256);
     Ok(())
 }
 

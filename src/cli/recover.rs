@@ -238,7 +238,7 @@ fn deliver(args: &RecoverArgs, seen: &mut super::log::Seen) -> Result<(), Failur
             })?;
     }
     if args.export_age_identity {
-        println!("{}", breakglass::vault::identity_string(&proof.key).expose());
+        outln!("{}", breakglass::vault::identity_string(&proof.key).expose());
     }
     if let Some(out) = &args.out {
         let staging = Staging::begin(out).map_err(out_error)?;

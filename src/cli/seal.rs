@@ -232,19 +232,19 @@ fn show_passphrase(passphrase: &breakglass::generate::passphrase::Passphrase, fo
         eprintln!("Run seal in a terminal (or with --show-passphrase), or recover it from the sheets.");
         return;
     }
-    println!();
-    println!(
+    outln!();
+    outln!(
         "New breakglass passphrase ({:.0} bits). Set it on the emergency-access account now;",
         passphrase.bits
     );
-    println!("it is not stored anywhere except inside the sealed sheets:");
-    println!();
+    outln!("it is not stored anywhere except inside the sealed sheets:");
+    outln!();
     let spaced: String = passphrase.text.expose().split('-').collect::<Vec<_>>().join(" - ");
-    println!("    {spaced}");
-    println!();
-    println!("(Type it exactly, with the dashes and without the spaces around them.)");
+    outln!("    {spaced}");
+    outln!();
+    outln!("(Type it exactly, with the dashes and without the spaces around them.)");
     if stdout_is_terminal && std::io::stdin().is_terminal() {
-        println!("Press Enter once it is set; the screen will then be cleared.");
+        outln!("Press Enter once it is set; the screen will then be cleared.");
         let mut line = String::new();
         let _ = std::io::stdin().read_line(&mut line);
         print!("\x1b[2J\x1b[3J\x1b[H");

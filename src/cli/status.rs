@@ -86,39 +86,39 @@ fn load(path: &Path) -> Result<CeremonyFiles, Failure> {
 
 fn print_human(statuses: &[CeremonyStatus]) {
     for status in statuses {
-        println!(
+        outln!(
             "Ceremony {}-{} \"{}\" ({})",
             &status.ceremony_id[..5],
             &status.ceremony_id[5..],
             status.label,
             status.manifest
         );
-        println!(
+        outln!(
             "  sealed        {} ({} days ago)",
             &status.created[..10],
             status.age_days
         );
         if let Some(new) = &status.replaced_by {
-            println!("  replaced by   ceremony {new}: nothing more to do for this one");
-            println!();
+            outln!("  replaced by   ceremony {new}: nothing more to do for this one");
+            outln!();
             continue;
         }
         match &status.last_drill {
-            Some(last) => println!(
+            Some(last) => outln!(
                 "  last drill    {} {} (exit {}, log record {})",
                 last.time,
                 last.result.as_str(),
                 last.exit_code,
                 last.seq
             ),
-            None => println!("  last drill    never"),
+            None => outln!("  last drill    never"),
         }
         let when = if status.days_until_drill < 0 {
             format!("OVERDUE by {} days", -status.days_until_drill)
         } else {
             format!("in {} days", status.days_until_drill)
         };
-        println!(
+        outln!(
             "  next drill    {} ({when}; every {} days)",
             &status.next_drill_due[..10],
             status.drill_interval_days
@@ -129,7 +129,7 @@ fn print_human(statuses: &[CeremonyStatus]) {
             } else {
                 format!("in {} days", deadline.days_left)
             };
-            println!(
+            outln!(
                 "  {:13} {} ({when}, {})",
                 deadline.what,
                 &deadline.at[..10],
@@ -142,22 +142,22 @@ fn print_human(statuses: &[CeremonyStatus]) {
                 .iter()
                 .map(|share| format!("{} ({})", share.index, share.custodian.as_deref().unwrap_or("?")))
                 .collect();
-            println!("  never verified sheet(s) {}", names.join(", "));
+            outln!("  never verified sheet(s) {}", names.join(", "));
         }
         match &status.log.problem {
-            Some(problem) => println!("  log           {}: {problem}", status.log.path),
-            None => println!("  log           {} record(s), chain intact", status.log.records),
+            Some(problem) => outln!("  log           {}: {problem}", status.log.path),
+            None => outln!("  log           {} record(s), chain intact", status.log.records),
         }
         match status.worst() {
-            None => println!("  status        OK"),
+            None => outln!("  status        OK"),
             Some(worst) => {
-                println!("  status        ATTENTION (exit {})", code(worst));
+                outln!("  status        ATTENTION (exit {})", code(worst));
                 for finding in &status.findings {
-                    println!("    - {}", finding.message);
+                    outln!("    - {}", finding.message);
                 }
             }
         }
-        println!();
+        outln!();
     }
 }
 
@@ -198,7 +198,7 @@ pub fn run(args: StatusArgs) -> Result<(), Failure> {
                 value
             })
             .collect();
-        println!(
+        outln!(
             "{}",
             serde_json::json!({
                 "now": clock::rfc3339(now),
@@ -213,7 +213,7 @@ pub fn run(args: StatusArgs) -> Result<(), Failure> {
     match worst {
         None => {
             if !args.json {
-                println!("All {} ceremony(ies) OK.", statuses.len());
+                outln!("All {} ceremony(ies) OK.", statuses.len());
             }
             Ok(())
         }

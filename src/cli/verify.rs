@@ -185,7 +185,7 @@ pub fn gather(
 /// Prints the text report of `collected`; returns the proof and the worst per-input failure.
 fn print_text(collected: Collected, report: Report) -> Result<(Proof, Option<Failure>), Failure> {
     let say = |line: String| match report {
-        Report::Stdout => println!("{line}"),
+        Report::Stdout => outln!("{line}"),
         Report::Stderr => eprintln!("{line}"),
     };
     let Collected {
@@ -257,12 +257,12 @@ fn check(args: &VerifyArgs, seen: &mut super::log::Seen) -> Result<(), Failure> 
     seen.shares = proof.agreeing.clone();
     drop(proof);
     if let Some(problem) = problem {
-        println!("NOT VERIFIED: the quorum works, but not every sheet given is sound (see above).");
+        outln!("NOT VERIFIED: the quorum works, but not every sheet given is sound (see above).");
         return Err(problem);
     }
-    println!("VERIFIED: every sheet given is sound and they recover the secret (not shown).");
+    outln!("VERIFIED: every sheet given is sound and they recover the secret (not shown).");
     if warnings > 0 {
-        println!("{warnings} sheet(s) read with little margin left (see above): replace them before the next check.");
+        outln!("{warnings} sheet(s) read with little margin left (see above): replace them before the next check.");
     }
     Ok(())
 }

@@ -294,3 +294,26 @@ fn encrypted_empty_and_truncated_pdfs() {
         owner_only.stderr
     );
 }
+
+/// A reader that goes away (`breakglass verify ... | head -1`) ends the command without a panic.
+#[test]
+fn closed_standard_output_is_not_a_panic() {
+    let sealed = crate::support::seal(&[]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_breakglass"))
+        .args(["verify", "--no-log"])
+        .args((1..=3).map(|index| sealed.sheet(index)))
+        .current_dir(sealed.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("binary finishes");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        matches!(output.status.code(), Some(0) | Some(10)),
+        "{:?} {stderr}",
+        output.status
+    );
+}
