@@ -208,7 +208,8 @@ fn report_kind(path: &Path) -> Result<ReportKind, Failure> {
 pub fn run(args: AssessArgs) -> Result<(), Failure> {
     let model = load_model(args.model.as_ref())?;
     if args.answers_template {
-        print!("{}", answers::template(&model));
+        let template = answers::template(&model);
+        outln!("{}", template.strip_suffix('\n').unwrap_or(&template));
         return Ok(());
     }
     let report_kind = args.report.as_deref().map(report_kind).transpose()?;
@@ -237,7 +238,8 @@ pub fn run(args: AssessArgs) -> Result<(), Failure> {
             .map_err(|error| Failure::new(exit::INTERNAL, format!("cannot write JSON: {error}")))?;
         outln!("{json}");
     } else {
-        print!("{}", report::text(&assessment));
+        let text = report::text(&assessment);
+        outln!("{}", text.strip_suffix('\n').unwrap_or(&text));
     }
     if let (Some(path), Some(kind)) = (&args.report, report_kind) {
         let paper = match args.paper {
