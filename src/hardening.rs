@@ -111,7 +111,13 @@ fn lock_memory() -> MemoryLock {
     if !unlimited && limit < MEMLOCK_NEEDED {
         return MemoryLock::LimitTooSmall(limit);
     }
-    match mlockall(MlockAllFlags::MCL_CURRENT | MlockAllFlags::MCL_FUTURE) {
+    // MCL_ONFAULT (Linux 4.4+; nix 0.32 has no name for it) locks pages as they are first
+    // touched instead of populating every reservation (thread stacks, allocator arenas) up
+    // front: measured, that populating cost a sealing run about 20 ms and 10 MB. Older kernels
+    // refuse the flag, and then everything is locked at once.
+    const MCL_ONFAULT: i32 = 4;
+    let both = MlockAllFlags::MCL_CURRENT | MlockAllFlags::MCL_FUTURE;
+    match mlockall(both | MlockAllFlags::from_bits_retain(MCL_ONFAULT)).or_else(|_| mlockall(both)) {
         Ok(()) => MemoryLock::Locked,
         Err(error) => MemoryLock::Failed(error.desc().to_owned()),
     }
