@@ -2,7 +2,7 @@
 //! [`PageWriter`]. For reports (such as `breakglass assess --report FILE.pdf`) rather than
 //! sheets: no QR codes, nothing to scan back.
 
-use printpdf::{BuiltinFont, PdfDocument, PdfSaveOptions, PdfWarnMsg};
+use printpdf::BuiltinFont;
 
 use super::Paper;
 use super::page::{MARGIN_MM, PageWriter};
@@ -53,13 +53,6 @@ const ITEM_INDENT_MM: f32 = 9.0;
 
 /// Built-in fonts print WinAnsi only; anything else (a path in another script) becomes `?`
 /// here, visibly, rather than inside printpdf.
-fn printable(content: &str) -> String {
-    content
-        .chars()
-        .map(|c| if text::printable(c) { c } else { '?' })
-        .collect()
-}
-
 fn mm_to_pt(mm: f32) -> f32 {
     mm * 72.0 / 25.4
 }
@@ -87,24 +80,31 @@ fn item(writer: &mut PageWriter, mark: &str, content: &str, bold: bool) {
 
 /// Renders a document to PDF bytes.
 pub fn render_document(document: &Document) -> Vec<u8> {
-    let mut writer = PageWriter::new(document.paper, printable(&document.footer));
+    let mut writer = PageWriter::new(document.paper, text::replace_unprintable(&document.footer));
     for block in &document.blocks {
         match block {
             Block::Title(content) => {
-                writer.line(BuiltinFont::HelveticaBold, 15.0, &printable(content));
+                writer.line(BuiltinFont::HelveticaBold, 15.0, &text::replace_unprintable(content));
                 writer.y += 1.0;
             }
             Block::Heading(content) => {
                 writer.ensure(16.0);
                 writer.y += 2.0;
-                writer.line(BuiltinFont::HelveticaBold, 11.0, &printable(content));
+                writer.line(BuiltinFont::HelveticaBold, 11.0, &text::replace_unprintable(content));
             }
             Block::Paragraph(content) => {
-                writer.paragraph(BuiltinFont::Helvetica, BODY, &printable(content));
+                writer.paragraph(BuiltinFont::Helvetica, BODY, &text::replace_unprintable(content));
                 writer.y += 1.0;
             }
-            Block::Small(content) => writer.paragraph(BuiltinFont::Helvetica, SMALL, &printable(content)),
-            Block::Item { mark, text, bold } => item(&mut writer, &printable(mark), &printable(text), *bold),
+            Block::Small(content) => {
+                writer.paragraph(BuiltinFont::Helvetica, SMALL, &text::replace_unprintable(content))
+            }
+            Block::Item { mark, text, bold } => item(
+                &mut writer,
+                &text::replace_unprintable(mark),
+                &text::replace_unprintable(text),
+                *bold,
+            ),
             Block::Rule => {
                 writer.y += 1.0;
                 writer.rule(0.5);
@@ -113,18 +113,7 @@ pub fn render_document(document: &Document) -> Vec<u8> {
             Block::Space(mm) => writer.y += mm,
         }
     }
-    let mut pdf = PdfDocument::new(&printable(&document.title));
-    pdf.metadata.info.creator = "breakglass".into();
-    pdf.metadata.info.producer = format!("breakglass {}", env!("CARGO_PKG_VERSION"));
-    pdf.pages = writer.finish();
-    let options = PdfSaveOptions {
-        optimize: true,
-        subset_fonts: false,
-        secure: true,
-        image_optimization: None,
-    };
-    let mut warnings: Vec<PdfWarnMsg> = Vec::new();
-    pdf.save(&options, &mut warnings)
+    writer.into_pdf(&text::replace_unprintable(&document.title))
 }
 
 #[cfg(test)]

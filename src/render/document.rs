@@ -6,7 +6,7 @@
 //! items, fenced code blocks, and `|` tables (the `|---|` row is skipped). `**` and backticks
 //! are dropped, not styled: paper needs the words, not the markup.
 
-use printpdf::{BuiltinFont, PdfDocument, PdfSaveOptions, PdfWarnMsg};
+use printpdf::BuiltinFont;
 
 use super::page::{MARGIN_MM, PageWriter};
 use super::{Paper, RenderError, text};
@@ -268,18 +268,7 @@ pub fn render_markdown(markdown: &str, paper: Paper, title: &str, footer: &str) 
         index += 1;
     }
     flush(&mut writer, &mut paragraph);
-    let mut document = PdfDocument::new(title);
-    document.metadata.info.creator = "breakglass".into();
-    document.metadata.info.producer = format!("breakglass {}", env!("CARGO_PKG_VERSION"));
-    document.pages = writer.finish();
-    let options = PdfSaveOptions {
-        optimize: true,
-        subset_fonts: false,
-        secure: true,
-        image_optimization: None,
-    };
-    let mut warnings: Vec<PdfWarnMsg> = Vec::new();
-    Ok(document.save(&options, &mut warnings))
+    Ok(writer.into_pdf(title))
 }
 
 #[cfg(test)]

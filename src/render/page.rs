@@ -1,8 +1,8 @@
 //! A cursor that lays content down a page from top to bottom and starts new pages as needed.
 
 use printpdf::{
-    BuiltinFont, Color, CurTransMat, Greyscale, Line, LinePoint, Mm, Op, PaintMode, PdfFontHandle, PdfPage, Point,
-    Polygon, PolygonRing, Pt, TextItem, WindingOrder,
+    BuiltinFont, Color, CurTransMat, Greyscale, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle,
+    PdfPage, PdfSaveOptions, PdfWarnMsg, Point, Polygon, PolygonRing, Pt, TextItem, WindingOrder,
 };
 
 use super::Paper;
@@ -179,8 +179,25 @@ impl PageWriter {
         ]);
     }
 
+    /// Finishes and saves the PDF titled `title`: streams compressed, built-in fonts not embedded
+    /// (they are part of every PDF reader), breakglass named as creator.
+    pub fn into_pdf(self, title: &str) -> Vec<u8> {
+        let mut document = PdfDocument::new(title);
+        document.metadata.info.creator = "breakglass".into();
+        document.metadata.info.producer = format!("breakglass {}", env!("CARGO_PKG_VERSION"));
+        document.pages = self.finish();
+        let options = PdfSaveOptions {
+            optimize: true,
+            subset_fonts: false,
+            secure: true,
+            image_optimization: None,
+        };
+        let mut warnings: Vec<PdfWarnMsg> = Vec::new();
+        document.save(&options, &mut warnings)
+    }
+
     /// Finishes: adds footers ("page i of m") and returns the pages.
-    pub fn finish(mut self) -> Vec<PdfPage> {
+    fn finish(mut self) -> Vec<PdfPage> {
         let (width, height) = self.paper.size_mm();
         let count = self.pages.len();
         let footer = self.footer.clone();

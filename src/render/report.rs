@@ -4,7 +4,7 @@
 //! decides what is said; this only lays it out. Characters the built-in fonts cannot print
 //! (an emoji in a note) become `?` rather than failing a drill that already happened.
 
-use printpdf::{BuiltinFont, PdfDocument, PdfSaveOptions, PdfWarnMsg};
+use printpdf::BuiltinFont;
 
 use super::page::{MARGIN_MM, PageWriter};
 use super::{Paper, RenderError, text};
@@ -45,11 +45,7 @@ const BODY: f32 = 9.0;
 const ROW_MM: f32 = 4.6;
 
 fn printable(value: &str) -> String {
-    value
-        .chars()
-        .map(|c| if c == '\n' { ' ' } else { c })
-        .map(|c| if text::printable(c) { c } else { '?' })
-        .collect()
+    text::replace_unprintable(&value.replace('\n', " "))
 }
 
 fn pt_to_mm(pt: f32) -> f32 {
@@ -214,18 +210,7 @@ pub fn render_report(model: &ReportModel) -> Result<Vec<u8>, RenderError> {
         write_section(&mut writer, section);
     }
     write_signatures(&mut writer, &model.signatures);
-    let mut document = PdfDocument::new(&printable(&model.document_title));
-    document.metadata.info.creator = "breakglass".into();
-    document.metadata.info.producer = format!("breakglass {}", env!("CARGO_PKG_VERSION"));
-    document.pages = writer.finish();
-    let options = PdfSaveOptions {
-        optimize: true,
-        subset_fonts: false,
-        secure: true,
-        image_optimization: None,
-    };
-    let mut warnings: Vec<PdfWarnMsg> = Vec::new();
-    Ok(document.save(&options, &mut warnings))
+    Ok(writer.into_pdf(&printable(&model.document_title)))
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The layout of one custodian sheet: headline, facts, QR codes, instructions, typed lines.
 
-use printpdf::{BuiltinFont, PdfDocument, PdfSaveOptions, PdfWarnMsg};
+use printpdf::BuiltinFont;
 
 use super::page::{MARGIN_MM, PageWriter};
 use super::qr::{self, QUIET_ZONE, QrMatrix};
@@ -242,16 +242,5 @@ pub fn render_sheet(model: &SheetModel) -> Result<Vec<u8>, RenderError> {
     write_custody(&mut writer, model.seal_serial.as_deref());
     write_instructions(&mut writer, &model.instructions);
     write_typed(&mut writer, model);
-    let mut document = PdfDocument::new(&model.document_title);
-    document.metadata.info.creator = "breakglass".into();
-    document.metadata.info.producer = format!("breakglass {}", env!("CARGO_PKG_VERSION"));
-    document.pages = writer.finish();
-    let options = PdfSaveOptions {
-        optimize: true,
-        subset_fonts: false,
-        secure: true,
-        image_optimization: None,
-    };
-    let mut warnings: Vec<PdfWarnMsg> = Vec::new();
-    Ok(document.save(&options, &mut warnings))
+    Ok(writer.into_pdf(&model.document_title))
 }

@@ -15,6 +15,12 @@ pub fn printable(c: char) -> bool {
     (' '..='~').contains(&c) || ('\u{A0}'..='\u{FF}').contains(&c) || WINANSI_EXTRAS.contains(c)
 }
 
+/// `text` with every character the built-in fonts cannot print replaced by `?` (for reports,
+/// which show what they were given rather than refuse it).
+pub fn replace_unprintable(text: &str) -> String {
+    text.chars().map(|c| if printable(c) { c } else { '?' }).collect()
+}
+
 /// The first character of `text` that cannot be printed, if any.
 pub fn first_unprintable(text: &str) -> Option<char> {
     text.chars().find(|&c| !printable(c))
