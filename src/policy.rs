@@ -244,15 +244,10 @@ impl Checker<'_> {
 }
 
 fn kind_named(name: &str) -> Option<SecretKind> {
-    Some(match name {
-        "passphrase" => SecretKind::Passphrase,
-        "file" => SecretKind::File,
-        "totp" => SecretKind::Totp,
-        "fido2-pin" => SecretKind::Fido2Pin,
-        "client-secret" => SecretKind::ClientSecret,
-        "certificate" => SecretKind::Certificate,
-        _ => return None,
-    })
+    match SecretKind::parse(name) {
+        SecretKind::Other(_) => None,
+        known => Some(known),
+    }
 }
 
 /// Checks that `recipient` is an age recipient this build can encrypt to.

@@ -276,7 +276,7 @@ fn drill(found: &[Found], now: i64, warnings: &mut Vec<String>) -> Finding {
         let mut future = 0;
         for entry in &parsed.entries {
             let record = &entry.record;
-            let Some(time) = parse_rfc3339_utc(&record.time) else {
+            let Some(time) = crate::clock::parse_rfc3339(&record.time) else {
                 continue;
             };
             if record.action != crate::audit::Action::Drill
@@ -426,81 +426,9 @@ fn git_tracks(path: &Path) -> Result<(), String> {
     }
 }
 
-/// Unix seconds of `YYYY-MM-DDTHH:MM:SSZ` (fractions of a second allowed, UTC only), the time
-/// format of the log.
-fn parse_rfc3339_utc(text: &str) -> Option<i64> {
-    let text = text.strip_suffix('Z')?;
-    let (date, time) = text.split_once('T')?;
-    let time = time.split_once('.').map_or(time, |(whole, fraction)| {
-        if fraction.is_empty() || !fraction.bytes().all(|b| b.is_ascii_digit()) {
-            ""
-        } else {
-            whole
-        }
-    });
-    let number = |part: &str, len: usize| -> Option<i64> {
-        (part.len() == len && part.bytes().all(|b| b.is_ascii_digit())).then(|| part.parse().ok())?
-    };
-    let mut date_parts = date.split('-');
-    let year = number(date_parts.next()?, 4)?;
-    let month = number(date_parts.next()?, 2)?;
-    let day = number(date_parts.next()?, 2)?;
-    let mut time_parts = time.split(':');
-    let hour = number(time_parts.next()?, 2)?;
-    let minute = number(time_parts.next()?, 2)?;
-    let second = number(time_parts.next()?, 2)?;
-    if date_parts.next().is_some() || time_parts.next().is_some() {
-        return None;
-    }
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    if !(1..=12).contains(&month) || day < 1 || day > month_days[(month - 1) as usize] {
-        return None;
-    }
-    if hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    // Days from civil (proleptic Gregorian), the inverse of clock's civil_from_days.
-    let shifted_year = if month <= 2 { year - 1 } else { year };
-    let era = shifted_year.div_euclid(400);
-    let year_of_era = shifted_year - era * 400;
-    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    let days = era * 146_097 + day_of_era - 719_468;
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::rfc3339;
-
-    #[test]
-    fn log_times_parse_back_to_what_the_clock_writes() {
-        for seconds in [0, 951_782_400, 1_795_609_845, 4_102_444_799, 1_709_164_800] {
-            assert_eq!(
-                parse_rfc3339_utc(&rfc3339(seconds)),
-                Some(seconds),
-                "{}",
-                rfc3339(seconds)
-            );
-        }
-        assert_eq!(parse_rfc3339_utc("2026-11-25T12:30:45.250Z"), Some(1_795_609_845));
-        for bad in [
-            "",
-            "2026-11-25",
-            "2026-11-25T12:30:45",
-            "2026-11-25T12:30:45+01:00",
-            "2026-02-29T00:00:00Z",
-            "2026-13-01T00:00:00Z",
-            "2026-11-25T24:00:00Z",
-            "2026-11-25T12:30Z",
-            "+026-11-25T12:30:45Z",
-            "2026-11-25T12:30:45.Z",
-        ] {
-            assert_eq!(parse_rfc3339_utc(bad), None, "{bad}");
-        }
-    }
 
     fn manifest_json(kind: &str, extra: &str) -> String {
         format!(
