@@ -210,9 +210,7 @@ fn values(manifest: &Manifest) -> Vec<(&'static str, String)> {
 
 /// Fills `{name}` placeholders of a template with the ceremony's facts.
 pub fn fill(template: &str, manifest: &Manifest) -> String {
-    values(manifest).iter().fold(template.to_owned(), |text, (key, value)| {
-        text.replace(&format!("{{{key}}}"), value)
-    })
+    crate::seal::fill_template(template, &values(manifest))
 }
 
 /// The runbook as Markdown.

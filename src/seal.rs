@@ -269,7 +269,9 @@ fn check_request(request: &CeremonyRequest) -> Result<(), SealError> {
     Ok(())
 }
 
-fn fill_template(template: &str, values: &[(&str, String)]) -> String {
+/// Replaces each `{name}` placeholder of a text template (sheet instructions, runbook, ceremony
+/// record) with its value.
+pub fn fill_template(template: &str, values: &[(&str, String)]) -> String {
     values.iter().fold(template.to_owned(), |text, (key, value)| {
         text.replace(&format!("{{{key}}}"), value)
     })

@@ -58,16 +58,7 @@ fn outcome(drill: &Drill, manifest: &Manifest) -> (u8, Option<String>) {
             None => (exit::for_verify(error), Some(error.to_string())),
         },
         Ok(quorum) if !quorum.disagreeing.is_empty() => {
-            let holders = |indices: &[u8]| -> String {
-                indices
-                    .iter()
-                    .map(|&index| match manifest.custodian_name(index) {
-                        Some(name) => format!("{index} ({name})"),
-                        None => index.to_string(),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
+            let holders = |indices: &[u8]| super::verify::holders(indices, Some(manifest));
             let error = VerifyError::ForgedShares {
                 agreeing: holders(&quorum.agreeing),
                 disagreeing: holders(&quorum.disagreeing),

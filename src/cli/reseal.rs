@@ -1,11 +1,9 @@
 //! `breakglass reseal`: from a quorum of an old ceremony's sheets, seal the same secret anew
 //! (new vault key, new shares, possibly new custodians or threshold) under a policy.
 
-use std::path::Path;
-
 use super::policy::{self, PolicyRun, SecretSource};
 use super::verify::{self, Report};
-use super::{Failure, ResealArgs, exit};
+use super::{Failure, ResealArgs};
 
 /// Runs `reseal`.
 pub fn run(args: ResealArgs) -> Result<(), Failure> {
@@ -13,10 +11,7 @@ pub fn run(args: ResealArgs) -> Result<(), Failure> {
     // Everything that can be checked before custodians hand over their sheets is checked first.
     let policy = policy::load(&args.policy)?;
     let out = policy::output_dir(&args.policy, &policy, args.out.as_ref())?;
-    let check_out = |out: &Path| {
-        breakglass::output::check_target(out).map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))
-    };
-    check_out(&out)?;
+    super::seal::check_out(&out)?;
     let old_manifest = args
         .manifest
         .as_ref()

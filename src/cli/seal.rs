@@ -266,6 +266,11 @@ fn seal_record(manifest: &breakglass::manifest::Manifest) -> String {
     audit::first_line(record).0
 }
 
+/// Refuses an output directory that exists and is not empty, before any work is done.
+pub(super) fn check_out(out: &Path) -> Result<(), Failure> {
+    breakglass::output::check_target(out).map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))
+}
+
 /// Runs `seal`.
 pub fn run(args: SealArgs) -> Result<(), Failure> {
     if args.policy.is_none() && args.out.is_none() {
@@ -275,9 +280,6 @@ pub fn run(args: SealArgs) -> Result<(), Failure> {
         ));
     }
     super::air_gap_preflight(args.require_offline)?;
-    let check_out = |out: &Path| {
-        breakglass::output::check_target(out).map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))
-    };
     let (request, out, templates) = match &args.policy {
         Some(policy_path) => {
             let policy = super::policy::load(policy_path)?;

@@ -29,24 +29,15 @@ pub struct ShareKeyArgs {
 
 impl ShareKeyArgs {
     fn passphrase_file(&self, index: u8) -> Result<Option<PathBuf>, Failure> {
-        for entry in &self.passphrase_files {
-            let Some((wanted, path)) = entry.split_once('=') else {
-                return Err(Failure::new(
-                    exit::USAGE,
-                    format!("--share-passphrase-file {entry:?} must be INDEX=FILE, e.g. 2=ben-passphrase.txt"),
-                ));
-            };
-            let wanted: u8 = wanted.trim().parse().map_err(|_| {
-                Failure::new(
-                    exit::USAGE,
-                    format!("--share-passphrase-file {entry:?}: INDEX must be a share number (1-255)"),
-                )
-            })?;
-            if wanted == index {
-                return Ok(Some(PathBuf::from(path)));
-            }
-        }
-        Ok(None)
+        let files = super::seal::indexed_options(
+            &self.passphrase_files,
+            "--share-passphrase-file",
+            "2=ben-passphrase.txt",
+        )?;
+        Ok(files
+            .into_iter()
+            .find(|(wanted, _)| *wanted == usize::from(index))
+            .map(|(_, path)| PathBuf::from(path)))
     }
 }
 

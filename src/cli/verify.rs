@@ -138,7 +138,7 @@ pub fn collect(
 }
 
 /// "1 (Ana Ruiz), 2 (Ben Okafor)" for share indices.
-fn holders(indices: &[u8], manifest: Option<&Manifest>) -> String {
+pub(super) fn holders(indices: &[u8], manifest: Option<&Manifest>) -> String {
     indices
         .iter()
         .map(|&index| match manifest.and_then(|m| m.custodian_name(index)) {
