@@ -16,6 +16,7 @@ pub mod hardening;
 pub mod import;
 pub mod manifest;
 pub mod output;
+pub mod parallel;
 pub mod payload;
 pub mod policy;
 pub mod protect;

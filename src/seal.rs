@@ -307,10 +307,11 @@ pub fn seal(request: CeremonyRequest) -> Result<SealedCeremony, SealError> {
 }
 
 /// [`seal`], calling `rendered(done, total)` after each sheet is rendered (for a progress bar;
-/// the library never prints). Key generation, for a certificate, comes before the first call.
+/// the library never prints). Key generation, for a certificate, and protecting custodians'
+/// shares come before the first call. Sheets are rendered in parallel, one per core.
 pub fn seal_with_progress(
     request: CeremonyRequest,
-    rendered: &dyn Fn(usize, usize),
+    rendered: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<SealedCeremony, SealError> {
     check_request(&request)?;
     let shares = request.custodians.len() as u8;
@@ -396,6 +397,7 @@ pub fn seal_with_progress(
 
     let mut sheets = Vec::with_capacity(key_shares.len());
     let mut custodians = Vec::with_capacity(key_shares.len());
+    let mut models = Vec::with_capacity(key_shares.len());
     let extra_facts = public_facts_rows(&kind, &public, request.account.as_deref());
     for (key_share, spec) in key_shares.iter().zip(&request.custodians) {
         let index = key_share.index();
@@ -467,7 +469,7 @@ pub fn seal_with_progress(
             &custodian_facts,
             spec.seal_serial.as_deref(),
         );
-        let pdf = render::render_sheet(&model)?;
+        models.push(model);
         custodians.push(Custodian {
             index,
             name: name.clone(),
@@ -481,12 +483,16 @@ pub fn seal_with_progress(
             index,
             custodian: name,
             file_name,
-            pdf,
+            pdf: Vec::new(),
             blocks,
             unprotected_share: (!spec.protection_is_none())
                 .then(|| crate::secret::SecretBytes::from_slice(key_share.as_bytes())),
         });
-        rendered(sheets.len(), key_shares.len());
+    }
+    let total = models.len();
+    let pdfs = crate::parallel::map(&models, render::render_sheet, &|done| rendered(done, total));
+    for (sheet, pdf) in sheets.iter_mut().zip(pdfs) {
+        sheet.pdf = pdf?;
     }
     let manifest = Manifest {
         format: manifest::FORMAT.into(),

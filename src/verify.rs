@@ -640,30 +640,5 @@ pub fn read_inputs(paths: &[PathBuf]) -> Vec<InputReport> {
 /// [`read_inputs`], with options; `done` is called with the number of inputs read so far after
 /// each one (for a progress bar: the library itself never prints).
 pub fn read_inputs_with(paths: &[PathBuf], options: ReadOptions, done: &(dyn Fn(usize) + Sync)) -> Vec<InputReport> {
-    let finished = std::sync::atomic::AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(paths.len().max(1));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results = std::sync::Mutex::new(Vec::with_capacity(paths.len()));
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(path) = paths.get(index) else { break };
-                    let report = read_input_with(path, options);
-                    done(finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
-                    results
-                        .lock()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner())
-                        .push((index, report));
-                }
-            });
-        }
-    });
-    let mut results = results.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
-    results.sort_by_key(|(index, _)| *index);
-    results.into_iter().map(|(_, report)| report).collect()
+    crate::parallel::map(paths, |path| read_input_with(path, options), done)
 }
