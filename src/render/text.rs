@@ -65,11 +65,34 @@ pub fn width(font: BuiltinFont, size: f32, text: &str) -> f32 {
     units as f32 * size / 1000.0
 }
 
-/// Greedy word wrap to `max_width` points.
+/// `word` cut into pieces no wider than `max_width` points (at least one character each), so a
+/// label or path without spaces cannot run off the page.
+fn split_wide(font: BuiltinFont, size: f32, word: &str, max_width: f32) -> Vec<String> {
+    if width(font, size, word) <= max_width {
+        return vec![word.to_owned()];
+    }
+    let mut pieces = Vec::new();
+    let mut piece = String::new();
+    for c in word.chars() {
+        piece.push(c);
+        if width(font, size, &piece) > max_width && piece.chars().count() > 1 {
+            piece.pop();
+            pieces.push(std::mem::replace(&mut piece, c.to_string()));
+        }
+    }
+    pieces.push(piece);
+    pieces
+}
+
+/// Greedy word wrap to `max_width` points; a word wider than a line is broken between characters.
 pub fn wrap(font: BuiltinFont, size: f32, text: &str, max_width: f32) -> Vec<String> {
     let mut lines = Vec::new();
     let mut current = String::new();
-    for word in text.split_whitespace() {
+    let words = text
+        .split_whitespace()
+        .flat_map(|word| split_wide(font, size, word, max_width));
+    for word in words {
+        let word = word.as_str();
         let candidate = if current.is_empty() {
             word.to_owned()
         } else {
@@ -117,5 +140,19 @@ mod tests {
                 .iter()
                 .all(|line| width(BuiltinFont::Helvetica, 10.0, line) <= 80.0)
         );
+    }
+
+    #[test]
+    fn a_word_wider_than_the_line_is_broken_between_characters() {
+        let label = "contoso-breakglass-emergency-access-account-01-primary-datacentre-west";
+        let lines = wrap(BuiltinFont::Helvetica, 10.0, &format!("x {label} y"), 80.0);
+        assert!(lines.len() > 3, "{lines:?}");
+        assert!(
+            lines
+                .iter()
+                .all(|line| width(BuiltinFont::Helvetica, 10.0, line) <= 80.0)
+        );
+        assert_eq!(lines.concat().replace(' ', ""), format!("x{label}y"));
+        assert_eq!(wrap(BuiltinFont::Helvetica, 10.0, "WWW", 1.0), ["W", "W", "W"]);
     }
 }
