@@ -13,6 +13,7 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
 
 use crate::clock;
@@ -446,7 +447,20 @@ pub fn read(path: &Path) -> Result<Log, LogError> {
 
 /// Appends `record` to the log at `path` (created if missing), numbered and chained to the last
 /// record, and syncs it to disk. Refuses to extend a broken chain, so tampering stays visible.
+/// Holds an exclusive `flock` from reading the head to the end of the write, so two drills
+/// finishing at once both land, chained one after the other, instead of forking the chain.
 pub fn append(path: &Path, mut record: Record) -> Result<Entry, LogError> {
+    let write_error = |error: std::io::Error| LogError::Write {
+        path: path.to_owned(),
+        reason: error.to_string(),
+    };
+    let created = !path.exists();
+    let file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(write_error)?;
+    let mut file = Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, errno)| write_error(errno.into()))?;
     let log = read(path)?;
     if let Some(broken) = log.broken {
         return Err(LogError::Broken {
@@ -457,16 +471,6 @@ pub fn append(path: &Path, mut record: Record) -> Result<Entry, LogError> {
     record.seq = log.entries.len() as u64 + 1;
     record.prev = log.head().to_owned();
     let (line, hash) = record.to_line();
-    let write_error = |error: std::io::Error| LogError::Write {
-        path: path.to_owned(),
-        reason: error.to_string(),
-    };
-    let created = !path.exists();
-    let mut file = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
-        .map_err(write_error)?;
     // One write of the whole line: an interrupted append leaves a line without its end, which
     // `parse` reports as such.
     file.write_all(format!("{line}\n").as_bytes()).map_err(write_error)?;
@@ -662,6 +666,25 @@ mod tests {
         let error = append(&path, record(Action::Drill, 0, 1_790_400_000)).unwrap_err();
         assert!(matches!(error, LogError::Broken { .. }), "{error}");
         assert_eq!(std::fs::read(&path).unwrap(), bytes, "nothing appended");
+    }
+
+    #[test]
+    fn appends_racing_each_other_all_land_on_one_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::thread::scope(|scope| {
+            for writer in 0..8 {
+                let path = &path;
+                scope.spawn(move || {
+                    for n in 0..12 {
+                        append(path, record(Action::Drill, 0, 1_790_000_000 + writer * 100 + n)).unwrap();
+                    }
+                });
+            }
+        });
+        let log = read(&path).unwrap();
+        assert_eq!(log.broken, None);
+        assert_eq!(log.entries.len(), 96);
     }
 
     #[test]
