@@ -1,5 +1,6 @@
 //! The `breakglass` command. All work happens in the library; see `src/cli/`.
 
+#[macro_use]
 mod cli;
 
 use std::process::ExitCode;
@@ -10,7 +11,7 @@ fn main() -> ExitCode {
     // Before any secret exists in memory: no core dumps, not dumpable, memory locked out of swap.
     let hardening = breakglass::hardening::harden_process();
     if cfg!(target_os = "linux") && !(hardening.core_dumps_off && hardening.not_dumpable) {
-        eprintln!(
+        errln!(
             "{} could not disable core dumps; a crash could write secrets to disk",
             cli::style::warning_prefix()
         );
@@ -29,12 +30,12 @@ fn main() -> ExitCode {
     if parsed.handles_secrets()
         && let Some(warning) = hardening.memory_warning()
     {
-        eprintln!("{} {warning}", cli::style::warning_prefix());
+        errln!("{} {warning}", cli::style::warning_prefix());
     }
     match cli::run(parsed) {
         Ok(()) => ExitCode::from(cli::exit::OK),
         Err(failure) => {
-            eprintln!("{} {}", cli::style::error_prefix(), failure.message);
+            errln!("{} {}", cli::style::error_prefix(), failure.message);
             ExitCode::from(failure.code)
         }
     }

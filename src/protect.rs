@@ -269,7 +269,8 @@ struct TerminalCallbacks;
 
 impl age::Callbacks for TerminalCallbacks {
     fn display_message(&self, message: &str) {
-        eprintln!("{message}");
+        // Nowhere to report a closed standard error to; the plugin's own result still counts.
+        let _ = writeln!(std::io::stderr(), "{message}");
     }
 
     fn confirm(&self, message: &str, yes_string: &str, no_string: Option<&str>) -> Option<bool> {
@@ -281,7 +282,7 @@ impl age::Callbacks for TerminalCallbacks {
     }
 
     fn request_public_string(&self, description: &str) -> Option<String> {
-        eprint!("{description}: ");
+        let _ = write!(std::io::stderr(), "{description}: ");
         let mut line = String::new();
         std::io::stdin().read_line(&mut line).ok()?;
         Some(line.trim_end().to_owned())

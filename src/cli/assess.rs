@@ -90,7 +90,7 @@ fn load_answers(path: Option<&PathBuf>, model: &Model) -> Result<Answers, Failur
     let answers = Answers::parse(&text, model)
         .map_err(|error| Failure::new(exit::ANSWERS, format!("{}: {error}", path.display())))?;
     if let Some(version) = answers.model_version.as_deref().filter(|v| *v != model.model.version) {
-        eprintln!(
+        errln!(
             "warning: {} was written for model v{version}, scoring against v{}; check that its ids still mean the same",
             path.display(),
             model.model.version
@@ -247,7 +247,7 @@ pub fn run(args: AssessArgs) -> Result<(), Failure> {
             PaperArg::Letter => Paper::Letter,
         };
         write_report(path, kind, &assessment, paper)?;
-        eprintln!("Report written to {}.", path.display());
+        errln!("Report written to {}.", path.display());
     }
     Ok(())
 }

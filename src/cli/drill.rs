@@ -147,7 +147,7 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
         print_human(&drill, &manifest, code, message.as_deref());
     }
     if drill.note_withheld {
-        eprintln!("warning: the note contains the secret, so it was not recorded");
+        errln!("warning: the note contains the secret, so it was not recorded");
     }
     let operator = args
         .operator

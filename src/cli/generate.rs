@@ -29,7 +29,7 @@ pub fn passphrase(args: GeneratePassphraseArgs) -> Result<(), Failure> {
         bits = generated.bits;
         outln!("{}", generated.text.expose());
     }
-    eprintln!(
+    errln!(
         "{} passphrase(s), {bits:.0} bits of entropy each, meeting Entra's password rules.",
         args.count
     );

@@ -117,7 +117,7 @@ pub fn record(
     match audit::append(&path, entry) {
         Ok(_) => result,
         Err(error) if result.is_err() || !strict => {
-            eprintln!("warning: {error}");
+            errln!("warning: {error}");
             result
         }
         Err(error) => Err(log_failure(error)),

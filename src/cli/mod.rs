@@ -11,6 +11,15 @@ macro_rules! outln {
     };
 }
 
+/// Prints a line on standard error like `eprintln!`, but never panics: when standard error is a
+/// closed pipe there is nowhere left to report to, and the exit code still says what happened.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod assess;
 mod drill;
 pub mod exit;
@@ -39,7 +48,7 @@ pub fn print_line(line: std::fmt::Arguments) {
         if error.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(i32::from(exit::WRITE));
         }
-        eprintln!("error: cannot write to standard output: {error}; check where it is redirected");
+        errln!("error: cannot write to standard output: {error}; check where it is redirected");
         std::process::exit(i32::from(exit::WRITE));
     }
 }
@@ -436,7 +445,7 @@ fn air_gap_preflight(require_offline: bool) -> Result<(), Failure> {
             ),
         ));
     }
-    eprintln!(
+    errln!(
         "{} this machine is online ({}); breakglass secrets belong on an offline machine (--require-offline refuses)",
         style::warning_prefix(),
         state.describe()

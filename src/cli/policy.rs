@@ -18,13 +18,13 @@ use super::{Failure, SealArgs, exit};
 pub fn init(path: &Path) -> Result<(), Failure> {
     breakglass::output::write_new_file(path, policy::TEMPLATE.as_bytes())
         .map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))?;
-    eprintln!(
+    errln!(
         "Wrote {}: edit it (every value is an example), then run",
         path.display()
     );
-    eprintln!("  breakglass check-policy {}", path.display());
-    eprintln!("  breakglass seal --policy {}", path.display());
-    eprintln!("It holds no secret: commit it to git beside the ceremony's manifest.");
+    errln!("  breakglass check-policy {}", path.display());
+    errln!("  breakglass seal --policy {}", path.display());
+    errln!("It holds no secret: commit it to git beside the ceremony's manifest.");
     Ok(())
 }
 
@@ -48,7 +48,7 @@ pub fn load(path: &Path) -> Result<Policy, Failure> {
     match policy::parse(&text, clock::now_unix()) {
         Ok(policy) => {
             for warning in &policy.warnings {
-                eprintln!("warning: {}:{}: {}", path.display(), warning.line, warning.message);
+                errln!("warning: {}:{}: {}", path.display(), warning.line, warning.message);
             }
             Ok(policy)
         }
@@ -56,7 +56,7 @@ pub fn load(path: &Path) -> Result<Policy, Failure> {
             let count = error.problems.len();
             if count > 1 {
                 for problem in &error.problems {
-                    eprintln!("{}:{}: {}", path.display(), problem.line, problem.message);
+                    errln!("{}:{}: {}", path.display(), problem.line, problem.message);
                 }
             }
             let first = error
@@ -141,7 +141,7 @@ fn ask_passphrase(name: &str, index: usize) -> Result<SecretString, Failure> {
         if first == second {
             return Ok(first);
         }
-        eprintln!("The two passphrases differ; try again.");
+        errln!("The two passphrases differ; try again.");
     }
     Err(Failure::new(
         exit::USAGE,

@@ -213,7 +213,7 @@ fn deliver(args: &RecoverArgs, seen: &mut super::log::Seen) -> Result<(), Failur
     seen.shares = proof.agreeing.clone();
     seen.warning = problem.as_ref().map(|problem| problem.message.clone());
     if let Some(problem) = &problem {
-        eprintln!(
+        errln!(
             "{} {} (the secret was still rebuilt from the sheets that agree)",
             super::style::warning_prefix(),
             problem.message
@@ -247,13 +247,13 @@ fn deliver(args: &RecoverArgs, seen: &mut super::log::Seen) -> Result<(), Failur
         }
         let target = staging.commit().map_err(out_error)?;
         for (name, _) in &presented.files {
-            eprintln!("Wrote {} (mode 0600).", target.join(name).display());
+            errln!("Wrote {} (mode 0600).", target.join(name).display());
         }
     }
     for note in &presented.notes {
-        eprintln!("{note}");
+        errln!("{note}");
     }
-    eprintln!(
+    errln!(
         "Recovered the {kind} of ceremony {}. Delete any copies securely after use and rotate it.",
         proof.ceremony
     );

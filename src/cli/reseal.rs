@@ -19,7 +19,7 @@ pub fn run(args: ResealArgs) -> Result<(), Failure> {
         .transpose()?;
     let (proof, problem) = verify::gather(&args.inputs, args.manifest.as_ref(), &args.keys, Report::Stderr)?;
     if let Some(problem) = &problem {
-        eprintln!(
+        errln!(
             "warning: {} (the secret was still rebuilt from the sheets that agree)",
             problem.message
         );
@@ -45,17 +45,17 @@ pub fn run(args: ResealArgs) -> Result<(), Failure> {
             None,
             breakglass::clock::now_unix(),
         ) {
-            Ok(entry) => eprintln!(
+            Ok(entry) => errln!(
                 "Recorded the re-seal as record {} of {}.",
                 entry.record.seq,
                 log.display()
             ),
-            Err(error) => eprintln!(
-                "warning: the new ceremony is sealed, but the old ceremony's log could not record it: {error}"
-            ),
+            Err(error) => {
+                errln!("warning: the new ceremony is sealed, but the old ceremony's log could not record it: {error}")
+            }
         }
     }
-    eprintln!(
+    errln!(
         "This ceremony replaces {replaced_display}: destroy every sheet of {replaced_display} (they still open the same secret), and record it in the ceremony log."
     );
     Ok(())

@@ -228,8 +228,8 @@ fn seal_failure(error: SealError) -> Failure {
 fn show_passphrase(passphrase: &breakglass::generate::passphrase::Passphrase, forced: bool) {
     let stdout_is_terminal = std::io::stdout().is_terminal();
     if !stdout_is_terminal && !forced {
-        eprintln!("The new passphrase was not shown because standard output is not a terminal.");
-        eprintln!("Run seal in a terminal (or with --show-passphrase), or recover it from the sheets.");
+        errln!("The new passphrase was not shown because standard output is not a terminal.");
+        errln!("Run seal in a terminal (or with --show-passphrase), or recover it from the sheets.");
         return;
     }
     outln!();
@@ -373,7 +373,7 @@ pub(super) fn seal_and_write(
     .map_err(|error| Failure::new(exit::SELF_CHECK, error.to_string()))?;
     progress.finish();
     let target = staging.commit().map_err(out_error)?;
-    eprintln!(
+    errln!(
         "Sealed ceremony {} (\"{}\"): any {} of {} sheets recover the {}.",
         manifest.ceremony(),
         manifest.label,
@@ -392,50 +392,51 @@ pub(super) fn seal_and_write(
             .as_ref()
             .map(|serial| format!(", envelope {serial}"))
             .unwrap_or_default();
-        eprintln!(
+        errln!(
             "  {}  share {} for {}{protection}{envelope}",
             target.join(&sheet.file_name).display(),
             sheet.index,
             sheet.custodian
         );
     }
-    eprintln!(
+    errln!(
         "  {}  public record (no secret)",
         target.join("manifest.json").display()
     );
-    eprintln!(
+    errln!(
         "  {}  cover page for the ceremony record: sign it, file it (no secret)",
         target.join(RECORD_PDF).display()
     );
-    eprintln!(
+    errln!(
         "  {} / {}  recovery runbook for this ceremony: print it, keep it with the safes",
         target.join(RUNBOOK_PDF).display(),
         RUNBOOK_MD
     );
     for (name, _) in &ceremony.public_files {
-        eprintln!(
+        errln!(
             "  {}  public: upload to the app registration",
             target.join(name).display()
         );
     }
     if let Some(info) = &manifest.certificate {
-        eprintln!(
+        errln!(
             "Certificate {} (RSA-{}), valid {} to {}.",
-            info.subject, info.key_bits, info.not_before, info.not_after
+            info.subject,
+            info.key_bits,
+            info.not_before,
+            info.not_after
         );
-        eprintln!(
+        errln!(
             "  SHA-1 thumbprint (as the Entra portal shows it): {}",
             info.sha1_thumbprint
         );
-        eprintln!("  SHA-256 thumbprint: {}", info.sha256_thumbprint);
-        eprintln!(
+        errln!("  SHA-256 thumbprint: {}", info.sha256_thumbprint);
+        errln!(
             "Upload cert.cer (or cert.pem) under Certificates & secrets, or PATCH keyCredentials with keycredential.json."
         );
     }
-    eprintln!("Self-check passed: every sheet was read back from its PDF and all shares rebuild the vault key.");
-    eprintln!(
-        "Print each sheet, seal it in its envelope, then securely delete the PDFs: together they ARE the secret."
-    );
+    errln!("Self-check passed: every sheet was read back from its PDF and all shares rebuild the vault key.");
+    errln!("Print each sheet, seal it in its envelope, then securely delete the PDFs: together they ARE the secret.");
     if let Some(passphrase) = &ceremony.generated {
         show_passphrase(passphrase, show_passphrase_anyway);
     }

@@ -122,7 +122,7 @@ pub fn unlock_all(
             }
         };
         verify::unlock_share(reports, share, &opened);
-        eprintln!("Opened protected {who}.");
+        errln!("Opened protected {who}.");
     }
     Ok(())
 }
@@ -158,7 +158,7 @@ fn open_with_passphrase(
         match protect::unlock_with_passphrase(&share.protected, &typed, share.index) {
             Ok(opened) => return Ok(opened),
             Err(ProtectError::WrongPassphrase) if attempt < PASSPHRASE_ATTEMPTS => {
-                eprintln!("Wrong passphrase for {who}; try again ({attempt} of {PASSPHRASE_ATTEMPTS}).");
+                errln!("Wrong passphrase for {who}; try again ({attempt} of {PASSPHRASE_ATTEMPTS}).");
             }
             Err(error) => {
                 last = Some(error);

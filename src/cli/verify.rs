@@ -186,7 +186,7 @@ pub fn gather(
 fn print_text(collected: Collected, report: Report) -> Result<(Proof, Option<Failure>), Failure> {
     let say = |line: String| match report {
         Report::Stdout => outln!("{line}"),
-        Report::Stderr => eprintln!("{line}"),
+        Report::Stderr => errln!("{line}"),
     };
     let Collected {
         manifest,

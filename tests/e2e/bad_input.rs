@@ -317,3 +317,25 @@ fn closed_standard_output_is_not_a_panic() {
         output.status
     );
 }
+
+/// Standard error that is a closed pipe (`breakglass seal 2>&1 >/dev/null | true`) loses the
+/// messages but not the work: no panic (exit 101), the command's own exit code, files written.
+#[test]
+fn closed_standard_error_is_not_a_panic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str]| {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        std::process::Command::new(env!("CARGO_BIN_EXE_breakglass"))
+            .args(args)
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(writer)
+            .status()
+            .expect("binary runs")
+            .code()
+    };
+    assert_eq!(run(&["seal", "--out", "o"]), Some(0));
+    assert!(dir.path().join("o/manifest.json").exists());
+    assert_eq!(run(&["verify", "missing.pdf"]), Some(3));
+}
