@@ -40,36 +40,14 @@ pub struct DrillArgs {
 
 /// The exit code and message verify would give for this drill (see `verify::gather`).
 fn outcome(drill: &Drill, manifest: &Manifest) -> (u8, Option<String>) {
-    let input_failure = drill
-        .reports
-        .iter()
-        .flat_map(|report| {
-            report.problems.iter().map(move |problem| {
-                (
-                    exit::for_input(problem),
-                    format!("{}: {problem}", report.path.display()),
-                )
-            })
-        })
-        .min_by_key(|(code, _)| *code);
-    match &drill.quorum {
-        Err(error) => match input_failure {
-            Some((code, message)) => (code, Some(message)),
-            None => (exit::for_verify(error), Some(error.to_string())),
-        },
-        Ok(quorum) if !quorum.disagreeing.is_empty() => {
-            let holders = |indices: &[u8]| super::verify::holders(indices, Some(manifest));
-            let error = VerifyError::ForgedShares {
-                agreeing: holders(&quorum.agreeing),
-                disagreeing: holders(&quorum.disagreeing),
-            };
-            (exit::for_verify(&error), Some(error.to_string()))
+    let input_failure = super::verify::worst_input(&drill.reports);
+    let failure = match &drill.quorum {
+        Err(error) => Some(super::verify::quorum_failure(error, input_failure.as_ref())),
+        Ok(quorum) => {
+            super::verify::proven_problem(&quorum.agreeing, &quorum.disagreeing, input_failure, Some(manifest))
         }
-        Ok(_) => match input_failure {
-            Some((code, message)) => (code, Some(message)),
-            None => (exit::OK, None),
-        },
-    }
+    };
+    failure.map_or((exit::OK, None), |failure| (failure.code, Some(failure.message)))
 }
 
 /// `drill-YYYY-MM-DD.pdf` becomes `drill-2026-11-25.pdf`.

@@ -117,7 +117,19 @@ pub fn collect(
         progress.finish();
     }
     unlock_all(&mut reports, manifest.as_ref(), keys)?;
-    let input_failure = reports
+    let input_failure = worst_input(&reports);
+    let outcome = verify::prove(&reports, manifest.as_ref());
+    Ok(Collected {
+        manifest,
+        reports,
+        input_failure,
+        outcome,
+    })
+}
+
+/// The worst problem among the inputs (the lowest exit code), named with its file.
+pub(super) fn worst_input(reports: &[InputReport]) -> Option<Failure> {
+    reports
         .iter()
         .flat_map(|report| {
             report.problems.iter().map(move |problem| {
@@ -127,14 +139,7 @@ pub fn collect(
                 )
             })
         })
-        .min_by_key(|failure| failure.code);
-    let outcome = verify::prove(&reports, manifest.as_ref());
-    Ok(Collected {
-        manifest,
-        reports,
-        input_failure,
-        outcome,
-    })
+        .min_by_key(|failure| failure.code)
 }
 
 /// "1 (Ana Ruiz), 2 (Ben Okafor)" for share indices.
@@ -151,19 +156,25 @@ pub(super) fn holders(indices: &[u8], manifest: Option<&Manifest>) -> String {
 
 /// The failure to report for a failed quorum: when an input was bad, the bad input is the
 /// cause to report.
-fn quorum_failure(error: &VerifyError, input_failure: Option<&Failure>) -> Failure {
+pub(super) fn quorum_failure(error: &VerifyError, input_failure: Option<&Failure>) -> Failure {
     match input_failure {
         Some(first) => Failure::new(first.code, first.message.clone()),
         None => Failure::new(exit::for_verify(error), error.to_string()),
     }
 }
 
-/// For a proven quorum: the forged-share failure, else the worst input failure.
-fn proven_problem(proof: &Proof, collected_failure: Option<Failure>, manifest: Option<&Manifest>) -> Option<Failure> {
-    let forged = (!proof.disagreeing.is_empty()).then(|| {
+/// For a proven quorum (the `agreeing` shares, and the `disagreeing` ones that do not combine
+/// with them): the forged-share failure, else the worst input failure.
+pub(super) fn proven_problem(
+    agreeing: &[u8],
+    disagreeing: &[u8],
+    collected_failure: Option<Failure>,
+    manifest: Option<&Manifest>,
+) -> Option<Failure> {
+    let forged = (!disagreeing.is_empty()).then(|| {
         let error = VerifyError::ForgedShares {
-            agreeing: holders(&proof.agreeing, manifest),
-            disagreeing: holders(&proof.disagreeing, manifest),
+            agreeing: holders(agreeing, manifest),
+            disagreeing: holders(disagreeing, manifest),
         };
         Failure::new(exit::for_verify(&error), error.to_string())
     });
@@ -229,7 +240,7 @@ fn print_text(collected: Collected, report: Report) -> Result<(Proof, Option<Fai
             proof.payload.kind.as_str()
         )),
     }
-    let problem = proven_problem(&proof, input_failure, manifest);
+    let problem = proven_problem(&proof.agreeing, &proof.disagreeing, input_failure, manifest);
     Ok((proof, problem))
 }
 
@@ -275,7 +286,12 @@ pub fn verdict(collected: &Collected) -> (Option<&Proof>, Option<Failure>) {
                 .input_failure
                 .as_ref()
                 .map(|failure| Failure::new(failure.code, failure.message.clone()));
-            let problem = proven_problem(proof, failure, collected.manifest.as_ref());
+            let problem = proven_problem(
+                &proof.agreeing,
+                &proof.disagreeing,
+                failure,
+                collected.manifest.as_ref(),
+            );
             (Some(proof), problem)
         }
         Err(error) => (None, Some(quorum_failure(error, collected.input_failure.as_ref()))),
