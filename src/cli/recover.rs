@@ -208,7 +208,12 @@ fn deliver(args: &RecoverArgs, seen: &mut super::log::Seen) -> Result<(), Failur
     if let Some(out) = &args.out {
         breakglass::output::check_target(out).map_err(out_error)?;
     }
-    let (proof, problem) = verify::gather(&args.inputs, args.manifest.as_ref(), &args.keys, verify::Report::Stderr)?;
+    let manifest = args
+        .manifest
+        .as_ref()
+        .map(|path| super::read_manifest(path))
+        .transpose()?;
+    let (proof, problem) = verify::gather(&args.inputs, manifest, &args.keys, verify::Report::Stderr)?;
     seen.ceremony = Some(proof.ceremony.as_str().to_owned());
     seen.shares = proof.agreeing.clone();
     seen.warning = problem.as_ref().map(|problem| problem.message.clone());

@@ -17,7 +17,7 @@ pub fn run(args: ResealArgs) -> Result<(), Failure> {
         .as_ref()
         .map(|path| super::read_manifest(path))
         .transpose()?;
-    let (proof, problem) = verify::gather(&args.inputs, args.manifest.as_ref(), &args.keys, Report::Stderr)?;
+    let (proof, problem) = verify::gather(&args.inputs, old_manifest.clone(), &args.keys, Report::Stderr)?;
     if let Some(problem) = &problem {
         errln!(
             "warning: {} (the secret was still rebuilt from the sheets that agree)",

@@ -107,6 +107,16 @@ pub fn collect(
     options: ReadOptions,
 ) -> Result<Collected, Failure> {
     let manifest = manifest_path.map(|path| read_manifest(path)).transpose()?;
+    collect_against(inputs, manifest, keys, options)
+}
+
+/// [`collect`] against a manifest already read (so a command that checked it reads it once).
+fn collect_against(
+    inputs: &[PathBuf],
+    manifest: Option<Manifest>,
+    keys: &ShareKeyArgs,
+    options: ReadOptions,
+) -> Result<Collected, Failure> {
     let progress = (inputs.len() > 1).then(|| Progress::bar(inputs.len() as u64, "Reading sheets"));
     let mut reports = verify::read_inputs_with(inputs, options, &|done| {
         if let Some(progress) = &progress {
@@ -181,15 +191,15 @@ pub(super) fn proven_problem(
     forged.or(collected_failure)
 }
 
-/// Reads all inputs, prints the per-input report, proves the quorum. Returns the proof and the
-/// worst per-input failure, if any.
+/// Reads all inputs, prints the per-input report, proves the quorum against `manifest` (read by
+/// the caller). Returns the proof and the worst per-input failure, if any.
 pub fn gather(
     inputs: &[PathBuf],
-    manifest_path: Option<&PathBuf>,
+    manifest: Option<Manifest>,
     keys: &ShareKeyArgs,
     report: Report,
 ) -> Result<(Proof, Option<Failure>), Failure> {
-    let collected = collect(inputs, manifest_path, keys, ReadOptions::default())?;
+    let collected = collect_against(inputs, manifest, keys, ReadOptions::default())?;
     print_text(collected, report)
 }
 
