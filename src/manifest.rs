@@ -62,6 +62,24 @@ impl ShareProtection {
     }
 }
 
+/// Someone to call when the glass is broken (security operations, the incident manager, the
+/// Microsoft support contract), from the policy's `[[contact]]` tables. Public: responders need it
+/// at 3 a.m., and the runbook prints it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    /// What they are called for, e.g. "Security operations (SOC)".
+    pub role: String,
+    /// Person or team.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Number to call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// How to reach them, e.g. "24x7, ask for the duty manager".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
 /// The manifest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -122,6 +140,10 @@ pub struct Manifest {
     /// Ceremony id of the ceremony this one replaces (set by `reseal`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaces: Option<String>,
+    /// Whom to call when the glass is broken, from the policy (absent when it names nobody, so
+    /// manifests without contacts read as before).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contacts: Vec<Contact>,
 }
 
 /// Days between drills when the policy does not say: Microsoft asks that emergency access be
@@ -221,4 +243,30 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VECTOR: &str = "tests/vectors/v1/ceremony-1/manifest.json";
+
+    #[test]
+    fn contacts_are_optional_and_omitted_when_empty() {
+        let bytes = std::fs::read(VECTOR).expect("vector manifest");
+        let mut manifest = Manifest::parse(&bytes).expect("a manifest without contacts parses");
+        assert!(manifest.contacts.is_empty());
+        assert_eq!(manifest.to_json().as_bytes(), bytes, "written exactly as before");
+        manifest.contacts = vec![Contact {
+            role: "Security operations (SOC)".into(),
+            phone: Some("+44 20 7946 0000".into()),
+            ..Contact::default()
+        }];
+        let json = manifest.to_json();
+        assert!(
+            json.contains("\"contacts\": [\n    {\n      \"role\": \"Security operations (SOC)\",\n      \"phone\": \"+44 20 7946 0000\"\n    }\n  ]"),
+            "{json}"
+        );
+        assert_eq!(Manifest::parse(json.as_bytes()).expect("parses back"), manifest);
+    }
 }

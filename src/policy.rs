@@ -10,6 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::generate::passphrase::Style;
+use crate::manifest::Contact;
 use crate::payload::SecretKind;
 use crate::render::Paper;
 
@@ -40,6 +41,8 @@ struct RawPolicy {
     secret: Spanned<RawSecret>,
     #[serde(rename = "custodian")]
     custodians: Option<Spanned<Vec<Spanned<RawCustodian>>>>,
+    #[serde(rename = "contact")]
+    contacts: Option<Vec<RawContact>>,
 }
 
 #[derive(Deserialize)]
@@ -65,6 +68,15 @@ struct RawCustodian {
     protection: Option<Spanned<String>>,
     recipient: Option<Spanned<String>>,
     seal_serial: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContact {
+    role: Spanned<String>,
+    name: Option<Spanned<String>>,
+    phone: Option<Spanned<String>>,
+    note: Option<Spanned<String>>,
 }
 
 /// How a custodian's share is protected on their sheet.
@@ -154,6 +166,8 @@ pub struct Policy {
     pub secret: PolicySecret,
     /// Custodians in share order.
     pub custodians: Vec<PolicyCustodian>,
+    /// Whom to call when the glass is broken, in the policy's order (printed in the runbook).
+    pub contacts: Vec<Contact>,
     /// SHA-256 (hex) of the policy file's bytes.
     pub sha256: String,
     /// Advice that does not stop the ceremony, with lines.
@@ -229,6 +243,26 @@ impl Checker<'_> {
     fn optional_text(&mut self, value: &Option<Spanned<String>>, what: &str, max_chars: usize) -> Option<String> {
         let value = value.as_ref()?;
         let text = self.text(value, what, max_chars);
+        (!text.is_empty()).then_some(text)
+    }
+
+    /// [`Self::text`] for text printed in the runbook PDF, whose built-in fonts show only Latin
+    /// characters: refused here, with its line, rather than when the ceremony renders.
+    fn printed(&mut self, value: &Spanned<String>, what: &str, max_chars: usize) -> String {
+        let text = self.text(value, what, max_chars);
+        if !text.chars().any(char::is_control)
+            && let Some(character) = crate::render::text::first_unprintable(&text)
+        {
+            self.problem(
+                value.span(),
+                format!("{what} contains {character:?}, which the PDF font cannot print; use Latin characters"),
+            );
+        }
+        text
+    }
+
+    fn optional_printed(&mut self, value: &Option<Spanned<String>>, what: &str, max_chars: usize) -> Option<String> {
+        let text = self.printed(value.as_ref()?, what, max_chars);
         (!text.is_empty()).then_some(text)
     }
 
@@ -390,6 +424,12 @@ pub fn parse(text: &str, now: i64) -> Result<Policy, PolicyError> {
         }
         custodians.push(custodian);
     }
+    let contacts = raw
+        .contacts
+        .iter()
+        .flatten()
+        .map(|entry| contact(&mut checker, entry))
+        .collect();
     let shares = custodians.len();
     if !(2..=255).contains(&shares) {
         checker.problem(
@@ -450,6 +490,7 @@ pub fn parse(text: &str, now: i64) -> Result<Policy, PolicyError> {
         record_template,
         secret,
         custodians,
+        contacts,
         sha256: crate::manifest::sha256_hex(text.as_bytes()),
         warnings: checker.warnings,
     })
@@ -508,6 +549,36 @@ fn custodian(checker: &mut Checker, raw: &RawCustodian) -> PolicyCustodian {
         location,
         protection,
         seal_serial,
+    }
+}
+
+/// Longest contact role, name, phone number and note: a table cell in the runbook, not a letter.
+const CONTACT_ROLE_CHARS: usize = 80;
+const CONTACT_PHONE_CHARS: usize = 40;
+const CONTACT_NOTE_CHARS: usize = 120;
+
+fn contact(checker: &mut Checker, raw: &RawContact) -> Contact {
+    let role = checker.printed(&raw.role, "contact role", CONTACT_ROLE_CHARS);
+    if role.is_empty() {
+        checker.problem(
+            raw.role.span(),
+            "contact role is empty; say what they are called for, e.g. \"Security operations (SOC)\"",
+        );
+    }
+    let name = checker.optional_printed(&raw.name, "contact name", crate::seal::MAX_NAME_CHARS);
+    let phone = checker.optional_printed(&raw.phone, "contact phone", CONTACT_PHONE_CHARS);
+    let note = checker.optional_printed(&raw.note, "contact note", CONTACT_NOTE_CHARS);
+    if name.is_none() && phone.is_none() {
+        checker.problem(
+            raw.role.span(),
+            format!("contact {role:?} has neither name nor phone; add name = \"...\" or phone = \"...\""),
+        );
+    }
+    Contact {
+        role,
+        name,
+        phone,
+        note,
     }
 }
 
@@ -797,6 +868,107 @@ mod tests {
     fn malformed_toml_has_a_line() {
         let found = problems("label = \"x\"\nthreshold = \n");
         assert!(found[0].starts_with("line 2:"), "{found:?}");
+    }
+
+    const CONTACTS: &str = "\n[[contact]]\nrole = \"SOC\"\nname = \"Fabrikam SOC\"\nphone = \"+353 1 555 0100\"\nnote = \"24x7\"\n\n[[contact]]\nrole = \"Duty incident manager\"\nphone = \"+353 1 555 0101\"\n";
+
+    #[test]
+    fn contacts_are_optional_and_kept_in_order() {
+        assert!(parse(TEMPLATE, NOW).expect("template").contacts.is_empty());
+        let policy = parse(&format!("{TEMPLATE}{CONTACTS}"), NOW).expect("valid");
+        assert_eq!(
+            policy.contacts,
+            [
+                Contact {
+                    role: "SOC".into(),
+                    name: Some("Fabrikam SOC".into()),
+                    phone: Some("+353 1 555 0100".into()),
+                    note: Some("24x7".into()),
+                },
+                Contact {
+                    role: "Duty incident manager".into(),
+                    name: None,
+                    phone: Some("+353 1 555 0101".into()),
+                    note: None,
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn the_template_example_contacts_are_valid_when_uncommented() {
+        let start = TEMPLATE.find("# [[contact]]").expect("commented example");
+        let uncommented: String = TEMPLATE[start..]
+            .lines()
+            .map(|line| line.trim_start_matches('#').trim_start())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let policy = parse(&format!("{}{uncommented}\n", &TEMPLATE[..start]), NOW).expect("valid");
+        assert_eq!(policy.contacts.len(), 3);
+        assert_eq!(
+            policy.contacts[0].note.as_deref(),
+            Some("24x7, ask for the duty manager")
+        );
+    }
+
+    #[test]
+    fn contact_problems_point_at_their_line() {
+        const PHONE: &str = "phone = \"+353 1 555 0101\"";
+        // (replace, by, the line the problem is on, message)
+        let cases = [
+            (
+                "role = \"Duty incident manager\"",
+                "role = \" \"",
+                "role = \" \"",
+                "contact role is empty",
+            ),
+            (PHONE, "pager = \"+353 1 555 0101\"", "pager", "unknown field `pager`"),
+            (
+                PHONE,
+                "note = \"weekdays only\"",
+                "Duty incident manager",
+                "contact \"Duty incident manager\" has neither name nor phone",
+            ),
+            (
+                PHONE,
+                "phone = \"+353 1 555 0101 ext 1234567890 1234567890 1234567890\"",
+                "ext 1234567890",
+                "contact phone must be at most 40 printable characters",
+            ),
+            (
+                PHONE,
+                "phone = \"+353 1 555 0101\"\nname = \"陈力\"",
+                "陈力",
+                "contact name contains '陈', which the PDF font cannot print",
+            ),
+            (
+                PHONE,
+                "phone = \"+353 1\\t555 0101\"",
+                "+353 1\\t555",
+                "contact phone must be at most 40 printable characters",
+            ),
+        ];
+        for (replace, by, on, message) in cases {
+            let text = format!("{TEMPLATE}{}", CONTACTS.replace(replace, by));
+            let found = problems(&text);
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert!(found[0].contains(message), "{message}: {found:?}");
+            let line = line_of(&text, on);
+            assert!(
+                found[0].starts_with(&format!("line {line}:")),
+                "{message}, line {line}: {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_contact_needs_a_role() {
+        let text = format!("{TEMPLATE}\n[[contact]]\nname = \"Fabrikam SOC\"\n");
+        let found = problems(&text);
+        assert!(found[0].contains("missing field `role`"), "{found:?}");
+        // The table that lacks it: the [[contact]] line just above.
+        let line = line_of(&text, "Fabrikam SOC") - 1;
+        assert!(found[0].starts_with(&format!("line {line}:")), "{found:?}");
     }
 
     #[test]

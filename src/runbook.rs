@@ -61,6 +61,28 @@ fn custodian_table(manifest: &Manifest) -> String {
     table.trim_end().to_owned()
 }
 
+/// What the runbook's "Who to call" says without contacts in the policy: blanks to fill in by
+/// hand before printing.
+const CONTACT_BLANKS: &str = "Write your organisation's numbers here before printing: security operations (SOC) ______________________, incident manager on call ______________________, Microsoft support contract ______________________.";
+
+/// The `{contact_table}` placeholder: the policy's contacts as a table, or [`CONTACT_BLANKS`].
+fn contact_table(manifest: &Manifest) -> String {
+    if manifest.contacts.is_empty() {
+        return CONTACT_BLANKS.to_owned();
+    }
+    let mut table = String::from("| Role | Name | Phone | Note |\n|---|---|---|---|\n");
+    for contact in &manifest.contacts {
+        table.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            cell(&contact.role),
+            cell(contact.name.as_deref().unwrap_or("")),
+            cell(contact.phone.as_deref().unwrap_or("")),
+            cell(contact.note.as_deref().unwrap_or("")),
+        ));
+    }
+    table.trim_end().to_owned()
+}
+
 /// When the secret must be rotated: the earliest of the policy's rotation date, the secret's
 /// expiry and the certificate's end of validity.
 pub fn rotation_due(manifest: &Manifest) -> Option<String> {
@@ -205,6 +227,8 @@ fn values(manifest: &Manifest) -> Vec<(&'static str, String)> {
         ("kql", kql(manifest)),
         ("extra_rows", extra_rows.trim_end().to_owned()),
         ("signature_rows", signature_rows.trim_end().to_owned()),
+        // Last, so that a contact's text is never taken for another placeholder.
+        ("contact_table", contact_table(manifest)),
     ]
 }
 
@@ -236,6 +260,7 @@ pub fn render(markdown: &str, manifest: &Manifest, paper: Paper, what: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::Contact;
 
     fn manifest() -> Manifest {
         let json = std::fs::read("tests/vectors/v1/ceremony-1/manifest.json").expect("vector manifest");
@@ -258,6 +283,44 @@ mod tests {
         assert!(runbook.contains("UserPrincipalName =~ \"bg01@contoso.onmicrosoft.com\""));
         assert!(runbook.contains(&format!("Any **{} of the {}**", manifest.threshold, manifest.shares)));
         assert!(runbook.contains(&first_drill_due(&manifest)));
+    }
+
+    #[test]
+    fn without_contacts_the_runbook_leaves_blanks_as_before() {
+        let runbook = runbook_markdown(&manifest(), RUNBOOK_TEMPLATE);
+        assert!(runbook.contains("## 2. Who to call\n\nWrite your organisation's numbers here before printing: security operations (SOC) ______________________, incident manager on call ______________________, Microsoft support contract ______________________.\n"), "{runbook}");
+    }
+
+    #[test]
+    fn contacts_fill_a_table() {
+        let mut manifest = manifest();
+        manifest.contacts = vec![
+            Contact {
+                role: "Security operations (SOC)".into(),
+                name: Some("Contoso SOC".into()),
+                phone: Some("+44 20 7946 0000".into()),
+                note: Some("24x7 | ask for the duty manager".into()),
+            },
+            Contact {
+                role: "Incident manager on call".into(),
+                phone: Some("+44 20 7946 0001".into()),
+                ..Contact::default()
+            },
+        ];
+        assert_eq!(
+            contact_table(&manifest),
+            "| Role | Name | Phone | Note |\n|---|---|---|---|\n\
+             | Security operations (SOC) | Contoso SOC | +44 20 7946 0000 | 24x7 / ask for the duty manager |\n\
+             | Incident manager on call |  | +44 20 7946 0001 |  |"
+        );
+        let runbook = runbook_markdown(&manifest, RUNBOOK_TEMPLATE);
+        assert!(runbook.contains("## 2. Who to call\n\n| Role | Name"), "{runbook}");
+        assert!(!runbook.contains("Write your organisation's numbers"), "{runbook}");
+        // A template without the placeholder still fills.
+        assert_eq!(
+            runbook_markdown(&manifest, "Call {label}."),
+            format!("Call {}.", manifest.label)
+        );
     }
 
     #[test]

@@ -95,6 +95,8 @@ pub struct CeremonyRecord {
     pub rotation_days: Option<u32>,
     /// The ceremony this one replaces.
     pub replaces: Option<String>,
+    /// Whom to call when the glass is broken.
+    pub contacts: Vec<crate::manifest::Contact>,
 }
 
 /// What to seal and how.
@@ -519,6 +521,7 @@ pub fn seal_with_progress(
         drill_interval_days: request.record.drill_interval_days,
         rotation_days: request.record.rotation_days,
         replaces: request.record.replaces.clone(),
+        contacts: request.record.contacts.clone(),
     };
     Ok(SealedCeremony {
         manifest,

@@ -105,6 +105,19 @@ pub fn check(path: &Path) -> Result<(), Failure> {
             .map(|days| format!(", rotate within {days} days"))
             .unwrap_or_default()
     );
+    for contact in &policy.contacts {
+        let reach: Vec<&str> = [&contact.name, &contact.phone]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        let note = contact
+            .note
+            .as_ref()
+            .map(|note| format!(" ({note})"))
+            .unwrap_or_default();
+        outln!("contact: {}: {}{note}", contact.role, reach.join(", "));
+    }
     outln!("policy sha256: {}", policy.sha256);
     Ok(())
 }
@@ -396,6 +409,7 @@ fn finish(
             drill_interval_days: Some(policy.drill_interval_days),
             rotation_days: policy.rotation_days,
             replaces: None,
+            contacts: policy.contacts.clone(),
         },
     };
     Ok((request, templates))

@@ -4,6 +4,7 @@
 mod assess;
 mod bad_input;
 mod ceremony;
+mod contacts;
 mod drill;
 mod external_tools;
 mod help;
