@@ -138,6 +138,9 @@ fn frozen_protected_share_recovers_with_its_passphrase() {
     let expected = std::fs::read(dir.join("expected-secret.txt")).unwrap();
     let scratch = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.join(name).display().to_string();
+    // A copy, so the log that recover and verify append beside the manifest lands in scratch.
+    std::fs::copy(dir.join("manifest.json"), scratch.path().join("manifest.json")).unwrap();
+    let manifest = scratch.path().join("manifest.json").display().to_string();
     let passphrase = format!("1={}", path("protected-1-passphrase.txt"));
     let run = run_in(
         scratch.path(),
@@ -145,7 +148,7 @@ fn frozen_protected_share_recovers_with_its_passphrase() {
             "recover",
             "--print",
             "--manifest",
-            &path("manifest.json"),
+            &manifest,
             &path("typed-1-protected.txt"),
             &path("typed-3.txt"),
             &path("typed-5.txt"),
@@ -167,7 +170,7 @@ fn frozen_protected_share_recovers_with_its_passphrase() {
         &[
             "verify",
             "--manifest",
-            &path("manifest.json"),
+            &manifest,
             &path("typed-1-protected.txt"),
             &path("typed-3.txt"),
             &path("typed-5.txt"),
