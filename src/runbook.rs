@@ -227,7 +227,6 @@ fn values(manifest: &Manifest) -> Vec<(&'static str, String)> {
         ("kql", kql(manifest)),
         ("extra_rows", extra_rows.trim_end().to_owned()),
         ("signature_rows", signature_rows.trim_end().to_owned()),
-        // Last, so that a contact's text is never taken for another placeholder.
         ("contact_table", contact_table(manifest)),
     ]
 }

@@ -272,11 +272,35 @@ fn check_request(request: &CeremonyRequest) -> Result<(), SealError> {
 }
 
 /// Replaces each `{name}` placeholder of a text template (sheet instructions, runbook, ceremony
-/// record) with its value.
+/// record) with its value, in one pass over the template: a value that itself contains
+/// `{label}` (a custodian's name, a contact's note) is printed as written, never expanded.
+/// Unknown placeholders are left as they are.
 pub fn fill_template(template: &str, values: &[(&str, String)]) -> String {
-    values.iter().fold(template.to_owned(), |text, (key, value)| {
-        text.replace(&format!("{{{key}}}"), value)
-    })
+    let mut filled = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        filled.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            values
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (value, close))
+        });
+        match value {
+            Some((value, close)) => {
+                filled.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                filled.push('{');
+                rest = after;
+            }
+        }
+    }
+    filled.push_str(rest);
+    filled
 }
 
 /// Encodes the vault ciphertext into evenly sized chunks of at most 16 lines.
@@ -724,6 +748,17 @@ fn sheet_model(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn templates_fill_in_one_pass_and_keep_what_they_do_not_know() {
+        let values = [("label", "{threshold} {x}".to_owned()), ("threshold", "3".to_owned())];
+        assert_eq!(
+            fill_template("{label}: any {threshold} of {shares} {} {unclosed", &values),
+            "{threshold} {x}: any 3 of {shares} {} {unclosed"
+        );
+        assert_eq!(fill_template("{{label}}", &values), "{{threshold} {x}}");
+        assert_eq!(fill_template("no placeholders", &values), "no placeholders");
+    }
 
     fn request(custodians: &[&str], threshold: u8) -> CeremonyRequest {
         CeremonyRequest {
