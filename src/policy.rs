@@ -246,8 +246,9 @@ impl Checker<'_> {
         (!text.is_empty()).then_some(text)
     }
 
-    /// [`Self::text`] for text printed in the runbook PDF, whose built-in fonts show only Latin
-    /// characters: refused here, with its line, rather than when the ceremony renders.
+    /// [`Self::text`] for text printed on the sheets, the runbook or the cover page, whose
+    /// built-in fonts show only Latin characters: refused here, with its line, rather than when
+    /// the ceremony renders.
     fn printed(&mut self, value: &Spanned<String>, what: &str, max_chars: usize) -> String {
         let text = self.text(value, what, max_chars);
         if !text.chars().any(char::is_control)
@@ -343,15 +344,15 @@ pub fn parse(text: &str, now: i64) -> Result<Policy, PolicyError> {
             ),
         );
     }
-    let label = checker.text(&raw.label, "label", crate::seal::MAX_NAME_CHARS);
+    let label = checker.printed(&raw.label, "label", crate::seal::MAX_NAME_CHARS);
     if label.is_empty() {
         checker.problem(
             raw.label.span(),
             "label is empty; name the ceremony, e.g. \"contoso bg-01\"",
         );
     }
-    let tenant = checker.optional_text(&raw.tenant, "tenant", 128);
-    let account = checker.optional_text(&raw.account, "account", 128);
+    let tenant = checker.optional_printed(&raw.tenant, "tenant", 128);
+    let account = checker.optional_printed(&raw.account, "account", 128);
     if let (Some(account), Some(span)) = (&account, raw.account.as_ref().map(Spanned::span))
         && crate::generate::passphrase::forbidden_terms(account).is_err()
     {
@@ -497,13 +498,13 @@ pub fn parse(text: &str, now: i64) -> Result<Policy, PolicyError> {
 }
 
 fn custodian(checker: &mut Checker, raw: &RawCustodian) -> PolicyCustodian {
-    let name = checker.text(&raw.name, "custodian name", crate::seal::MAX_NAME_CHARS);
+    let name = checker.printed(&raw.name, "custodian name", crate::seal::MAX_NAME_CHARS);
     if name.is_empty() {
         checker.problem(raw.name.span(), "custodian name is empty");
     }
-    let role = checker.optional_text(&raw.role, "role", 80);
-    let location = checker.optional_text(&raw.location, "location", 80);
-    let seal_serial = checker.optional_text(&raw.seal_serial, "seal_serial", 40);
+    let role = checker.optional_printed(&raw.role, "role", 80);
+    let location = checker.optional_printed(&raw.location, "location", 80);
+    let seal_serial = checker.optional_printed(&raw.seal_serial, "seal_serial", 40);
     let protection = match raw.protection.as_ref().map(|p| (p.get_ref().as_str(), p.span())) {
         None | Some(("none", _)) => Protection::None,
         Some(("passphrase", _)) => Protection::Passphrase,
@@ -959,6 +960,23 @@ mod tests {
                 "{message}, line {line}: {found:?}"
             );
         }
+    }
+
+    #[test]
+    fn text_printed_on_paper_is_checked_for_the_font_at_its_line() {
+        for (replace, by) in [
+            ("name = \"Ben Okafor\"", "name = \"陈力\""),
+            ("location = \"Home safe\"", "location = \"Сейф\""),
+            ("label = \"contoso bg-01\"", "label = \"contoso ☃\""),
+        ] {
+            let text = TEMPLATE.replace(replace, by);
+            let found = problems(&text);
+            assert_eq!(found.len(), 1, "{by}: {found:?}");
+            assert!(found[0].contains("which the PDF font cannot print"), "{found:?}");
+            let line = line_of(&text, by);
+            assert!(found[0].starts_with(&format!("line {line}:")), "{by}: {found:?}");
+        }
+        assert!(parse(&TEMPLATE.replace("Ben Okafor", "Zoë Ørsted"), NOW).is_ok());
     }
 
     #[test]
