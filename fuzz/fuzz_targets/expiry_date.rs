@@ -1,14 +1,8 @@
-//! Guards the `YYYY-MM-DD` parser for `--expires` (`import::parse_date`): it must never panic,
-//! and an accepted date is midnight UTC of a day between 1970 and 9999.
+//! cargo-fuzz target: the property is in `fuzz/checks/expiry_date.rs` (its comment says what it
+//! guards), shared with the test suite's replay of the seeds and regressions.
 #![no_main]
 
-use breakglass::import::parse_date;
-use libfuzzer_sys::fuzz_target;
+#[path = "../checks/expiry_date.rs"]
+mod check;
 
-fuzz_target!(|data: &[u8]| {
-    let text = String::from_utf8_lossy(data);
-    if let Some(seconds) = parse_date(&text) {
-        assert_eq!(seconds.rem_euclid(86_400), 0, "not midnight");
-        assert!((0..253_402_300_800).contains(&seconds), "outside 1970..=9999");
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));

@@ -1,21 +1,8 @@
-//! Guards the manifest parser (`Manifest::parse`), which reads a `manifest.json` that may have
-//! been edited or swapped: it must never panic, an accepted manifest must be usable the way
-//! `verify` uses it (ceremony id printed, custodians looked up), and `to_json` must parse back
-//! to an equal manifest.
+//! cargo-fuzz target: the property is in `fuzz/checks/manifest.rs` (its comment says what it
+//! guards), shared with the test suite's replay of the seeds and regressions.
 #![no_main]
 
-use breakglass::manifest::{MAX_BYTES, Manifest};
-use libfuzzer_sys::fuzz_target;
+#[path = "../checks/manifest.rs"]
+mod check;
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(manifest) = Manifest::parse(data) else { return };
-    let _ = manifest.ceremony().to_string();
-    for index in 0..=manifest.shares {
-        let _ = manifest.custodian_name(index);
-    }
-    let json = manifest.to_json();
-    if json.len() <= MAX_BYTES {
-        let again = Manifest::parse(json.as_bytes()).unwrap_or_else(|error| panic!("to_json output does not parse: {error}"));
-        assert_eq!(again, manifest, "round trip through to_json changed the manifest");
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));

@@ -1,39 +1,8 @@
-//! Guards the typed-text / QR-payload parser (`format::v1::decode_text`, which runs
-//! `split_blocks`, `decode_header` and `decode_block`): arbitrary text must never panic, every
-//! result must be printable as the CLI prints it, and every block that decodes must re-encode
-//! (`encode_block`) to QR and typed forms that decode back to an equal block.
+//! cargo-fuzz target: the property is in `fuzz/checks/paper_text.rs` (its comment says what it
+//! guards), shared with the test suite's replay of the seeds and regressions.
 #![no_main]
 
-use breakglass::format::v1;
-use libfuzzer_sys::fuzz_target;
+#[path = "../checks/paper_text.rs"]
+mod check;
 
-fuzz_target!(|data: &[u8]| {
-    let text = String::from_utf8_lossy(data);
-    let results = match v1::decode_text(&text) {
-        Ok(results) => results,
-        Err(error) => {
-            let _ = error.to_string();
-            return;
-        }
-    };
-    for result in results {
-        let block = match result {
-            Ok(block) => block,
-            Err(error) => {
-                let _ = error.to_string();
-                continue;
-            }
-        };
-        // What `verify` prints about a block it read.
-        let _ = block.header.ceremony.to_string();
-        let encoded = v1::encode_block(&block.header, &block.data)
-            .unwrap_or_else(|error| panic!("a decoded block does not re-encode: {error:?} ({:?})", block.header));
-        for form in [encoded.qr_payload(), encoded.to_text()] {
-            let again = v1::decode_text(&form).unwrap_or_else(|error| panic!("re-encoded text does not split: {error:?}"));
-            assert_eq!(again.len(), 1, "re-encoded text holds {} blocks", again.len());
-            let again = again.into_iter().next().expect("one block");
-            let again = again.unwrap_or_else(|error| panic!("re-encoded block does not decode: {error:?}"));
-            assert_eq!(again, block, "round trip changed the block");
-        }
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));

@@ -1,35 +1,8 @@
-//! Guards the vault payload parser (`Payload::parse`), which reads bytes that came out of a
-//! decrypted vault: it must never panic, and a parsed payload must survive `to_bytes` and
-//! `parse` with the same kind, secret and metadata. `to_bytes` deliberately replaces control
-//! characters in header values with spaces and cuts them to 512 characters, so metadata is
-//! compared after that same cleaning; a second round trip must then be exact in every field.
+//! cargo-fuzz target: the property is in `fuzz/checks/payload.rs` (its comment says what it
+//! guards), shared with the test suite's replay of the seeds and regressions.
 #![no_main]
 
-use breakglass::payload::{Payload, valid_metadata_key};
-use libfuzzer_sys::fuzz_target;
+#[path = "../checks/payload.rs"]
+mod check;
 
-/// Mirrors `payload::clean_value` (private): what `to_bytes` writes for a header value.
-fn cleaned(value: &str) -> String {
-    value
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(512)
-        .collect()
-}
-
-fuzz_target!(|data: &[u8]| {
-    let Ok(payload) = Payload::parse(data) else { return };
-    let bytes = payload.to_bytes();
-    let again = Payload::parse(bytes.expose()).unwrap_or_else(|error| panic!("to_bytes output does not parse: {error:?}"));
-    assert_eq!(again.kind, payload.kind, "kind changed in the round trip");
-    assert_eq!(again.secret, payload.secret, "secret changed in the round trip");
-    let expected: Vec<(String, String)> = payload
-        .metadata
-        .iter()
-        .filter(|(key, _)| valid_metadata_key(key))
-        .map(|(key, value)| (key.clone(), cleaned(value)))
-        .collect();
-    assert_eq!(again.metadata, expected, "metadata changed in the round trip");
-    let third = Payload::parse(again.to_bytes().expose()).expect("a re-serialised payload parses");
-    assert_eq!(third, again, "a second round trip is not exact");
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));

@@ -1,22 +1,8 @@
-//! Guards the input reader (`scan::scan_bytes` with `verify::page_complete`, as `verify` and
-//! `recover` call it): classification, PNG/JPEG decoding with its size limits, PDF
-//! rasterising and QR reading must never panic, abort or run out of memory on a hostile file.
-//! Run with `-max_len=65536`: large inputs only make each run slow.
+//! cargo-fuzz target: the property is in `fuzz/checks/scan_input.rs` (its comment says what it
+//! guards), shared with the test suite's replay of the seeds and regressions.
 #![no_main]
 
-use breakglass::{scan, verify};
-use libfuzzer_sys::fuzz_target;
+#[path = "../checks/scan_input.rs"]
+mod check;
 
-fuzz_target!(|data: &[u8]| {
-    match scan::scan_bytes(data, &verify::page_complete) {
-        Ok(scanned) => {
-            for code in &scanned.codes {
-                // What `verify` does next with every code read.
-                let _ = breakglass::format::v1::decode_text(&code.text);
-            }
-        }
-        Err(error) => {
-            let _ = error.to_string();
-        }
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));

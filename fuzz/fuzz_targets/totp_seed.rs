@@ -1,33 +1,8 @@
-//! Guards the TOTP seed parser (`totp::parse`: otpauth:// URIs and bare base32 keys pasted by
-//! the user): it must never panic, and an accepted seed must survive `to_uri` and `parse` (and
-//! the payload's `to_metadata`/`from_metadata`) with the same parameters and secret, and yield
-//! a code of the right length.
+//! cargo-fuzz target: the property is in `fuzz/checks/totp_seed.rs` (its comment says what it
+//! guards), shared with the test suite's replay of the seeds and regressions.
 #![no_main]
 
-use breakglass::totp;
-use libfuzzer_sys::fuzz_target;
+#[path = "../checks/totp_seed.rs"]
+mod check;
 
-fuzz_target!(|data: &[u8]| {
-    let text = String::from_utf8_lossy(data);
-    let Ok(seed) = totp::parse(&text) else { return };
-    let uri = totp::to_uri(&seed);
-    let again = totp::parse(uri.expose()).unwrap_or_else(|error| panic!("to_uri output does not parse: {error:?}"));
-    assert_eq!(again.secret, seed.secret, "secret changed through to_uri");
-    assert_eq!(again.digits, seed.digits, "digits changed through to_uri");
-    assert_eq!(again.period, seed.period, "period changed through to_uri");
-    assert_eq!(again.algorithm, seed.algorithm, "algorithm changed through to_uri");
-    assert_eq!(again.issuer, seed.issuer, "issuer changed through to_uri");
-    assert_eq!(again.account, seed.account, "account changed through to_uri");
-
-    let sealed = totp::from_metadata(seed.secret.clone(), &totp::to_metadata(&seed))
-        .unwrap_or_else(|error| panic!("to_metadata output does not parse: {error:?}"));
-    assert_eq!(sealed, seed, "round trip through the payload metadata changed the seed");
-
-    let bare = totp::parse(totp::base32_secret(&seed).expose()).expect("the base32 secret parses");
-    assert_eq!(bare.secret, seed.secret, "secret changed through base32_secret");
-
-    let code = totp::code(&seed, 1_700_000_000);
-    assert_eq!(code.len(), seed.digits as usize);
-    let left = totp::seconds_left(&seed, 1_700_000_000);
-    assert!((1..=seed.period).contains(&left));
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));

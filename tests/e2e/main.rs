@@ -7,6 +7,7 @@ mod ceremony;
 mod contacts;
 mod drill;
 mod external_tools;
+mod fuzz_replay;
 mod help;
 mod interop;
 mod kinds;
