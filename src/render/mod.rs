@@ -3,7 +3,6 @@
 //! Pure: a [`SheetModel`] of strings in, PDF bytes out. It knows nothing of shares or the
 //! paper format's rules; the seal step prepares every string that is printed.
 
-pub mod blocks;
 pub mod document;
 mod page;
 pub mod qr;
