@@ -196,9 +196,7 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
 }
 
 fn write_report(path: &Path, manifest: &Manifest, entry: &Entry, log_path: &Path, now: i64) -> Result<(), Failure> {
-    let model = drill::report_model(manifest, entry, log_path, now);
-    let pdf = breakglass::render::render_report(&model)
-        .map_err(|error| Failure::new(exit::WRITE, format!("cannot render the drill report: {error}")))?;
+    let pdf = drill::report::pdf(manifest, entry, log_path, now);
     breakglass::output::write_new_file(path, &pdf)
         .map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))
 }

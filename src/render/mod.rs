@@ -6,11 +6,9 @@
 pub mod document;
 mod page;
 pub mod qr;
-mod report;
 mod sheet;
 pub mod text;
 
-pub use report::{ReportModel, ReportSection, render_report};
 pub use sheet::{MODULE_MM, render_sheet};
 
 /// Paper sizes sheets can be printed on.

@@ -181,6 +181,27 @@ fn drills_with_k_and_k_minus_one_sheets_are_logged_and_tampering_is_found_at_its
         );
         assert!(text.contains(drill["hash"].as_str().unwrap()), "{text}");
         assert!(text.contains("Chen Li"), "absent custodian listed: {text}");
+        // What an auditor signs for: the drill's facts as logged, how each sheet was read, the
+        // note, the statement, and a line each to sign.
+        for fact in [
+            "contoso bg-01",
+            "Dana Auditor",
+            "Q4 drill, witness Chen Li",
+            &clock::rfc3339(T0 + 10 * DAY),
+            "any 2 of 3 sheets recover it",
+            "Next drill due",
+            "typed copy",
+            "ben-typed.txt",
+            "Ana Ruiz",
+            "The secret was not shown",
+            "no secret on this page",
+        ] {
+            assert!(text.contains(fact), "{fact}: {text}");
+        }
+        for role in ["Operator: name ___", "Witness: name ___", "Auditor: name ___"] {
+            assert!(text.contains(role), "{role}: {text}");
+        }
+        assert_eq!(text.matches("Signature ___").count(), 3, "{text}");
     }
 
     let verified = ceremony.at(12, &["log", "verify", "--manifest", "out/manifest.json"]);
