@@ -403,6 +403,20 @@ fn nothing_drill_verify_status_or_log_write_or_print_holds_the_secret() {
                 "human.pdf",
             ],
         ),
+        ceremony.at(
+            2,
+            &[
+                "drill",
+                "--manifest",
+                "out/manifest.json",
+                &one,
+                &two,
+                "--note",
+                &note,
+                "--report",
+                "report.md",
+            ],
+        ),
         ceremony.at(3, &["drill", "--manifest", "out/manifest.json", &one]),
         ceremony.at(4, &["verify", "--manifest", "out/manifest.json", &one, &two]),
         ceremony.at(5, &["status"]),
@@ -412,6 +426,15 @@ fn nothing_drill_verify_status_or_log_write_or_print_holds_the_secret() {
         ceremony.at(5, &["log", "verify", "--manifest", "out/manifest.json", "--json"]),
     ];
     assert_eq!(runs[0].code, 0, "{}", runs[0].all());
+    // The same report as Markdown, for a wiki or a ticket: it carries the record's hash.
+    let markdown = std::fs::read_to_string(ceremony.path("report.md")).unwrap();
+    let record = ceremony.records().into_iter().nth(3).unwrap();
+    assert!(
+        markdown.starts_with("# BREAKGLASS DRILL REPORT: PASSED\n"),
+        "{markdown}"
+    );
+    assert!(markdown.contains(record["hash"].as_str().unwrap()), "{markdown}");
+    assert!(markdown.contains("| Operator | ops-laptop |"), "{markdown}");
     assert!(
         runs[0]
             .stderr
