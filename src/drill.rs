@@ -8,11 +8,11 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::audit::{self, Action, Entry, InputRecord, Outcome, ReadMethod, Record};
-use crate::clock;
-use crate::manifest::{DEFAULT_DRILL_INTERVAL_DAYS, Manifest};
-use crate::render::{Paper, ReportModel, ReportSection};
+use crate::audit::{self, Action, InputRecord, ReadMethod, Record};
+use crate::manifest::Manifest;
 use crate::verify::{self, InputReport, Source, VerifyError};
+
+pub mod report;
 
 /// The public facts of a proven quorum (the payload itself is gone).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,160 +194,6 @@ pub fn format_duration(seconds: u64) -> String {
         0..60 => format!("{seconds} s"),
         60..3600 => format!("{} min {:02} s", seconds / 60, seconds % 60),
         _ => format!("{} h {:02} min", seconds / 3600, seconds % 3600 / 60),
-    }
-}
-
-fn read_method(method: ReadMethod) -> &'static str {
-    match method {
-        ReadMethod::Qr => "QR codes",
-        ReadMethod::QrWeak => "QR codes, weak scan",
-        ReadMethod::Typed => "typed copy",
-        ReadMethod::Mixed => "QR codes and typed copy",
-        ReadMethod::None => "nothing readable",
-    }
-}
-
-/// What the drill report says, from the record as logged (so paper and log agree).
-pub fn report_model(manifest: &Manifest, entry: &Entry, log_path: &Path, now: i64) -> ReportModel {
-    let record = &entry.record;
-    let passed = record.result == Outcome::Success;
-    let mut facts = vec![(
-        "Ceremony".to_owned(),
-        format!("{} \"{}\"", manifest.ceremony(), manifest.label),
-    )];
-    if let Some(tenant) = &manifest.tenant {
-        facts.push(("Tenant".into(), tenant.clone()));
-    }
-    if let Some(account) = &manifest.account {
-        facts.push(("Account".into(), account.clone()));
-    }
-    facts.push((
-        "Secret".into(),
-        format!(
-            "{}; any {} of {} sheets recover it; sealed {}",
-            manifest.secret_kind, manifest.threshold, manifest.shares, manifest.created
-        ),
-    ));
-    facts.push(("Drill".into(), record.time.clone()));
-    facts.push(("Operator".into(), record.operator.clone().unwrap_or_else(|| "-".into())));
-    facts.push((
-        "Result".into(),
-        match &record.message {
-            None => "PASSED: the sheets rebuilt the manifest's vault key and decrypted the vault".into(),
-            Some(message) => format!("FAILED (exit {}): {message}", record.exit_code),
-        },
-    ));
-    if let Some(seconds) = record.first_to_last_seconds {
-        facts.push(("First to last sheet".into(), format_duration(seconds)));
-    }
-    let interval = manifest.drill_interval_days.unwrap_or(DEFAULT_DRILL_INTERVAL_DAYS);
-    if passed {
-        facts.push((
-            "Next drill due".into(),
-            format!(
-                "{} (every {interval} days)",
-                clock::date(now + i64::from(interval) * 86_400)
-            ),
-        ));
-    }
-    facts.push((
-        "Log record".into(),
-        format!("{} in {}, SHA-256 {}", record.seq, log_path.display(), entry.hash),
-    ));
-    let sheets = ReportSection {
-        heading: "Sheets presented".into(),
-        columns: vec![
-            "Share".into(),
-            "Custodian".into(),
-            "Read from".into(),
-            "File and problems".into(),
-        ],
-        rows: record
-            .inputs
-            .iter()
-            .map(|input| {
-                let shares: Vec<String> = input.shares.iter().map(u8::to_string).collect();
-                let custodians: Vec<&str> = input
-                    .shares
-                    .iter()
-                    .filter_map(|&index| manifest.custodian_name(index))
-                    .collect();
-                let mut file = input.input.clone();
-                for problem in &input.problems {
-                    file.push_str(&format!("; {problem}"));
-                }
-                vec![
-                    if shares.is_empty() {
-                        "-".into()
-                    } else {
-                        shares.join(", ")
-                    },
-                    custodians.join(", "),
-                    read_method(input.read).to_owned(),
-                    file,
-                ]
-            })
-            .collect(),
-    };
-    let present: Vec<u8> = record.inputs.iter().flat_map(|input| input.shares.clone()).collect();
-    let locations = manifest.custodians.iter().any(|custodian| custodian.location.is_some());
-    let mut absent = ReportSection {
-        heading: "Custodians whose sheets were not presented".into(),
-        columns: vec!["Share".into(), "Custodian".into(), "Kept at".into()],
-        rows: manifest
-            .custodians
-            .iter()
-            .filter(|custodian| !present.contains(&custodian.index))
-            .map(|custodian| {
-                vec![
-                    custodian.index.to_string(),
-                    custodian.name.clone(),
-                    custodian.location.clone().unwrap_or_default(),
-                ]
-            })
-            .collect(),
-    };
-    if !locations {
-        absent.columns.pop();
-    }
-    let note = ReportSection {
-        heading: "Note".into(),
-        columns: Vec::new(),
-        rows: record.note.iter().map(|note| vec![note.clone()]).collect(),
-    };
-    let statement = ReportSection {
-        heading: "Statement".into(),
-        columns: Vec::new(),
-        rows: vec![vec![format!(
-            "breakglass {} read the sheets above and checked every line; {} The secret was not shown, printed \
-             or stored. This drill is record {} of the tamper-evident log; `breakglass log verify` checks that \
-             the log still holds it with the hash above.",
-            record.tool_version,
-            if passed {
-                "they rebuilt the manifest's vault key and the vault decrypted, in memory only."
-            } else {
-                "the drill failed for the reason given under Result."
-            },
-            record.seq
-        )]],
-    };
-    ReportModel {
-        paper: if manifest.paper == "letter" {
-            Paper::Letter
-        } else {
-            Paper::A4
-        },
-        title: "BREAKGLASS DRILL REPORT".into(),
-        headline: if passed { "PASSED".into() } else { "FAILED".into() },
-        facts,
-        sections: vec![sheets, absent, note, statement],
-        signatures: vec!["Operator".into(), "Witness".into(), "Auditor".into()],
-        footer: format!(
-            "Drill of ceremony {} on {}   -   no secret on this page",
-            manifest.ceremony(),
-            clock::date(now)
-        ),
-        document_title: format!("breakglass drill {} {}", manifest.ceremony(), clock::date(now)),
     }
 }
 

@@ -5,14 +5,15 @@
 use super::model::PracticeKind;
 use super::{Assessment, PracticeResult, Source};
 use crate::render::Paper;
-use crate::render::blocks::{Block, Document, render_document};
+use crate::render::document::render_markdown_replacing;
 
-/// `[x]` in place, `[ ]` not, ` - ` a trait (describes the level).
-fn mark(practice: &PracticeResult) -> &'static str {
+/// The task-list box of a practice: `[x] ` in place, `[ ] ` not, none for a trait (which
+/// describes the level and is a plain bullet).
+fn task(practice: &PracticeResult) -> &'static str {
     match practice.in_place {
-        Some(true) => "[x]",
-        Some(false) => "[ ]",
-        None => " - ",
+        Some(true) => "[x] ",
+        Some(false) => "[ ] ",
+        None => "",
     }
 }
 
@@ -128,7 +129,8 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
-/// The full report as Markdown: every practice of every level, with its source and note.
+/// The full report as Markdown: every practice of every level, with its source and note, and a
+/// line to sign (the PDF is this text, printed).
 pub fn markdown(assessment: &Assessment) -> String {
     let info = &assessment.model;
     let mut out = format!(
@@ -200,7 +202,7 @@ pub fn markdown(assessment: &Assessment) -> String {
     out.push_str("\n## Every practice\n");
     for level in &assessment.levels {
         out.push_str(&format!(
-            "\n### {} {}: {}\n\n{}\n\n| | id | practice | status from | note |\n|---|---|---|---|---|\n",
+            "\n### {} {} ({}): {}\n\n",
             level.number,
             cell(&level.name),
             if level.reached { "reached" } else { "not reached" },
@@ -208,13 +210,15 @@ pub fn markdown(assessment: &Assessment) -> String {
         ));
         for practice in &level.practices {
             out.push_str(&format!(
-                "| {} | `{}` | {} | {} | {} |\n",
-                mark(practice).trim(),
-                practice.id,
+                "- {}{} ({})",
+                task(practice),
                 cell(&practice.text),
-                source_label(practice),
-                cell(practice.note.as_deref().unwrap_or(""))
+                source_label(practice)
             ));
+            if let Some(note) = &practice.note {
+                out.push_str(&format!(" - *note:* {}", cell(note)));
+            }
+            out.push('\n');
         }
     }
     if !assessment.records.warnings.is_empty() {
@@ -223,103 +227,27 @@ pub fn markdown(assessment: &Assessment) -> String {
             out.push_str(&format!("- {}\n", cell(warning)));
         }
     }
+    out.push_str(&format!(
+        "\nAssessed by: {} Date: {} Signature: {}\n",
+        "_".repeat(30),
+        "_".repeat(14),
+        "_".repeat(22)
+    ));
     out
 }
 
-/// The report as a PDF of one or two pages.
+/// The report as a PDF: the Markdown report, printed (paths in other scripts become `?`).
 pub fn pdf(assessment: &Assessment, paper: Paper) -> Vec<u8> {
     let info = &assessment.model;
-    let mut blocks = vec![
-        Block::Title("Breakglass maturity self-assessment".into()),
-        Block::Small(format!(
-            "Assessed {} with breakglass {} against the {} v{} by {}. {}",
-            assessment.assessed_at,
-            env!("CARGO_PKG_VERSION"),
-            info.name,
-            info.version,
-            info.author,
-            info.credit
-        )),
-        Block::Rule,
-        Block::Heading(level_line(assessment)),
-    ];
-    for level in &assessment.levels {
-        blocks.push(Block::Item {
-            mark: if level.reached { "[x]" } else { "[ ]" }.into(),
-            text: format!("{} {}: {}", level.number, level.name, level_progress(level)),
-            bold: level.number == assessment.level,
-        });
-    }
-    if let Some(next) = &assessment.next {
-        blocks.push(Block::Heading(format!(
-            "Missing for level {}, {}",
-            next.number, next.name
-        )));
-        for id in &next.missing {
-            let Some(practice) = assessment.practice(id) else {
-                continue;
-            };
-            let mut text = format!("{} ({}; {id})", practice.text, source_label(practice));
-            if let Some(helps) = &practice.helps {
-                text.push_str(&format!(" - breakglass helps: {helps}"));
-            }
-            blocks.push(Block::Item {
-                mark: "[ ]".into(),
-                text,
-                bold: false,
-            });
-        }
-    }
-    blocks.push(Block::Heading("Proved by breakglass records".into()));
-    for finding in &assessment.records.findings {
-        blocks.push(Block::Item {
-            mark: if finding.proved { "[x]" } else { "[ ]" }.into(),
-            text: format!("{}: {}", finding.evidence.key(), finding.detail),
-            bold: false,
-        });
-    }
-    if !assessment.conflicts.is_empty() {
-        blocks.push(Block::Heading("Answers that contradict the records".into()));
-        blocks.extend(
-            assessment
-                .conflicts
-                .iter()
-                .map(|conflict| Block::Paragraph(conflict.clone())),
-        );
-    }
-    blocks.push(Block::Heading("Every practice".into()));
-    for level in &assessment.levels {
-        blocks.push(Block::Space(1.0));
-        blocks.push(Block::Item {
-            mark: String::new(),
-            text: format!("{} {}: {}", level.number, level.name, level.summary),
-            bold: true,
-        });
-        for practice in &level.practices {
-            let mut text = format!("{} ({})", practice.text, source_label(practice));
-            if let Some(note) = &practice.note {
-                text.push_str(&format!(" Note: {note}"));
-            }
-            blocks.push(Block::Item {
-                mark: mark(practice).into(),
-                text,
-                bold: false,
-            });
-        }
-    }
-    blocks.push(Block::Space(4.0));
-    blocks.push(Block::Paragraph(
-        "Assessed by: ______________________________   Date: ______________   Signature: ______________________".into(),
-    ));
-    render_document(&Document {
+    render_markdown_replacing(
+        &markdown(assessment),
         paper,
-        title: "Breakglass maturity self-assessment".into(),
-        footer: format!(
+        "Breakglass maturity self-assessment",
+        &format!(
             "breakglass assess - {} v{} by {} - {}",
             info.name, info.version, info.author, assessment.assessed_at
         ),
-        blocks,
-    })
+    )
 }
 
 #[cfg(test)]
@@ -358,7 +286,11 @@ mod tests {
         }
         assert!(text.contains("warning: a warning"));
         assert!(markdown.contains("bg01 \\| bg02"), "{markdown}");
-        assert!(markdown.contains("| [x] | `reactive-account-exists` |"), "{markdown}");
+        assert!(
+            markdown.contains("- [x] A breakglass account exists (even if it is rarely tested). (answered yes) - *note:* bg01 \\| bg02"),
+            "{markdown}"
+        );
+        assert!(markdown.contains("Assessed by: ___"), "{markdown}");
         let pdf = pdf(&assessment, Paper::A4);
         let pages = crate::scan::pdf::rasterise(&pdf, 10.0).unwrap();
         assert!((1..=2).contains(&pages.len()), "{} pages", pages.len());

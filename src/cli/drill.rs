@@ -25,7 +25,8 @@ pub struct DrillArgs {
     /// Free-text note for the log and the report (witnesses, room, anything unusual).
     #[arg(long, value_name = "TEXT")]
     note: Option<String>,
-    /// Write a one-page PDF report to sign; YYYY-MM-DD in the name becomes the drill's date.
+    /// Write a one-page PDF report to sign (Markdown if FILE ends in .md); YYYY-MM-DD in the name
+    /// becomes the drill's date.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
     /// Print the record as JSON (schema in docs/LOG.md) instead of text.
@@ -174,9 +175,14 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
 }
 
 fn write_report(path: &Path, manifest: &Manifest, entry: &Entry, log_path: &Path, now: i64) -> Result<(), Failure> {
-    let model = drill::report_model(manifest, entry, log_path, now);
-    let pdf = breakglass::render::render_report(&model)
-        .map_err(|error| Failure::new(exit::WRITE, format!("cannot render the drill report: {error}")))?;
-    breakglass::output::write_new_file(path, &pdf)
+    let markdown = path
+        .extension()
+        .is_some_and(|extension| extension.eq_ignore_ascii_case("md"));
+    let bytes = if markdown {
+        drill::report::markdown(manifest, entry, log_path, now).into_bytes()
+    } else {
+        drill::report::pdf(manifest, entry, log_path, now)
+    };
+    breakglass::output::write_new_file(path, &bytes)
         .map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))
 }

@@ -1,10 +1,12 @@
-//! A printable document from a small Markdown subset: the runbook and the ceremony record are
-//! written as Markdown templates (so organisations can reword or translate them) and printed
-//! from the same text.
+//! A printable document from a small Markdown subset: the runbook, the ceremony record and the
+//! assess and drill reports are written as Markdown (templates, so organisations can reword or
+//! translate them, or text the commands also offer as `.md`) and printed from the same text.
 //!
-//! Supported: `#`/`##`/`###` headings, paragraphs, `-` bullets, `- [ ]` checkboxes, `1.` numbered
-//! items, fenced code blocks, and `|` tables (the `|---|` row is skipped). `**` and backticks
-//! are dropped, not styled: paper needs the words, not the markup.
+//! Supported: `#`/`##`/`###` headings, paragraphs, `-` bullets, `- [ ]`/`- [x]` checkboxes, `1.`
+//! numbered items, fenced code blocks, `|` tables (the `|---|` row is skipped; `\|` is a `|` in a
+//! cell), and signature lines (a line of `Label ____` fields that ends with a blank). `**`, `*`
+//! and backticks are dropped, not styled: paper needs the words, not the markup. A backslash
+//! before punctuation prints that character, as in CommonMark.
 
 use printpdf::BuiltinFont;
 
@@ -14,29 +16,132 @@ use super::{Paper, RenderError, text};
 const BODY: f32 = 9.5;
 const CODE: f32 = 8.0;
 const TABLE: f32 = 8.5;
+/// Room above a signature line to sign in, in mm.
+const SIGN_ROOM_MM: f32 = 7.0;
 
 fn pt_to_mm(pt: f32) -> f32 {
     pt * 25.4 / 72.0
 }
 
+/// The words of inline Markdown: backticks and emphasis stars dropped (a star with spaces on both
+/// sides is kept, as in "2 * 3"), backslash escapes resolved; code spans kept as written.
 fn plain(inline: &str) -> String {
-    inline.replace("**", "").replace('`', "")
+    let chars: Vec<char> = inline.chars().collect();
+    let mut out = String::with_capacity(inline.len());
+    let mut code = false;
+    let mut index = 0;
+    while index < chars.len() {
+        let c = chars[index];
+        let next = chars.get(index + 1).copied();
+        if c == '`' {
+            code = !code;
+        } else if code {
+            out.push(c);
+        } else if c == '\\' && next.is_some_and(|next| next.is_ascii_punctuation()) {
+            out.extend(next);
+            index += 1;
+        } else if c == '*' {
+            let before = index.checked_sub(1).map(|i| chars[i]);
+            let mut end = index;
+            while chars.get(end) == Some(&'*') {
+                end += 1;
+            }
+            let spaced = |c: Option<char>| c.is_none_or(char::is_whitespace);
+            if spaced(before) && spaced(chars.get(end).copied()) {
+                out.extend(&chars[index..end]);
+            }
+            index = end;
+            continue;
+        } else {
+            out.push(c);
+        }
+        index += 1;
+    }
+    out
 }
 
-/// Writes wrapped text starting at `x` mm with `prefix` hanging before the first line.
-fn hanging(writer: &mut PageWriter, font: BuiltinFont, size: f32, x: f32, prefix: &str, content: &str) {
+/// Writes wrapped text starting at `x` mm with `prefix` hanging before the first line; returns
+/// the first line's baseline (for marks drawn into the prefix).
+fn hanging(writer: &mut PageWriter, font: BuiltinFont, size: f32, x: f32, prefix: &str, content: &str) -> Option<f32> {
     let indent = x + pt_to_mm(text::width(font, size, prefix)) + 1.0;
     let width_pt = (MARGIN_MM + writer.content_width() - indent) * 72.0 / 25.4;
     let line_mm = pt_to_mm(size * 1.35);
+    let mut first = None;
     for (number, wrapped) in text::wrap(font, size, content, width_pt).iter().enumerate() {
         writer.ensure(line_mm);
         let baseline = writer.y + pt_to_mm(size);
         if number == 0 && !prefix.is_empty() {
             writer.text_at(font, size, x, baseline, prefix);
         }
+        first.get_or_insert(baseline);
         writer.text_at(font, size, indent, baseline, wrapped);
         writer.y += line_mm;
     }
+    first
+}
+
+/// The blank of a signature line: a word of at least three underscores.
+fn is_blank(word: &str) -> bool {
+    word.len() >= 3 && word.bytes().all(|b| b == b'_')
+}
+
+/// A signature line's fields (label, blank), if `line` is one: `Label ____` fields, the last
+/// word a blank. Runs of underscores inside sentences ("call ____, then") are not.
+fn signature_fields(line: &str) -> Option<Vec<String>> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    if !words.last().is_some_and(|word| is_blank(word)) {
+        return None;
+    }
+    let mut fields = Vec::new();
+    let mut label: Vec<&str> = Vec::new();
+    for word in words {
+        if is_blank(word) {
+            fields.push(plain(&label.join(" ")));
+            label.clear();
+        } else {
+            label.push(word);
+        }
+    }
+    Some(fields)
+}
+
+fn label_mm(label: &str) -> f32 {
+    pt_to_mm(text::width(BuiltinFont::Helvetica, BODY, label))
+}
+
+fn underscore_mm() -> f32 {
+    label_mm("_")
+}
+
+/// True if each field's label and a blank of ten underscores fit its column (else the line is
+/// printed as a paragraph, as written).
+fn signature_fits(writer: &PageWriter, fields: &[String]) -> bool {
+    let column = writer.content_width() / fields.len() as f32;
+    fields
+        .iter()
+        .all(|label| label_mm(label) + 1.0 + 10.0 * underscore_mm() <= column - 3.0)
+}
+
+/// A line to fill in by hand: room above it to write, each field in an equal column (so the
+/// fields of consecutive lines align) with its blank drawn out to the column's end.
+fn signature_line(writer: &mut PageWriter, fields: &[String]) {
+    let column = writer.content_width() / fields.len() as f32;
+    let line_mm = pt_to_mm(BODY * 1.35);
+    writer.ensure(SIGN_ROOM_MM + line_mm);
+    writer.y += SIGN_ROOM_MM;
+    let baseline = writer.y + pt_to_mm(BODY);
+    for (number, label) in fields.iter().enumerate() {
+        let x = MARGIN_MM + number as f32 * column;
+        let room = column - 3.0 - label_mm(label) - 1.0;
+        let blank = "_".repeat((room / underscore_mm()) as usize);
+        let field = if label.is_empty() {
+            blank
+        } else {
+            format!("{label} {blank}")
+        };
+        writer.text_at(BuiltinFont::Helvetica, BODY, x, baseline, &field);
+    }
+    writer.y += line_mm + 1.0;
 }
 
 fn table(writer: &mut PageWriter, rows: &[Vec<String>]) {
@@ -127,15 +232,32 @@ fn table(writer: &mut PageWriter, rows: &[Vec<String>]) {
     writer.y += 2.0;
 }
 
+/// A table row's cells: split at each `|` that is not escaped as `\|`.
 fn cells(line: &str) -> Vec<String> {
-    line.trim()
-        .trim_matches('|')
-        .split('|')
-        .map(|cell| plain(cell.trim()))
-        .collect()
+    let line = line.trim();
+    let line = line.strip_prefix('|').unwrap_or(line);
+    let line = match line.strip_suffix('|') {
+        Some(rest) if !rest.ends_with('\\') => rest,
+        _ => line,
+    };
+    let mut cells = vec![String::new()];
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let cell = cells.last_mut().expect("there is always a cell");
+                cell.push(c);
+                cell.extend(chars.next());
+            }
+            '|' => cells.push(String::new()),
+            _ => cells.last_mut().expect("there is always a cell").push(c),
+        }
+    }
+    cells.iter().map(|cell| plain(cell.trim())).collect()
 }
 
-/// Renders Markdown-subset text to a PDF with `footer` on every page.
+/// Renders Markdown-subset text to a PDF with `footer` on every page, refusing text the built-in
+/// fonts cannot print (a runbook is printed before anyone relies on it: better fixed than `?`).
 pub fn render_markdown(markdown: &str, paper: Paper, title: &str, footer: &str) -> Result<Vec<u8>, RenderError> {
     let cleaned: String = markdown.chars().filter(|&c| c != '\n').collect();
     if let Some(character) = text::first_unprintable(&cleaned) {
@@ -144,6 +266,23 @@ pub fn render_markdown(markdown: &str, paper: Paper, title: &str, footer: &str) 
             character,
         });
     }
+    Ok(layout(markdown, paper, title, footer))
+}
+
+/// [`render_markdown`] for reports of what already happened (a drill, an assessment): characters
+/// the built-in fonts cannot print become `?` rather than fail the report.
+pub fn render_markdown_replacing(markdown: &str, paper: Paper, title: &str, footer: &str) -> Vec<u8> {
+    let printable: Vec<String> = markdown.lines().map(text::replace_unprintable).collect();
+    layout(
+        &printable.join("\n"),
+        paper,
+        &text::replace_unprintable(title),
+        &text::replace_unprintable(footer),
+    )
+}
+
+/// Lays out Markdown-subset text whose every character is printable.
+fn layout(markdown: &str, paper: Paper, title: &str, footer: &str) -> Vec<u8> {
     let mut writer = PageWriter::new(paper, footer.to_owned());
     let lines: Vec<&str> = markdown.lines().collect();
     let mut index = 0;
@@ -225,16 +364,27 @@ pub fn render_markdown(markdown: &str, paper: Paper, title: &str, footer: &str) 
             }
             table(&mut writer, &rows);
             continue;
-        } else if let Some(item) = trimmed.strip_prefix("- [ ] ") {
+        } else if let Some((checked, item)) = trimmed.strip_prefix("- [ ] ").map(|item| (false, item)).or_else(|| {
+            ["- [x] ", "- [X] "]
+                .iter()
+                .find_map(|marker| trimmed.strip_prefix(marker))
+                .map(|item| (true, item))
+        }) {
             flush(&mut writer, &mut paragraph);
-            hanging(
-                &mut writer,
-                BuiltinFont::Helvetica,
-                BODY,
-                MARGIN_MM + 2.0,
-                "[   ]",
-                &plain(item),
-            );
+            let box_x = MARGIN_MM + 2.0;
+            let baseline = hanging(&mut writer, BuiltinFont::Helvetica, BODY, box_x, "[   ]", &plain(item));
+            if let Some(baseline) = baseline.filter(|_| checked) {
+                // The x centred in the same box as an empty one, so checked and unchecked items align.
+                let inside =
+                    text::width(BuiltinFont::Helvetica, BODY, "[   ]") - text::width(BuiltinFont::Helvetica, BODY, "x");
+                writer.text_at(
+                    BuiltinFont::Helvetica,
+                    BODY,
+                    box_x + pt_to_mm(inside / 2.0),
+                    baseline,
+                    "x",
+                );
+            }
             writer.y += 0.8;
         } else if let Some(item) = trimmed.strip_prefix("- ") {
             flush(&mut writer, &mut paragraph);
@@ -260,6 +410,9 @@ pub fn render_markdown(markdown: &str, paper: Paper, title: &str, footer: &str) 
                 &plain(item),
             );
             writer.y += 0.5;
+        } else if let Some(fields) = signature_fields(trimmed).filter(|fields| signature_fits(&writer, fields)) {
+            flush(&mut writer, &mut paragraph);
+            signature_line(&mut writer, &fields);
         } else if trimmed.is_empty() {
             flush(&mut writer, &mut paragraph);
         } else {
@@ -268,7 +421,7 @@ pub fn render_markdown(markdown: &str, paper: Paper, title: &str, footer: &str) 
         index += 1;
     }
     flush(&mut writer, &mut paragraph);
-    Ok(writer.into_pdf(title))
+    writer.into_pdf(title)
 }
 
 #[cfg(test)]
@@ -277,16 +430,43 @@ mod tests {
 
     #[test]
     fn renders_every_construct() {
-        let markdown = "# Title\n\nA paragraph\nover two lines.\n\n## Section\n\n- bullet\n- [ ] box\n1. first\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode line\n```\n";
+        let markdown = "# Title\n\nA paragraph\nover two lines.\n\n## Section\n\n- bullet\n- [ ] box\n- [x] done\n1. first\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode line\n```\n\nSigned ______ Date ______\n";
         let pdf = render_markdown(markdown, Paper::A4, "test", "footer").expect("renders");
         assert!(pdf.starts_with(b"%PDF"));
     }
 
     #[test]
-    fn unprintable_text_is_refused() {
+    fn unprintable_text_is_refused_or_replaced() {
         assert!(matches!(
             render_markdown("# 陈", Paper::A4, "runbook", "f"),
             Err(RenderError::Unprintable { .. })
         ));
+        let pdf = render_markdown_replacing("# 陈\n\n| a |\n|---|\n| 🎉 |\n", Paper::A4, "report 陈", "f 陈");
+        assert!(pdf.starts_with(b"%PDF"));
+    }
+
+    #[test]
+    fn inline_markup_is_dropped_and_escapes_print_their_character() {
+        assert_eq!(plain("Any **3 of the 5** sheets"), "Any 3 of the 5 sheets");
+        assert_eq!(plain("*credit*, 2 * 3"), "credit, 2 * 3");
+        assert_eq!(plain("run `a *b* \\| c` now"), "run a *b* \\| c now");
+        assert_eq!(
+            plain("\\# not a heading, \\*star\\*, C:\\dir"),
+            "# not a heading, *star*, C:\\dir"
+        );
+        assert_eq!(cells("| [x] | bg01 \\| bg02 | |"), ["[x]", "bg01 | bg02", ""]);
+        assert_eq!(cells("|a|b\\|"), ["a", "b|"]);
+    }
+
+    #[test]
+    fn only_lines_of_label_and_blank_fields_are_signature_lines() {
+        assert_eq!(
+            signature_fields("Operator: name ______ Signature ______ Date ___"),
+            Some(vec!["Operator: name".to_owned(), "Signature".into(), "Date".into()])
+        );
+        assert_eq!(signature_fields("______"), Some(vec![String::new()]));
+        // The runbook's "fill in the numbers" sentence stays a paragraph.
+        assert_eq!(signature_fields("(SOC) ______, incident manager on call ______."), None);
+        assert_eq!(signature_fields("a __ b __"), None);
     }
 }

@@ -3,15 +3,12 @@
 //! Pure: a [`SheetModel`] of strings in, PDF bytes out. It knows nothing of shares or the
 //! paper format's rules; the seal step prepares every string that is printed.
 
-pub mod blocks;
 pub mod document;
 mod page;
 pub mod qr;
-mod report;
 mod sheet;
 pub mod text;
 
-pub use report::{ReportModel, ReportSection, render_report};
 pub use sheet::{MODULE_MM, render_sheet};
 
 /// Paper sizes sheets can be printed on.

@@ -326,6 +326,12 @@ fn reports_are_written_as_markdown_and_pdf_and_never_overwrite() {
     let text = external(&pdftotext, &["-layout", "report.pdf", "-"], dir.path());
     assert!(text.contains("Level reached: 2 of 7, Reactive"), "{text}");
     assert!(text.contains("KuShuSec"), "{text}");
+    // The PDF is the Markdown report, printed: its sections, the note and the line to sign.
+    for heading in markdown.lines().filter_map(|line| line.strip_prefix("## ")) {
+        assert!(text.contains(heading), "{heading}: {text}");
+    }
+    assert!(text.contains("bg01 and bg02"), "{text}");
+    assert!(text.contains("Assessed by: ___"), "{text}");
     let pages = text.matches('\u{c}').count();
     assert!((1..=2).contains(&pages), "{pages} pages");
 }

@@ -181,6 +181,27 @@ fn drills_with_k_and_k_minus_one_sheets_are_logged_and_tampering_is_found_at_its
         );
         assert!(text.contains(drill["hash"].as_str().unwrap()), "{text}");
         assert!(text.contains("Chen Li"), "absent custodian listed: {text}");
+        // What an auditor signs for: the drill's facts as logged, how each sheet was read, the
+        // note, the statement, and a line each to sign.
+        for fact in [
+            "contoso bg-01",
+            "Dana Auditor",
+            "Q4 drill, witness Chen Li",
+            &clock::rfc3339(T0 + 10 * DAY),
+            "any 2 of 3 sheets recover it",
+            "Next drill due",
+            "typed copy",
+            "ben-typed.txt",
+            "Ana Ruiz",
+            "The secret was not shown",
+            "no secret on this page",
+        ] {
+            assert!(text.contains(fact), "{fact}: {text}");
+        }
+        for role in ["Operator: name ___", "Witness: name ___", "Auditor: name ___"] {
+            assert!(text.contains(role), "{role}: {text}");
+        }
+        assert_eq!(text.matches("Signature ___").count(), 3, "{text}");
     }
 
     let verified = ceremony.at(12, &["log", "verify", "--manifest", "out/manifest.json"]);
@@ -382,6 +403,20 @@ fn nothing_drill_verify_status_or_log_write_or_print_holds_the_secret() {
                 "human.pdf",
             ],
         ),
+        ceremony.at(
+            2,
+            &[
+                "drill",
+                "--manifest",
+                "out/manifest.json",
+                &one,
+                &two,
+                "--note",
+                &note,
+                "--report",
+                "report.md",
+            ],
+        ),
         ceremony.at(3, &["drill", "--manifest", "out/manifest.json", &one]),
         ceremony.at(4, &["verify", "--manifest", "out/manifest.json", &one, &two]),
         ceremony.at(5, &["status"]),
@@ -391,6 +426,15 @@ fn nothing_drill_verify_status_or_log_write_or_print_holds_the_secret() {
         ceremony.at(5, &["log", "verify", "--manifest", "out/manifest.json", "--json"]),
     ];
     assert_eq!(runs[0].code, 0, "{}", runs[0].all());
+    // The same report as Markdown, for a wiki or a ticket: it carries the record's hash.
+    let markdown = std::fs::read_to_string(ceremony.path("report.md")).unwrap();
+    let record = ceremony.records().into_iter().nth(3).unwrap();
+    assert!(
+        markdown.starts_with("# BREAKGLASS DRILL REPORT: PASSED\n"),
+        "{markdown}"
+    );
+    assert!(markdown.contains(record["hash"].as_str().unwrap()), "{markdown}");
+    assert!(markdown.contains("| Operator | ops-laptop |"), "{markdown}");
     assert!(
         runs[0]
             .stderr
