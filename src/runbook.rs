@@ -5,16 +5,13 @@
 use crate::clock;
 use crate::import::parse_date;
 use crate::manifest::{DEFAULT_DRILL_INTERVAL_DAYS, Manifest, ShareProtection};
+use crate::render::document::escape;
 use crate::render::{self, Paper, RenderError};
 
 /// The built-in runbook template (English).
 pub const RUNBOOK_TEMPLATE: &str = include_str!("../templates/runbook.en.md");
 /// The built-in ceremony record template (English).
 pub const RECORD_TEMPLATE: &str = include_str!("../templates/ceremony-record.en.md");
-
-fn cell(text: &str) -> String {
-    text.replace('|', "/").replace('\n', " ")
-}
 
 fn days_after(rfc3339: &str, days: u32) -> Option<String> {
     let start = parse_date(rfc3339.get(..10)?)?;
@@ -51,11 +48,14 @@ fn custodian_table(manifest: &Manifest) -> String {
         table.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} |\n",
             custodian.index,
-            cell(&custodian.name),
-            cell(custodian.role.as_deref().unwrap_or("")),
-            cell(custodian.location.as_deref().unwrap_or("")),
+            escape(&custodian.name),
+            escape(custodian.role.as_deref().unwrap_or("")),
+            escape(custodian.location.as_deref().unwrap_or("")),
             protection(custodian),
-            cell(custodian.seal_serial.as_deref().unwrap_or("________")),
+            custodian
+                .seal_serial
+                .as_deref()
+                .map_or_else(|| "________".to_owned(), escape),
         ));
     }
     table.trim_end().to_owned()
@@ -74,10 +74,10 @@ fn contact_table(manifest: &Manifest) -> String {
     for contact in &manifest.contacts {
         table.push_str(&format!(
             "| {} | {} | {} | {} |\n",
-            cell(&contact.role),
-            cell(contact.name.as_deref().unwrap_or("")),
-            cell(contact.phone.as_deref().unwrap_or("")),
-            cell(contact.note.as_deref().unwrap_or("")),
+            escape(&contact.role),
+            escape(contact.name.as_deref().unwrap_or("")),
+            escape(contact.phone.as_deref().unwrap_or("")),
+            escape(contact.note.as_deref().unwrap_or("")),
         ));
     }
     table.trim_end().to_owned()
@@ -162,7 +162,7 @@ fn values(manifest: &Manifest) -> Vec<(&'static str, String)> {
     if let Some(certificate) = &manifest.certificate {
         extra_rows.push_str(&format!(
             "| Certificate | {} (RSA-{}), valid {} to {} |\n| SHA-1 thumbprint | {} |\n",
-            cell(&certificate.subject),
+            escape(&certificate.subject),
             certificate.key_bits,
             certificate.not_before,
             certificate.not_after,
@@ -172,7 +172,7 @@ fn values(manifest: &Manifest) -> Vec<(&'static str, String)> {
     if !manifest.key_serials.is_empty() {
         extra_rows.push_str(&format!(
             "| Security keys | {} |\n",
-            cell(&manifest.key_serials.join(", "))
+            escape(&manifest.key_serials.join(", "))
         ));
     }
     if let Some(expires) = &manifest.secret_expires {
@@ -184,11 +184,11 @@ fn values(manifest: &Manifest) -> Vec<(&'static str, String)> {
     let signature_rows: String = manifest
         .custodians
         .iter()
-        .map(|custodian| format!("| Custodian {} | {} | | |\n", custodian.index, cell(&custodian.name)))
+        .map(|custodian| format!("| Custodian {} | {} | | |\n", custodian.index, escape(&custodian.name)))
         .collect();
     let ceremony = manifest.ceremony().display();
     vec![
-        ("label", manifest.label.clone()),
+        ("label", escape(&manifest.label)),
         ("ceremony", ceremony),
         (
             "created",
@@ -196,8 +196,8 @@ fn values(manifest: &Manifest) -> Vec<(&'static str, String)> {
         ),
         ("tool_version", manifest.tool_version.clone()),
         ("kind_described", described(&manifest.secret_kind).to_owned()),
-        ("account", manifest.account.clone().unwrap_or_else(not_recorded)),
-        ("tenant", manifest.tenant.clone().unwrap_or_else(not_recorded)),
+        ("account", manifest.account.as_deref().map_or_else(not_recorded, escape)),
+        ("tenant", manifest.tenant.as_deref().map_or_else(not_recorded, escape)),
         ("threshold", manifest.threshold.to_string()),
         ("threshold_minus_one", (manifest.threshold - 1).to_string()),
         ("shares", manifest.shares.to_string()),
@@ -309,7 +309,7 @@ mod tests {
         assert_eq!(
             contact_table(&manifest),
             "| Role | Name | Phone | Note |\n|---|---|---|---|\n\
-             | Security operations (SOC) | Contoso SOC | +44 20 7946 0000 | 24x7 / ask for the duty manager |\n\
+             | Security operations (SOC) | Contoso SOC | +44 20 7946 0000 | 24x7 \\| ask for the duty manager |\n\
              | Incident manager on call |  | +44 20 7946 0001 |  |"
         );
         let runbook = runbook_markdown(&manifest, RUNBOOK_TEMPLATE);

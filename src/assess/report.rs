@@ -5,7 +5,7 @@
 use super::model::PracticeKind;
 use super::{Assessment, PracticeResult, Source};
 use crate::render::Paper;
-use crate::render::document::render_markdown_replacing;
+use crate::render::document::{escape, render_markdown_replacing};
 
 /// The task-list box of a practice: `[x] ` in place, `[ ] ` not, none for a trait (which
 /// describes the level and is a plain bullet).
@@ -124,7 +124,8 @@ pub fn text(assessment: &Assessment) -> String {
     out
 }
 
-/// Markdown cells cannot hold `|` or line breaks.
+/// The model's own text (trusted: it may use inline Markdown) in a table cell or list item on one
+/// line. Text from records and answers goes through [`escape`] instead.
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
@@ -181,8 +182,8 @@ pub fn markdown(assessment: &Assessment) -> String {
         None => out.push_str("\nThe top level is reached.\n"),
     }
     out.push_str(&format!(
-        "\n## Proved by breakglass records\n\nSearched `{}` ({} sealed ceremony(ies)).\n\n",
-        assessment.records.dir,
+        "\n## Proved by breakglass records\n\nSearched {} ({} sealed ceremony(ies)).\n\n",
+        escape(&assessment.records.dir),
         assessment.records.manifests.len()
     ));
     for finding in &assessment.records.findings {
@@ -190,13 +191,13 @@ pub fn markdown(assessment: &Assessment) -> String {
             "- {} `{}`: {}\n",
             if finding.proved { "[x]" } else { "[ ]" },
             finding.evidence.key(),
-            cell(&finding.detail)
+            escape(&finding.detail)
         ));
     }
     if !assessment.conflicts.is_empty() {
         out.push_str("\n## Answers that contradict the records\n\n");
         for conflict in &assessment.conflicts {
-            out.push_str(&format!("- {}\n", cell(conflict)));
+            out.push_str(&format!("- {}\n", escape(conflict)));
         }
     }
     out.push_str("\n## Every practice\n");
@@ -216,7 +217,7 @@ pub fn markdown(assessment: &Assessment) -> String {
                 source_label(practice)
             ));
             if let Some(note) = &practice.note {
-                out.push_str(&format!(" - *note:* {}", cell(note)));
+                out.push_str(&format!(" - *note:* {}", escape(note)));
             }
             out.push('\n');
         }
@@ -224,7 +225,7 @@ pub fn markdown(assessment: &Assessment) -> String {
     if !assessment.records.warnings.is_empty() {
         out.push_str("\n## Warnings\n\n");
         for warning in &assessment.records.warnings {
-            out.push_str(&format!("- {}\n", cell(warning)));
+            out.push_str(&format!("- {}\n", escape(warning)));
         }
     }
     out.push_str(&format!(
@@ -265,7 +266,7 @@ mod tests {
             .notes
             .insert("reactive-account-exists".into(), "bg01 | bg02".into());
         let records = Records {
-            dir: "records".into(),
+            dir: "records_2026/*".into(),
             manifests: Vec::new(),
             findings: Vec::new(),
             warnings: vec!["a warning".into()],
@@ -291,6 +292,10 @@ mod tests {
             "{markdown}"
         );
         assert!(markdown.contains("Assessed by: ___"), "{markdown}");
+        assert!(
+            markdown.contains("Searched records\\_2026/\\* (0 sealed"),
+            "paths print as given: {markdown}"
+        );
         let pdf = pdf(&assessment, Paper::A4);
         let pages = crate::scan::pdf::rasterise(&pdf, 10.0).unwrap();
         assert!((1..=2).contains(&pages.len()), "{} pages", pages.len());

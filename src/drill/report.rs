@@ -9,7 +9,7 @@ use crate::audit::{Entry, Outcome, ReadMethod};
 use crate::clock;
 use crate::manifest::{DEFAULT_DRILL_INTERVAL_DAYS, Manifest};
 use crate::render::Paper;
-use crate::render::document::render_markdown_replacing;
+use crate::render::document::{escape, render_markdown_replacing};
 
 use super::format_duration;
 
@@ -24,23 +24,6 @@ fn read_method(method: ReadMethod) -> &'static str {
         ReadMethod::Mixed => "QR codes and typed copy",
         ReadMethod::None => "nothing readable",
     }
-}
-
-/// Text given to the drill (names, paths, the note) as inline Markdown on one line: characters
-/// that are markup are escaped, so the report prints them as given.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' | '\r' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '|' | '[' | ']' | '<' | '>' | '#' => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// [`escape`] for a paragraph of its own: a leading `-`, `+` or `1.` would start a list.

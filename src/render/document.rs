@@ -256,6 +256,24 @@ fn cells(line: &str) -> Vec<String> {
     cells.iter().map(|cell| plain(cell.trim())).collect()
 }
 
+/// Text from outside the template (names, paths, notes, messages) as inline Markdown on one
+/// line: every character this renderer (or a Markdown viewer) would take for markup is escaped,
+/// so the text prints exactly as given.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '|' | '[' | ']' | '<' | '>' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Renders Markdown-subset text to a PDF with `footer` on every page, refusing text the built-in
 /// fonts cannot print (a runbook is printed before anyone relies on it: better fixed than `?`).
 pub fn render_markdown(markdown: &str, paper: Paper, title: &str, footer: &str) -> Result<Vec<u8>, RenderError> {
