@@ -20,8 +20,6 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use breakglass::generate::passphrase::Policy;
@@ -636,44 +634,39 @@ fn main() {
     let jobs: Vec<Job> = (0..rows.len())
         .flat_map(|row| (0..sheets.len()).flat_map(move |sheet| PAGE_KINDS.map(|kind| Job { row, sheet, kind })))
         .collect();
-    let outcomes = Mutex::new(vec![Outcome::default(); jobs.len()]);
-    let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism().map_or(2, usize::from);
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = jobs.get(index) else { break };
-                    let Row { dpi, degradation, .. } = rows[job.row];
-                    let sheet = &sheets[job.sheet];
-                    let base = &bases[&(dpi, job.sheet)][job.kind as usize];
-                    // One seed per condition, shared by the three pages so they get the same noise.
-                    let seed = 0x9E37_79B9_7F4A_7C15 ^ ((job.row as u64) << 32) ^ u64::from(dpi);
-                    let image = degradation.apply(base, sheet.target, dpi, seed);
-                    let (breakglass, mut unexpected) = breakglass_count(&image, &sheet.payloads);
-                    let zbar = match job.kind {
-                        PageKind::Real if zbar => {
-                            let png = scratch.path().join(format!("job-{index}.png"));
-                            image.save(&png).expect("write the scratch PNG");
-                            let (known, misread) = zbar_count(&png, &sheet.payloads);
-                            // Best effort: the scratch directory is removed at the end anyway.
-                            let _ = std::fs::remove_file(&png);
-                            unexpected += misread;
-                            Some(known)
-                        }
-                        _ => None,
-                    };
-                    outcomes.lock().expect("no worker panicked")[index] = Outcome {
-                        breakglass,
-                        zbar,
-                        unexpected,
-                    };
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let outcomes = breakglass::parallel::map(
+        &jobs,
+        |job| {
+            let Row { dpi, degradation, .. } = rows[job.row];
+            let sheet = &sheets[job.sheet];
+            let base = &bases[&(dpi, job.sheet)][job.kind as usize];
+            // One seed per condition, shared by the three pages so they get the same noise.
+            let seed = 0x9E37_79B9_7F4A_7C15 ^ ((job.row as u64) << 32) ^ u64::from(dpi);
+            let image = degradation.apply(base, sheet.target, dpi, seed);
+            let (breakglass, mut unexpected) = breakglass_count(&image, &sheet.payloads);
+            let zbar = match job.kind {
+                PageKind::Real if zbar => {
+                    let png = scratch
+                        .path()
+                        .join(format!("job-{}-{}-{}.png", job.row, job.sheet, job.kind as usize));
+                    image.save(&png).expect("write the scratch PNG");
+                    let (known, misread) = zbar_count(&png, &sheet.payloads);
+                    // Best effort: the scratch directory is removed at the end anyway.
+                    let _ = std::fs::remove_file(&png);
+                    unexpected += misread;
+                    Some(known)
                 }
-            });
-        }
-    });
-    let outcomes = outcomes.into_inner().expect("no worker panicked");
+                _ => None,
+            };
+            Outcome {
+                breakglass,
+                zbar,
+                unexpected,
+            }
+        },
+        &|_| {},
+    );
 
     // Codes per row and column, summed over both sheets.
     let mut table = vec![[0usize; 4]; rows.len()];
