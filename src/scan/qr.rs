@@ -5,6 +5,7 @@
 //! speckled fax), so decoding runs a sequence of passes from cheap to expensive and stops as
 //! soon as the caller says it has everything it expects.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use image::GrayImage;
@@ -113,9 +114,17 @@ pub fn median3(image: &GrayImage) -> GrayImage {
 /// Stretches contrast so the darkest 1% maps to black and the brightest 1% to white (faded
 /// prints and grey photos).
 pub fn stretch_contrast(image: &GrayImage) -> GrayImage {
+    let mut stretched = image.clone();
+    stretch_contrast_in_place(&mut stretched);
+    stretched
+}
+
+/// [`stretch_contrast`] on a copy the caller already owns (a degraded page made for scan
+/// health): no second page-sized buffer.
+pub fn stretch_contrast_in_place(image: &mut GrayImage) {
     let mut histogram = [0usize; 256];
-    for pixel in image.pixels() {
-        histogram[usize::from(pixel[0])] += 1;
+    for pixel in image.iter() {
+        histogram[usize::from(*pixel)] += 1;
     }
     let total = image.pixels().len().max(1);
     let cut = total / 100;
@@ -132,7 +141,7 @@ pub fn stretch_contrast(image: &GrayImage) -> GrayImage {
         high -= 1;
     }
     if high <= low + 8 {
-        return image.clone();
+        return;
     }
     let span = (high - low) as f32;
     // A lookup table: the mapping depends on the grey value only, and a page has millions of
@@ -140,19 +149,22 @@ pub fn stretch_contrast(image: &GrayImage) -> GrayImage {
     let table: Vec<u8> = (0..=255u8)
         .map(|value| (((f32::from(value) - low as f32) / span) * 255.0).clamp(0.0, 255.0) as u8)
         .collect();
-    let mut stretched = image.clone();
-    for pixel in stretched.iter_mut() {
+    for pixel in image.iter_mut() {
         *pixel = table[usize::from(*pixel)];
     }
-    stretched
 }
 
 /// The copy of `image` the first passes read: large images are box-downscaled so their long
-/// side is at most about [`WORKING_LONG_SIDE`] pixels. Returns the copy and the factor.
-pub fn working_copy(image: &GrayImage) -> (GrayImage, u32) {
+/// side is at most about [`WORKING_LONG_SIDE`] pixels. Returns the copy (or the image itself
+/// when it is small enough) and the factor.
+pub fn working_copy(image: &GrayImage) -> (Cow<'_, GrayImage>, u32) {
     let long_side = image.width().max(image.height());
     let factor = long_side.div_ceil(WORKING_LONG_SIDE).max(1);
-    (box_downscale(image, factor), factor)
+    if factor == 1 {
+        // Already small enough: borrowed, not copied (a copy of a page is 9 MB of fresh memory).
+        return (Cow::Borrowed(image), 1);
+    }
+    (Cow::Owned(box_downscale(image, factor)), factor)
 }
 
 /// The texts of the QR codes the cheapest pass ("direct") reads from `image`, taken as is.
