@@ -91,8 +91,11 @@ pub fn unlock_all(
     if locked.is_empty() {
         return Ok(());
     }
-    let identities =
-        Identities::read(&keys.identities).map_err(|error| Failure::new(exit::UNREADABLE, error.to_string()))?;
+    let identities = Identities::read(&keys.identities).map_err(|error| match error {
+        // The file is fine; the share cannot be opened on this machine.
+        ProtectError::IdentityPluginMissing { .. } => locked_failure(error.to_string()),
+        _ => Failure::new(exit::UNREADABLE, error.to_string()),
+    })?;
     for share in &locked {
         let who = who(share, manifest);
         let lock = protect::lock_of(&share.protected).map_err(|error| {
@@ -113,12 +116,18 @@ pub fn unlock_all(
                         holder(share, manifest)
                     )));
                 }
-                protect::unlock_with_identities(&share.protected, &identities, share.index).map_err(|error| {
-                    locked_failure(format!(
-                        "{who}: {error}; give {}'s own identity file with --identity FILE",
-                        holder(share, manifest)
-                    ))
-                })?
+                protect::unlock_with_identities(&share.protected, &identities, share.index).map_err(
+                    |error| match error {
+                        // The message already names the fix; the identity file may well be the right one.
+                        ProtectError::Plugin(_) | ProtectError::PluginMissing(_) => {
+                            locked_failure(format!("{who}: {error}"))
+                        }
+                        _ => locked_failure(format!(
+                            "{who}: {error}; give {}'s own identity file with --identity FILE",
+                            holder(share, manifest)
+                        )),
+                    },
+                )?
             }
         };
         verify::unlock_share(reports, share, &opened);

@@ -13,6 +13,7 @@ mod interop;
 mod kinds;
 mod log_vector;
 mod output_failures;
+mod plugin_recipient;
 mod round_trip;
 mod scan_health;
 mod secret_hygiene;
