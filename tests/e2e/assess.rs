@@ -277,12 +277,7 @@ fn a_policy_file_counts_only_when_sealed_unchanged_and_tracked_by_git() {
     std::fs::write(dir.join("breakglass.toml"), format!("{policy}# edited\n")).unwrap();
     policy_finding("no sealed ceremony was sealed from ./breakglass.toml as it is now");
     let missing = sealed.run(&["assess", "--no-input", "--policy", "absent.toml"]);
-    assert_eq!(missing.code, 3, "{}", missing.all());
-    assert!(
-        missing.stderr.contains("cannot read the policy file absent.toml"),
-        "{}",
-        missing.stderr
-    );
+    missing.exits_with(3, "cannot read the policy file absent.toml");
 }
 
 #[test]
@@ -307,12 +302,7 @@ fn reports_are_written_as_markdown_and_pdf_and_never_overwrite() {
     assert_eq!(again.code, 9, "{}", again.all());
     assert_eq!(std::fs::read_to_string(dir.path().join("report.md")).unwrap(), markdown);
     let wrong = run_in(dir.path(), &[&base[..], &["report.docx"]].concat(), None);
-    assert_eq!(wrong.code, 2, "{}", wrong.all());
-    assert!(
-        wrong.stderr.contains("name a .md (Markdown) or .pdf file"),
-        "{}",
-        wrong.stderr
-    );
+    wrong.exits_with(2, "name a .md (Markdown) or .pdf file");
 
     let run = run_in(
         dir.path(),
@@ -355,8 +345,7 @@ fn bad_answers_and_model_files_are_refused_with_their_line() {
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     std::fs::write(dir.path().join("yes.toml"), "[answers]\nbaseline-some-pim = yes\n").unwrap();
     let run = run_in(dir.path(), &["assess", "--answers", "yes.toml"], None);
-    assert_eq!(run.code, 26, "{}", run.all());
-    assert!(run.stderr.contains("yes.toml: line 2: "), "{}", run.stderr);
+    run.exits_with(26, "yes.toml: line 2: ");
     let run = run_in(dir.path(), &["assess", "--answers", "absent.toml"], None);
     assert_eq!(run.code, 26, "{}", run.all());
 
@@ -367,8 +356,7 @@ fn bad_answers_and_model_files_are_refused_with_their_line() {
     );
     std::fs::write(dir.path().join("model.toml"), &model).unwrap();
     let run = run_in(dir.path(), &["assess", "--model", "model.toml"], None);
-    assert_eq!(run.code, 25, "{}", run.all());
-    assert!(run.stderr.contains("model.toml: line "), "{}", run.stderr);
+    run.exits_with(25, "model.toml: line ");
     assert!(run.stderr.contains("drill-within-a-year"), "{}", run.stderr);
 
     // A new model version is only an edit of the data file.

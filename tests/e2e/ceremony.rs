@@ -60,12 +60,7 @@ fn init_writes_a_valid_policy_and_never_overwrites() {
     assert!(check.stdout.contains("3 of 5 custodians"), "{}", check.stdout);
     std::fs::write(dir.path().join("breakglass.toml"), "edited").expect("edit");
     let again = run_in(dir.path(), &["init"], None);
-    assert_eq!(again.code, 9, "{}", again.all());
-    assert!(
-        again.stderr.contains("already exists; choose another file name"),
-        "{}",
-        again.stderr
-    );
+    again.exits_with(9, "already exists; choose another file name");
     assert_eq!(
         std::fs::read_to_string(dir.path().join("breakglass.toml")).expect("kept"),
         "edited"
@@ -262,12 +257,7 @@ fn mixed_protection_ceremony_verifies_and_recovers_with_the_right_keys_only() {
     write(path, "wrong.txt", "not ben's passphrase\n");
 
     let unasked = run_in(path, &["seal", "--policy", "breakglass.toml", "--out", "never"], None);
-    assert_eq!(unasked.code, 2, "{}", unasked.all());
-    assert!(
-        unasked.stderr.contains("--custodian-passphrase-file 2=FILE"),
-        "{}",
-        unasked.stderr
-    );
+    unasked.exits_with(2, "--custodian-passphrase-file 2=FILE");
     assert!(!path.join("never").exists());
 
     let run = run_in(
@@ -301,44 +291,16 @@ fn mixed_protection_ceremony_verifies_and_recovers_with_the_right_keys_only() {
         run_in(path, &args, None)
     };
     let no_keys = verify(&[]);
-    assert_eq!(no_keys.code, 16, "{}", no_keys.all());
-    assert!(
-        no_keys
-            .stderr
-            .contains("share 2 (Ben Okafor) is protected by a passphrase"),
-        "{}",
-        no_keys.stderr
-    );
+    no_keys.exits_with(16, "share 2 (Ben Okafor) is protected by a passphrase");
 
     let wrong = verify(&["--share-passphrase-file", "2=wrong.txt", "--identity", "chen.key"]);
-    assert_eq!(wrong.code, 16, "{}", wrong.all());
-    assert!(
-        wrong
-            .stderr
-            .contains("share 2 (Ben Okafor): wrong passphrase in wrong.txt"),
-        "{}",
-        wrong.stderr
-    );
+    wrong.exits_with(16, "share 2 (Ben Okafor): wrong passphrase in wrong.txt");
 
     let no_identity = verify(&["--share-passphrase-file", "2=ben.txt"]);
-    assert_eq!(no_identity.code, 16, "{}", no_identity.all());
-    assert!(
-        no_identity
-            .stderr
-            .contains("share 3 (Chen Li) is protected by an age identity"),
-        "{}",
-        no_identity.stderr
-    );
+    no_identity.exits_with(16, "share 3 (Chen Li) is protected by an age identity");
 
     let stranger = verify(&["--share-passphrase-file", "2=ben.txt", "--identity", "stranger.key"]);
-    assert_eq!(stranger.code, 16, "{}", stranger.all());
-    assert!(
-        stranger
-            .stderr
-            .contains("share 3 (Chen Li): none of the given identities opens it"),
-        "{}",
-        stranger.stderr
-    );
+    stranger.exits_with(16, "share 3 (Chen Li): none of the given identities opens it");
 
     let good = verify(&["--share-passphrase-file", "2=ben.txt", "--identity", "chen.key"]);
     assert_eq!(good.code, 0, "{}", good.all());
@@ -569,13 +531,6 @@ fn reseal_replaces_a_ceremony_with_new_custodians() {
     ];
     wrong_kind.extend_from_slice(&old_sheets);
     let refused = run_in(path, &wrong_kind, None);
-    assert_eq!(refused.code, 14, "{}", refused.all());
-    assert!(
-        refused
-            .stderr
-            .contains("the sheets hold a passphrase but the policy seals a certificate"),
-        "{}",
-        refused.stderr
-    );
+    refused.exits_with(14, "the sheets hold a passphrase but the policy seals a certificate");
     assert!(!path.join("envelopes-3").exists());
 }

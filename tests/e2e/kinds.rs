@@ -239,12 +239,7 @@ fn misplaced_options_are_refused() {
         ],
         None,
     );
-    assert_eq!(run.code, 14, "{}", run.all());
-    assert!(
-        run.stderr.contains("--expires only applies to --kind client-secret"),
-        "{}",
-        run.stderr
-    );
+    run.exits_with(14, "--expires only applies to --kind client-secret");
     let run = run_in(dir.path(), &["seal", "--out", "o", "--kind", "totp"], None);
     assert_eq!(run.code, 2, "{}", run.all());
 }

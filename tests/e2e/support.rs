@@ -18,6 +18,14 @@ impl Run {
     pub fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
     }
+
+    /// Asserts the run exited with `code` and said `message` on standard error (what a user
+    /// sees of a refusal), showing everything it printed when it did not.
+    #[track_caller]
+    pub fn exits_with(&self, code: i32, message: &str) {
+        assert_eq!(self.code, code, "{}", self.all());
+        assert!(self.stderr.contains(message), "{message:?} not in:\n{}", self.stderr);
+    }
 }
 
 /// Runs `breakglass` with `args` (and optional stdin) in `dir`.

@@ -179,12 +179,7 @@ fn frozen_protected_share_recovers_with_its_passphrase() {
         ],
         None,
     );
-    assert_eq!(wrong.code, 16, "{}", wrong.all());
-    assert!(
-        wrong.stderr.contains("share 1 (Ana Ruiz): wrong passphrase"),
-        "{}",
-        wrong.stderr
-    );
+    wrong.exits_with(16, "share 1 (Ana Ruiz): wrong passphrase");
 }
 
 /// Frozen vault payloads, one per kind of secret: every future version must read them the same
