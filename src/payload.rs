@@ -108,6 +108,15 @@ fn clean_value(value: &str) -> String {
 }
 
 impl Payload {
+    /// Every value recorded under `key`, in order (`key-serial` may repeat).
+    pub fn metadata_values<'a>(&'a self, key: &str) -> Vec<&'a str> {
+        self.metadata
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, value)| value.as_str())
+            .collect()
+    }
+
     /// Serialises the payload (the bytes that get encrypted).
     pub fn to_bytes(&self) -> SecretBytes {
         let mut header = format!("{MAGIC_LINE}\nkind: {}\n", self.kind.as_str());

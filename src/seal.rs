@@ -577,17 +577,16 @@ fn certificate_files(
 /// The public facts of a recovered payload (for re-sealing it): FIDO2 key serials, expiry, the
 /// certificate's thumbprints, all read from the payload's own metadata.
 pub fn public_facts_of(payload: &Payload) -> Result<PublicFacts, SealError> {
-    let values = |key: &str| -> Vec<String> {
-        payload
-            .metadata
-            .iter()
-            .filter(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-            .collect()
-    };
     let mut public = PublicFacts {
-        key_serials: values("key-serial"),
-        expires: values("expires").into_iter().next(),
+        key_serials: payload
+            .metadata_values("key-serial")
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        expires: payload
+            .metadata_values("expires")
+            .first()
+            .map(|date| (*date).to_owned()),
         ..PublicFacts::default()
     };
     if payload.kind == SecretKind::Certificate {

@@ -21,15 +21,6 @@ struct Presented {
     notes: Vec<String>,
 }
 
-fn metadata_values<'a>(payload: &'a Payload, key: &str) -> Vec<&'a str> {
-    payload
-        .metadata
-        .iter()
-        .filter(|(k, _)| k == key)
-        .map(|(_, value)| value.as_str())
-        .collect()
-}
-
 fn with_newline(bytes: &[u8]) -> SecretBytes {
     let mut text = bytes.to_vec();
     if !text.ends_with(b"\n") {
@@ -48,7 +39,7 @@ fn present(payload: &Payload, pfx_password: Option<&SecretString>) -> Result<Pre
     Ok(match &payload.kind {
         SecretKind::Passphrase => simple("passphrase.txt", Vec::new()),
         SecretKind::Fido2Pin => {
-            let serials = metadata_values(payload, "key-serial");
+            let serials = payload.metadata_values("key-serial");
             simple(
                 "fido2-pin.txt",
                 vec![format!("This is the PIN of security key(s): {}.", serials.join(", "))],
@@ -56,7 +47,7 @@ fn present(payload: &Payload, pfx_password: Option<&SecretString>) -> Result<Pre
         }
         SecretKind::ClientSecret => {
             let mut notes = Vec::new();
-            if let Some(expires) = metadata_values(payload, "expires").first() {
+            if let Some(expires) = payload.metadata_values("expires").first() {
                 let expired =
                     breakglass::import::parse_date(expires).is_some_and(|at| at + 86_400 <= clock::now_unix());
                 notes.push(if expired {

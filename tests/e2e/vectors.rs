@@ -193,14 +193,6 @@ fn payload_vectors_of_every_kind_parse_and_present() {
 
     let dir = vectors().join("payloads");
     let read = |name: &str| Payload::parse(&std::fs::read(dir.join(name)).unwrap()).unwrap();
-    let meta = |payload: &Payload, key: &str| -> Vec<String> {
-        payload
-            .metadata
-            .iter()
-            .filter(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-            .collect()
-    };
 
     let passphrase = read("passphrase.payload");
     assert_eq!(passphrase.kind, SecretKind::Passphrase);
@@ -220,11 +212,11 @@ fn payload_vectors_of_every_kind_parse_and_present() {
     let pin = read("fido2-pin.payload");
     assert_eq!(pin.kind, SecretKind::Fido2Pin);
     assert_eq!(pin.secret.expose(), b"730514");
-    assert_eq!(meta(&pin, "key-serial"), ["YK5-21984512", "YK5-21984513"]);
+    assert_eq!(pin.metadata_values("key-serial"), ["YK5-21984512", "YK5-21984513"]);
 
     let client = read("client-secret.payload");
     assert_eq!(client.kind, SecretKind::ClientSecret);
-    assert_eq!(meta(&client, "expires"), ["2027-05-31"]);
+    assert_eq!(client.metadata_values("expires"), ["2027-05-31"]);
 
     let cert = read("certificate.payload");
     assert_eq!(cert.kind, SecretKind::Certificate);
