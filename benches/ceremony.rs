@@ -3,14 +3,15 @@
 //! A plain bench binary (no framework): each step runs several times and the median is
 //! printed, so the figures in docs/PERFORMANCE.md can be reproduced with one command.
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use breakglass::generate::passphrase::Policy;
 use breakglass::output::Staging;
-use breakglass::render::Paper;
 use breakglass::scan::{pdf, qr};
-use breakglass::seal::{self, CeremonyRecord, CeremonyRequest, CustodianSpec, SecretInput};
+use breakglass::seal::{self, SecretInput};
 use breakglass::{selfcheck, verify};
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -33,28 +34,18 @@ fn time<T>(label: &str, runs: usize, mut work: impl FnMut() -> T) -> T {
     last.expect("runs > 0")
 }
 
-fn request(custodians: usize, threshold: u8) -> CeremonyRequest {
-    CeremonyRequest {
-        label: "bench".into(),
-        threshold,
-        custodians: (1..=custodians)
-            .map(|i| CustodianSpec::named(format!("Custodian {i}")))
-            .collect(),
-        paper: Paper::A4,
-        secret: SecretInput::GeneratePassphrase(Policy::default()),
-        instructions: seal::DEFAULT_INSTRUCTIONS.into(),
-        created: 1_795_609_845,
-        account: None,
-        record: CeremonyRecord::default(),
-    }
-}
-
 fn main() {
     let scratch = std::env::temp_dir().join(format!("breakglass-bench-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).expect("scratch dir");
 
     let ceremony = time("seal 3-of-5 in memory (encrypt, split, render 5 PDFs)", 10, || {
-        seal::seal(request(5, 3)).expect("seal")
+        seal::seal(common::request(
+            "bench",
+            5,
+            3,
+            SecretInput::GeneratePassphrase(Policy::default()),
+        ))
+        .expect("seal")
     });
     let total: usize = ceremony.sheets.iter().map(|sheet| sheet.pdf.len()).sum();
     println!("{:<58} {total} bytes for 5 sheets", "PDF size");
@@ -62,7 +53,13 @@ fn main() {
     let mut run = 0;
     time("seal 3-of-5 with write + self-check (what `seal` does)", 5, || {
         run += 1;
-        let ceremony = seal::seal(request(5, 3)).expect("seal");
+        let ceremony = seal::seal(common::request(
+            "bench",
+            5,
+            3,
+            SecretInput::GeneratePassphrase(Policy::default()),
+        ))
+        .expect("seal");
         let staging = Staging::begin(&scratch.join(format!("full-{run}"))).expect("staging");
         for sheet in &ceremony.sheets {
             staging.write(&sheet.file_name, &sheet.pdf).expect("write");
@@ -89,7 +86,13 @@ fn main() {
     }
 
     time("seal 3-of-255 in memory", 1, || {
-        seal::seal(request(255, 3)).expect("seal")
+        seal::seal(common::request(
+            "bench",
+            255,
+            3,
+            SecretInput::GeneratePassphrase(Policy::default()),
+        ))
+        .expect("seal")
     });
     let _ = std::fs::remove_dir_all(&scratch);
 }

@@ -17,6 +17,8 @@
 //! of its error-correction capacity) can move by a code or two between runs, because the module
 //! pattern differs.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
@@ -27,9 +29,7 @@ use breakglass::payload::SecretKind;
 use breakglass::render::Paper;
 use breakglass::render::qr::{EcLevel, QUIET_ZONE, QrMatrix, encode_with_level};
 use breakglass::scan::{pdf, qr};
-use breakglass::seal::{
-    self, CeremonyRecord, CeremonyRequest, CustodianSpec, ProvidedSecret, PublicFacts, SecretInput,
-};
+use breakglass::seal::{self, ProvidedSecret, PublicFacts, SecretInput};
 use breakglass::secret::SecretBytes;
 use breakglass::verify;
 use image::codecs::jpeg::JpegEncoder;
@@ -231,22 +231,6 @@ struct Outcome {
     unexpected: usize,
 }
 
-fn request(secret: SecretInput) -> CeremonyRequest {
-    CeremonyRequest {
-        label: "degradation bench".into(),
-        threshold: 3,
-        custodians: (1..=5)
-            .map(|i| CustodianSpec::named(format!("Custodian {i}")))
-            .collect(),
-        paper: Paper::A4,
-        secret,
-        instructions: seal::DEFAULT_INSTRUCTIONS.into(),
-        created: 1_795_609_845,
-        account: None,
-        record: CeremonyRecord::default(),
-    }
-}
-
 fn hints() -> DecodeHints {
     DecodeHints {
         TryHarder: Some(true),
@@ -298,7 +282,7 @@ fn occluder(target: CodeBox, corner: f64) -> MmRect {
 }
 
 fn prepare_sheet(name: String, secret: SecretInput) -> Sheet {
-    let ceremony = seal::seal(request(secret)).expect("seal the demo ceremony");
+    let ceremony = seal::seal(common::request("degradation bench", 5, 3, secret)).expect("seal the demo ceremony");
     let vault_bytes = ceremony.manifest.ciphertext_bytes;
     let sheet = ceremony.sheets.into_iter().next().expect("a ceremony has sheets");
     let payloads: Vec<String> = sheet.blocks.iter().map(|block| block.qr_payload()).collect();

@@ -11,16 +11,15 @@
 //!
 //! [`health`]: breakglass::scan::health
 
+mod common;
+
 use std::time::Instant;
 
 use breakglass::generate::passphrase::Policy;
 use breakglass::payload::SecretKind;
-use breakglass::render::Paper;
 use breakglass::scan::health::{self, Concern};
 use breakglass::scan::{pdf, qr};
-use breakglass::seal::{
-    self, CeremonyRecord, CeremonyRequest, CustodianSpec, ProvidedSecret, PublicFacts, SecretInput,
-};
+use breakglass::seal::{self, ProvidedSecret, PublicFacts, SecretInput};
 use breakglass::secret::SecretBytes;
 use breakglass::verify;
 use image::{GrayImage, imageops};
@@ -43,22 +42,6 @@ fn scan(page: &GrayImage, ink: f32, blur: f32) -> GrayImage {
     health::add_scanner_noise(&blurred)
 }
 
-fn request(secret: SecretInput) -> CeremonyRequest {
-    CeremonyRequest {
-        label: "health bench".into(),
-        threshold: 3,
-        custodians: (1..=5)
-            .map(|i| CustodianSpec::named(format!("Custodian {i}")))
-            .collect(),
-        paper: Paper::A4,
-        secret,
-        instructions: seal::DEFAULT_INSTRUCTIONS.into(),
-        created: 1_795_609_845,
-        account: None,
-        record: CeremonyRecord::default(),
-    }
-}
-
 fn concerns(health: &health::ScanHealth) -> String {
     if health.good() {
         return "good".into();
@@ -79,17 +62,28 @@ fn main() {
     let sheets = [
         (
             "passphrase",
-            seal::seal(request(SecretInput::GeneratePassphrase(Policy::default()))).expect("seal"),
+            seal::seal(common::request(
+                "health bench",
+                5,
+                3,
+                SecretInput::GeneratePassphrase(Policy::default()),
+            ))
+            .expect("seal"),
         ),
         (
             "480-byte file",
-            seal::seal(request(SecretInput::Provided(Box::new(ProvidedSecret {
-                kind: SecretKind::File,
-                secret: SecretBytes::from_slice(&file_secret),
-                file_name: None,
-                metadata: Vec::new(),
-                public: PublicFacts::default(),
-            }))))
+            seal::seal(common::request(
+                "health bench",
+                5,
+                3,
+                SecretInput::Provided(Box::new(ProvidedSecret {
+                    kind: SecretKind::File,
+                    secret: SecretBytes::from_slice(&file_secret),
+                    file_name: None,
+                    metadata: Vec::new(),
+                    public: PublicFacts::default(),
+                })),
+            ))
             .expect("seal"),
         ),
     ];
