@@ -8,11 +8,11 @@ mod common;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use breakglass::generate::passphrase::Policy;
-use breakglass::output::Staging;
-use breakglass::scan::{pdf, qr};
-use breakglass::seal::{self, SecretInput};
-use breakglass::{selfcheck, verify};
+use breakglass::ceremony::seal::{self, SecretInput};
+use breakglass::ceremony::{selfcheck, verify};
+use breakglass::kinds::generate::passphrase::Policy;
+use breakglass::paper::scan::{pdf, qr};
+use breakglass::platform::output::Staging;
 
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();

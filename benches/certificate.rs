@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use breakglass::generate::certificate::{self, CertificateRequest};
+use breakglass::kinds::generate::certificate::{self, CertificateRequest};
 
 fn main() {
     for (bits, runs) in [(2048, 31), (3072, 15), (4096, 11)] {

@@ -24,14 +24,14 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use breakglass::generate::passphrase::Policy;
-use breakglass::payload::SecretKind;
-use breakglass::render::Paper;
-use breakglass::render::qr::{EcLevel, QUIET_ZONE, QrMatrix, encode_with_level};
-use breakglass::scan::{pdf, qr};
-use breakglass::seal::{self, ProvidedSecret, PublicFacts, SecretInput};
-use breakglass::secret::SecretBytes;
-use breakglass::verify;
+use breakglass::ceremony::seal::{self, ProvidedSecret, PublicFacts, SecretInput};
+use breakglass::ceremony::verify;
+use breakglass::crypto::payload::SecretKind;
+use breakglass::crypto::secret::SecretBytes;
+use breakglass::kinds::generate::passphrase::Policy;
+use breakglass::paper::render::Paper;
+use breakglass::paper::render::qr::{EcLevel, QUIET_ZONE, QrMatrix, encode_with_level};
+use breakglass::paper::scan::{pdf, qr};
 use image::codecs::jpeg::JpegEncoder;
 use image::{GrayImage, ImageFormat, Luma, imageops};
 use rxing::common::HybridBinarizer;
@@ -46,7 +46,7 @@ const FULL_DPI: [u32; 2] = [150, 300];
 /// Resolution of the reference render used to locate the codes on the page.
 const REFERENCE_DPI: u32 = 300;
 /// Module size of the printed codes, used for the synthetic pages too.
-const MODULE_MM: f64 = breakglass::render::MODULE_MM as f64;
+const MODULE_MM: f64 = breakglass::paper::render::MODULE_MM as f64;
 /// Size of the provided secret: its vault (payload header and about 200 bytes of age overhead
 /// included) fills most of two codes of 400 bytes while leaving room for age's random header
 /// padding; 540 bytes already needs three codes.
@@ -619,7 +619,7 @@ fn main() {
         .flat_map(|row| (0..sheets.len()).flat_map(move |sheet| PAGE_KINDS.map(|kind| Job { row, sheet, kind })))
         .collect();
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
-    let outcomes = breakglass::parallel::map(
+    let outcomes = breakglass::platform::parallel::map(
         &jobs,
         |job| {
             let Row { dpi, degradation, .. } = rows[job.row];

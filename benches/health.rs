@@ -9,19 +9,19 @@
 //! fade before the direct read fails (the true remaining margin, found by a sweep), what the
 //! health estimate says, and how long the estimate took.
 //!
-//! [`health`]: breakglass::scan::health
+//! [`health`]: breakglass::paper::scan::health
 
 mod common;
 
 use std::time::Instant;
 
-use breakglass::generate::passphrase::Policy;
-use breakglass::payload::SecretKind;
-use breakglass::scan::health::{self, Concern};
-use breakglass::scan::{pdf, qr};
-use breakglass::seal::{self, ProvidedSecret, PublicFacts, SecretInput};
-use breakglass::secret::SecretBytes;
-use breakglass::verify;
+use breakglass::ceremony::seal::{self, ProvidedSecret, PublicFacts, SecretInput};
+use breakglass::ceremony::verify;
+use breakglass::crypto::payload::SecretKind;
+use breakglass::crypto::secret::SecretBytes;
+use breakglass::kinds::generate::passphrase::Policy;
+use breakglass::paper::scan::health::{self, Concern};
+use breakglass::paper::scan::{pdf, qr};
 use image::{GrayImage, imageops};
 
 /// Resolutions of the simulated scans.

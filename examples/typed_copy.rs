@@ -1,14 +1,14 @@
 //! Prints the typed copy of a sheet PDF (the lines under "Typed copy"), e.g. to make test
 //! vectors or to check what a custodian would type: `cargo run --example typed_copy SHEET.pdf`.
 
-use breakglass::format::v1;
+use breakglass::paper::format::v1;
 
 fn main() {
     let Some(path) = std::env::args().nth(1) else {
         eprintln!("usage: typed_copy SHEET.pdf");
         std::process::exit(2);
     };
-    let report = breakglass::verify::read_input(std::path::Path::new(&path));
+    let report = breakglass::ceremony::verify::read_input(std::path::Path::new(&path));
     if let Some(problem) = report.problems.first() {
         eprintln!("{path}: {problem}");
         std::process::exit(1);

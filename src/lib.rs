@@ -6,28 +6,9 @@
 
 #![forbid(unsafe_code)]
 
-pub mod assess;
-pub mod audit;
-pub mod clock;
-pub mod drill;
-pub mod format;
-pub mod generate;
-pub mod hardening;
-pub mod import;
-pub mod manifest;
-pub mod output;
-pub mod parallel;
-pub mod payload;
-pub mod policy;
-pub mod protect;
-pub mod render;
-pub mod runbook;
-pub mod scan;
-pub mod seal;
-pub mod secret;
-pub mod selfcheck;
-pub mod share;
-pub mod status;
-pub mod totp;
-pub mod vault;
-pub mod verify;
+pub mod ceremony;
+pub mod crypto;
+pub mod evidence;
+pub mod kinds;
+pub mod paper;
+pub mod platform;

@@ -9,7 +9,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     // Before any secret exists in memory: no core dumps, not dumpable, memory locked out of swap.
-    let hardening = breakglass::hardening::harden_process();
+    let hardening = breakglass::platform::hardening::harden_process();
     if cfg!(target_os = "linux") && !(hardening.core_dumps_off && hardening.not_dumpable) {
         errln!(
             "{} could not disable core dumps; a crash could write secrets to disk",

@@ -1,7 +1,7 @@
 //! What the benches share: the ceremony they seal.
 
-use breakglass::render::Paper;
-use breakglass::seal::{self, CeremonyRecord, CeremonyRequest, CustodianSpec, SecretInput};
+use breakglass::ceremony::seal::{self, CeremonyRecord, CeremonyRequest, CustodianSpec, SecretInput};
+use breakglass::paper::render::Paper;
 
 /// A k-of-n ceremony of `secret` for custodians "Custodian 1".."Custodian n", on A4 with the
 /// default instructions, at a fixed time (so runs are comparable).

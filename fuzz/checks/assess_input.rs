@@ -7,10 +7,10 @@
 //! Shared by the cargo-fuzz target `fuzz_targets/assess_input.rs` and the replay of `seeds/` and
 //! `regressions/` in the test suite (`tests/e2e/fuzz_replay.rs`).
 
-use breakglass::assess::answers::{Answers, template};
-use breakglass::assess::evidence::Records;
-use breakglass::assess::model::Model;
-use breakglass::assess::{assess, report};
+use breakglass::evidence::assess::answers::{Answers, template};
+use breakglass::evidence::assess::evidence::Records;
+use breakglass::evidence::assess::model::Model;
+use breakglass::evidence::assess::{assess, report};
 
 fn no_records() -> Records {
     Records {

@@ -4,7 +4,7 @@
 //! Shared by the cargo-fuzz target `fuzz_targets/expiry_date.rs` and the replay of `seeds/` and
 //! `regressions/` in the test suite (`tests/e2e/fuzz_replay.rs`).
 
-use breakglass::import::parse_date;
+use breakglass::kinds::import::parse_date;
 
 /// The property, run on one input: panics if it does not hold.
 pub fn check(data: &[u8]) {

@@ -6,7 +6,7 @@
 //! Shared by the cargo-fuzz target `fuzz_targets/paper_text.rs` and the replay of `seeds/` and
 //! `regressions/` in the test suite (`tests/e2e/fuzz_replay.rs`).
 
-use breakglass::format::v1;
+use breakglass::paper::format::v1;
 
 /// The property, run on one input: panics if it does not hold.
 pub fn check(data: &[u8]) {

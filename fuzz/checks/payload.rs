@@ -7,7 +7,7 @@
 //! Shared by the cargo-fuzz target `fuzz_targets/payload.rs` and the replay of `seeds/` and
 //! `regressions/` in the test suite (`tests/e2e/fuzz_replay.rs`).
 
-use breakglass::payload::{Payload, valid_metadata_key};
+use breakglass::crypto::payload::{Payload, valid_metadata_key};
 
 /// Mirrors `payload::clean_value` (private): what `to_bytes` writes for a header value.
 fn cleaned(value: &str) -> String {

@@ -7,7 +7,7 @@
 //! Shared by the cargo-fuzz target `fuzz_targets/policy.rs` and the replay of `seeds/` and
 //! `regressions/` in the test suite (`tests/e2e/fuzz_replay.rs`).
 
-use breakglass::policy;
+use breakglass::ceremony::policy;
 
 /// A fixed "now" (2025-06-15) so expiry checks are reproducible.
 const NOW: i64 = 1_750_000_000;

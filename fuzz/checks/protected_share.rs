@@ -10,7 +10,7 @@
 
 use std::sync::OnceLock;
 
-use breakglass::protect::{self, Identities, Lock};
+use breakglass::crypto::protect::{self, Identities, Lock};
 
 /// A throwaway X25519 identity made for fuzzing (its recipient,
 /// age1dc4t9zzrt4hwpu7sqr4prypwaxgtrnc37qcrw5aeygtkenmukqeqkn67p9, is what the `x25519-*` seeds

@@ -6,7 +6,8 @@
 //! Shared by the cargo-fuzz target `fuzz_targets/scan_input.rs` and the replay of `seeds/` and
 //! `regressions/` in the test suite (`tests/e2e/fuzz_replay.rs`).
 
-use breakglass::{scan, verify};
+use breakglass::ceremony::verify;
+use breakglass::paper::scan;
 
 /// The property, run on one input: panics if it does not hold.
 pub fn check(data: &[u8]) {
@@ -14,7 +15,7 @@ pub fn check(data: &[u8]) {
         Ok(scanned) => {
             for code in &scanned.codes {
                 // What `verify` does next with every code read.
-                let _ = breakglass::format::v1::decode_text(&code.text);
+                let _ = breakglass::paper::format::v1::decode_text(&code.text);
             }
         }
         Err(error) => {

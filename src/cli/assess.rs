@@ -4,12 +4,12 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use breakglass::assess::answers::{self, Answers};
-use breakglass::assess::evidence::{self, EvidenceError};
-use breakglass::assess::model::{Model, Practice, PracticeKind};
-use breakglass::assess::{self, Assessment, report};
-use breakglass::render::Paper;
-use breakglass::{clock, output};
+use breakglass::evidence::assess::answers::{self, Answers};
+use breakglass::evidence::assess::evidence::{self, EvidenceError};
+use breakglass::evidence::assess::model::{Model, Practice, PracticeKind};
+use breakglass::evidence::assess::{self, Assessment, report};
+use breakglass::paper::render::Paper;
+use breakglass::platform::{clock, output};
 
 use super::{Failure, PaperArg, exit};
 
@@ -70,7 +70,12 @@ fn load_model(path: Option<&PathBuf>) -> Result<Model, Failure> {
     let Some(path) = path else {
         return Ok(Model::built_in());
     };
-    let text = read_text(path, exit::MODEL, "model file", breakglass::assess::model::MAX_BYTES)?;
+    let text = read_text(
+        path,
+        exit::MODEL,
+        "model file",
+        breakglass::evidence::assess::model::MAX_BYTES,
+    )?;
     Model::parse(&text).map_err(|error| {
         Failure::new(
             exit::MODEL,

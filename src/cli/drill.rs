@@ -3,11 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use breakglass::audit::{self, Entry};
-use breakglass::clock;
-use breakglass::drill::{self, Drill};
-use breakglass::manifest::Manifest;
-use breakglass::verify::VerifyError;
+use breakglass::ceremony::verify::VerifyError;
+use breakglass::evidence::audit::{self, Entry};
+use breakglass::evidence::drill::{self, Drill};
+use breakglass::evidence::manifest::Manifest;
+use breakglass::platform::clock;
 
 use super::{Failure, exit};
 
@@ -86,7 +86,10 @@ fn print_human(drill: &Drill, manifest: &Manifest, code: u8, message: Option<&st
         );
     }
     if let Some(seconds) = drill.first_to_last_seconds {
-        outln!("First to last sheet: {}.", breakglass::drill::format_duration(seconds));
+        outln!(
+            "First to last sheet: {}.",
+            breakglass::evidence::drill::format_duration(seconds)
+        );
     }
     match message {
         None => outln!(
@@ -115,8 +118,8 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
         ));
     }
     let note = args.note.clone().filter(|note| !note.trim().is_empty());
-    let options = breakglass::verify::ReadOptions { health: true };
-    let mut reports = breakglass::verify::read_inputs_with(&args.inputs, options, &|_| {});
+    let options = breakglass::ceremony::verify::ReadOptions { health: true };
+    let mut reports = breakglass::ceremony::verify::read_inputs_with(&args.inputs, options, &|_| {});
     let locked = super::unlock::unlock_all(&mut reports, Some(&manifest), &args.keys)
         .err()
         .map(|failure| VerifyError::ShareLocked(failure.message));
@@ -183,6 +186,6 @@ fn write_report(path: &Path, manifest: &Manifest, entry: &Entry, log_path: &Path
     } else {
         drill::report::pdf(manifest, entry, log_path, now)
     };
-    breakglass::output::write_new_file(path, &bytes)
+    breakglass::platform::output::write_new_file(path, &bytes)
         .map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))
 }

@@ -1,7 +1,7 @@
 //! Exit codes: a documented contract (README "Exit codes"), one per class of problem.
 
-use breakglass::output::OutputError;
-use breakglass::verify::{InputProblem, VerifyError};
+use breakglass::ceremony::verify::{InputProblem, VerifyError};
+use breakglass::platform::output::OutputError;
 
 /// Everything present is valid (and, for verify/recover, the quorum is proven).
 pub const OK: u8 = 0;

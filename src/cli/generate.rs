@@ -1,6 +1,6 @@
 //! `breakglass generate passphrase`: candidates on stdout, one per line; strength on stderr.
 
-use breakglass::generate::passphrase::{self, Policy, Style};
+use breakglass::kinds::generate::passphrase::{self, Policy, Style};
 
 use super::{Failure, GeneratePassphraseArgs, PassphraseArgs, exit};
 

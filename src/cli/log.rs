@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use breakglass::audit::{self, Action, Log, Record};
-use breakglass::clock;
+use breakglass::evidence::audit::{self, Action, Log, Record};
+use breakglass::platform::clock;
 
 use super::{Failure, exit};
 

@@ -432,7 +432,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 
 /// Warns when the machine looks online; with `require_offline`, refuses to go on.
 fn air_gap_preflight(require_offline: bool) -> Result<(), Failure> {
-    let state = breakglass::hardening::network_state();
+    let state = breakglass::platform::hardening::network_state();
     if state.offline() {
         return Ok(());
     }
@@ -453,14 +453,14 @@ fn air_gap_preflight(require_offline: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-fn read_manifest(path: &std::path::Path) -> Result<breakglass::manifest::Manifest, Failure> {
+fn read_manifest(path: &std::path::Path) -> Result<breakglass::evidence::manifest::Manifest, Failure> {
     let bytes = std::fs::read(path).map_err(|error| {
         Failure::new(
             exit::MANIFEST,
             format!("cannot read manifest {}: {error}; check the path", path.display()),
         )
     })?;
-    breakglass::manifest::Manifest::parse(&bytes).map_err(|error| {
+    breakglass::evidence::manifest::Manifest::parse(&bytes).map_err(|error| {
         Failure::new(
             exit::MANIFEST,
             format!("{}: {error}; give the manifest.json written by seal", path.display()),

@@ -3,20 +3,20 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use breakglass::clock;
-use breakglass::generate::certificate::CertificateRequest;
-use breakglass::generate::passphrase::{self, Policy as PassphrasePolicy};
-use breakglass::payload::{Payload, SecretKind};
-use breakglass::policy::{self, Policy, PolicySecret, Protection};
-use breakglass::seal::{self, CeremonyRecord, CeremonyRequest, CustodianSpec, SecretInput, ShareProtection};
-use breakglass::secret::SecretString;
+use breakglass::ceremony::policy::{self, Policy, PolicySecret, Protection};
+use breakglass::ceremony::seal::{self, CeremonyRecord, CeremonyRequest, CustodianSpec, SecretInput, ShareProtection};
+use breakglass::crypto::payload::{Payload, SecretKind};
+use breakglass::crypto::secret::SecretString;
+use breakglass::kinds::generate::certificate::CertificateRequest;
+use breakglass::kinds::generate::passphrase::{self, Policy as PassphrasePolicy};
+use breakglass::platform::clock;
 
 use super::unlock::read_secret_line;
 use super::{Failure, SealArgs, exit};
 
 /// Runs `init`: writes the commented policy template, never over an existing file.
 pub fn init(path: &Path) -> Result<(), Failure> {
-    breakglass::output::write_new_file(path, policy::TEMPLATE.as_bytes())
+    breakglass::platform::output::write_new_file(path, policy::TEMPLATE.as_bytes())
         .map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))?;
     errln!(
         "Wrote {}: edit it (every value is an example), then run",
@@ -143,7 +143,7 @@ fn ask_passphrase(name: &str, index: usize) -> Result<SecretString, Failure> {
         let first = SecretString::new(
             rpassword::prompt_password(format!(
                 "{name}, choose the passphrase for your share (at least {} characters): ",
-                breakglass::protect::MIN_PASSPHRASE_CHARS
+                breakglass::crypto::protect::MIN_PASSPHRASE_CHARS
             ))
             .map_err(|error| Failure::new(exit::USAGE, format!("cannot read the passphrase: {error}")))?,
         );
@@ -173,8 +173,8 @@ pub struct PaperTrailTemplates {
 impl Default for PaperTrailTemplates {
     fn default() -> Self {
         Self {
-            runbook: breakglass::runbook::RUNBOOK_TEMPLATE.to_owned(),
-            record: breakglass::runbook::RECORD_TEMPLATE.to_owned(),
+            runbook: breakglass::paper::runbook::RUNBOOK_TEMPLATE.to_owned(),
+            record: breakglass::paper::runbook::RECORD_TEMPLATE.to_owned(),
         }
     }
 }
@@ -311,7 +311,7 @@ pub fn request(
             };
             if let Some(path) = &args.secret_file {
                 super::seal::import_secret(
-                    breakglass::payload::SecretKind::Passphrase,
+                    breakglass::crypto::payload::SecretKind::Passphrase,
                     path,
                     args,
                     Vec::new(),
@@ -385,13 +385,13 @@ fn finish(
             policy_path,
             &policy.runbook_template,
             "runbook_template",
-            breakglass::runbook::RUNBOOK_TEMPLATE,
+            breakglass::paper::runbook::RUNBOOK_TEMPLATE,
         )?,
         record: read_template(
             policy_path,
             &policy.record_template,
             "record_template",
-            breakglass::runbook::RECORD_TEMPLATE,
+            breakglass::paper::runbook::RECORD_TEMPLATE,
         )?,
     };
     let request = CeremonyRequest {

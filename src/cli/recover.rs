@@ -2,14 +2,14 @@
 
 use std::io::{IsTerminal, Write};
 
-use breakglass::audit::Action;
-use breakglass::clock;
-use breakglass::generate::certificate;
-use breakglass::output::Staging;
-use breakglass::payload::{Payload, SecretKind};
-use breakglass::seal::slug_or;
-use breakglass::secret::{SecretBytes, SecretString};
-use breakglass::totp;
+use breakglass::ceremony::seal::slug_or;
+use breakglass::crypto::payload::{Payload, SecretKind};
+use breakglass::crypto::secret::{SecretBytes, SecretString};
+use breakglass::evidence::audit::Action;
+use breakglass::kinds::generate::certificate;
+use breakglass::kinds::totp;
+use breakglass::platform::clock;
+use breakglass::platform::output::Staging;
 
 use super::{Failure, RecoverArgs, exit, verify};
 
@@ -49,7 +49,7 @@ fn present(payload: &Payload, pfx_password: Option<&SecretString>) -> Result<Pre
             let mut notes = Vec::new();
             if let Some(expires) = payload.metadata_values("expires").first() {
                 let expired =
-                    breakglass::import::parse_date(expires).is_some_and(|at| at + 86_400 <= clock::now_unix());
+                    breakglass::kinds::import::parse_date(expires).is_some_and(|at| at + 86_400 <= clock::now_unix());
                 notes.push(if expired {
                     format!("WARNING: this client secret expired on {expires}; Entra will reject it.")
                 } else {
@@ -195,9 +195,10 @@ pub fn run(args: RecoverArgs) -> Result<(), Failure> {
 
 fn deliver(args: &RecoverArgs, seen: &mut super::log::Seen) -> Result<(), Failure> {
     super::air_gap_preflight(args.require_offline)?;
-    let out_error = |error: breakglass::output::OutputError| Failure::new(exit::for_output(&error), error.to_string());
+    let out_error =
+        |error: breakglass::platform::output::OutputError| Failure::new(exit::for_output(&error), error.to_string());
     if let Some(out) = &args.out {
-        breakglass::output::check_target(out).map_err(out_error)?;
+        breakglass::platform::output::check_target(out).map_err(out_error)?;
     }
     let manifest = args
         .manifest
@@ -234,7 +235,7 @@ fn deliver(args: &RecoverArgs, seen: &mut super::log::Seen) -> Result<(), Failur
             })?;
     }
     if args.export_age_identity {
-        outln!("{}", breakglass::vault::identity_string(&proof.key).expose());
+        outln!("{}", breakglass::crypto::vault::identity_string(&proof.key).expose());
     }
     if let Some(out) = &args.out {
         let staging = Staging::begin(out).map_err(out_error)?;

@@ -36,14 +36,14 @@ pub fn run(args: ResealArgs) -> Result<(), Failure> {
     request.record.replaces = Some(replaced);
     let new_manifest = super::seal::seal_and_write(request, &out, &templates, false)?;
     if let (Some(path), Some(old)) = (&args.manifest, &old_manifest) {
-        let log = breakglass::audit::default_path(path);
-        match breakglass::audit::record_reseal(
+        let log = breakglass::evidence::audit::default_path(path);
+        match breakglass::evidence::audit::record_reseal(
             &log,
             old,
             &new_manifest.ceremony_id,
-            breakglass::audit::login_name(),
+            breakglass::evidence::audit::login_name(),
             None,
-            breakglass::clock::now_unix(),
+            breakglass::platform::clock::now_unix(),
         ) {
             Ok(entry) => errln!(
                 "Recorded the re-seal as record {} of {}.",

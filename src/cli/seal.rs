@@ -4,16 +4,18 @@
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 
-use breakglass::generate::certificate::CertificateRequest;
-use breakglass::import::{self, ImportOptions};
-use breakglass::manifest::ShareProtection;
-use breakglass::output::Staging;
-use breakglass::payload::SecretKind;
-use breakglass::render::Paper;
-use breakglass::seal::{self, CeremonyRecord, CeremonyRequest, CustodianSpec, SealError, SecretInput};
-use breakglass::secret::SecretBytes;
-use breakglass::totp::Algorithm;
-use breakglass::{clock, runbook, selfcheck};
+use breakglass::ceremony::seal::{self, CeremonyRecord, CeremonyRequest, CustodianSpec, SealError, SecretInput};
+use breakglass::ceremony::selfcheck;
+use breakglass::crypto::payload::SecretKind;
+use breakglass::crypto::secret::SecretBytes;
+use breakglass::evidence::manifest::ShareProtection;
+use breakglass::kinds::generate::certificate::CertificateRequest;
+use breakglass::kinds::import::{self, ImportOptions};
+use breakglass::kinds::totp::Algorithm;
+use breakglass::paper::render::Paper;
+use breakglass::paper::runbook;
+use breakglass::platform::clock;
+use breakglass::platform::output::Staging;
 use zeroize::Zeroizing;
 
 use super::progress::Progress;
@@ -225,7 +227,7 @@ fn seal_failure(error: SealError) -> Failure {
     Failure::new(exit::BAD_REQUEST, error.to_string())
 }
 
-fn show_passphrase(passphrase: &breakglass::generate::passphrase::Passphrase, forced: bool) {
+fn show_passphrase(passphrase: &breakglass::kinds::generate::passphrase::Passphrase, forced: bool) {
     let stdout_is_terminal = std::io::stdout().is_terminal();
     if !stdout_is_terminal && !forced {
         errln!("The new passphrase was not shown because standard output is not a terminal.");
@@ -252,8 +254,8 @@ fn show_passphrase(passphrase: &breakglass::generate::passphrase::Passphrase, fo
 }
 
 /// The first line of the ceremony's log, written with the sheets so it appears atomically.
-fn seal_record(manifest: &breakglass::manifest::Manifest) -> String {
-    use breakglass::audit::{self, Action, Record};
+fn seal_record(manifest: &breakglass::evidence::manifest::Manifest) -> String {
+    use breakglass::evidence::audit::{self, Action, Record};
     let mut record = Record::new(
         Action::Seal,
         Some(manifest.ceremony_id.clone()),
@@ -268,7 +270,8 @@ fn seal_record(manifest: &breakglass::manifest::Manifest) -> String {
 
 /// Refuses an output directory that exists and is not empty, before any work is done.
 pub(super) fn check_out(out: &Path) -> Result<(), Failure> {
-    breakglass::output::check_target(out).map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))
+    breakglass::platform::output::check_target(out)
+        .map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))
 }
 
 /// Runs `seal`.
@@ -314,7 +317,7 @@ pub(super) fn seal_and_write(
     out: &Path,
     templates: &super::policy::PaperTrailTemplates,
     show_passphrase_anyway: bool,
-) -> Result<breakglass::manifest::Manifest, Failure> {
+) -> Result<breakglass::evidence::manifest::Manifest, Failure> {
     let paper = request.paper;
     let progress = Progress::spinner(match &request.secret {
         SecretInput::GenerateCertificate(certificate) => {
@@ -330,7 +333,8 @@ pub(super) fn seal_and_write(
     })
     .map_err(seal_failure)?;
     let manifest = &ceremony.manifest;
-    let out_error = |error: breakglass::output::OutputError| Failure::new(exit::for_output(&error), error.to_string());
+    let out_error =
+        |error: breakglass::platform::output::OutputError| Failure::new(exit::for_output(&error), error.to_string());
     let staging = Staging::begin(out).map_err(out_error)?;
     for sheet in &ceremony.sheets {
         staging.write(&sheet.file_name, &sheet.pdf).map_err(out_error)?;
@@ -341,7 +345,7 @@ pub(super) fn seal_and_write(
     staging
         .write("manifest.json", manifest.to_json().as_bytes())
         .map_err(out_error)?;
-    let render_error = |error: breakglass::render::RenderError| {
+    let render_error = |error: breakglass::paper::render::RenderError| {
         Failure::new(
             exit::BAD_REQUEST,
             format!("{error} (in a runbook or ceremony record template)"),
@@ -363,7 +367,7 @@ pub(super) fn seal_and_write(
         )
         .map_err(out_error)?;
     staging
-        .write(breakglass::audit::FILE_NAME, seal_record(manifest).as_bytes())
+        .write(breakglass::evidence::audit::FILE_NAME, seal_record(manifest).as_bytes())
         .map_err(out_error)?;
     progress.message("Reading back sheets");
     progress.set(0, Some(ceremony.sheets.len() as u64));

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use breakglass::audit;
-use breakglass::clock;
-use breakglass::status::{self, CeremonyFiles, CeremonyStatus, Concern};
+use breakglass::evidence::audit;
+use breakglass::evidence::status::{self, CeremonyFiles, CeremonyStatus, Concern};
+use breakglass::platform::clock;
 
 use super::{Failure, exit};
 
@@ -43,7 +43,7 @@ fn code(concern: Concern) -> u8 {
 
 fn is_breakglass_manifest(bytes: &[u8]) -> bool {
     serde_json::from_slice::<serde_json::Value>(bytes)
-        .is_ok_and(|value| value.get("format").and_then(|f| f.as_str()) == Some(breakglass::manifest::FORMAT))
+        .is_ok_and(|value| value.get("format").and_then(|f| f.as_str()) == Some(breakglass::evidence::manifest::FORMAT))
 }
 
 /// Finds `manifest.json` files below `dir` (hidden directories and symbolic links skipped).

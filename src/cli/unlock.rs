@@ -4,10 +4,10 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use breakglass::manifest::Manifest;
-use breakglass::protect::{self, Identities, Lock, ProtectError};
-use breakglass::secret::SecretString;
-use breakglass::verify::{self, InputReport, LockedShare};
+use breakglass::ceremony::verify::{self, InputReport, LockedShare};
+use breakglass::crypto::protect::{self, Identities, Lock, ProtectError};
+use breakglass::crypto::secret::SecretString;
+use breakglass::evidence::manifest::Manifest;
 
 use super::{Failure, exit};
 
@@ -141,7 +141,7 @@ fn open_with_passphrase(
     who: &str,
     holder: &str,
     keys: &ShareKeyArgs,
-) -> Result<breakglass::secret::SecretBytes, Failure> {
+) -> Result<breakglass::crypto::secret::SecretBytes, Failure> {
     let explain = |error: ProtectError, source: &str| match error {
         ProtectError::WrongPassphrase => locked_failure(format!(
             "{who}: wrong passphrase{source}; ask {holder} for the passphrase they chose at the ceremony"

@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use breakglass::audit::Action;
-use breakglass::format::v1::Part;
-use breakglass::manifest::Manifest;
-use breakglass::verify::{self, InputReport, Proof, ReadOptions, Source, VerifyError};
+use breakglass::ceremony::verify::{self, InputReport, Proof, ReadOptions, Source, VerifyError};
+use breakglass::evidence::audit::Action;
+use breakglass::evidence::manifest::Manifest;
+use breakglass::paper::format::v1::Part;
 
 use super::progress::Progress;
 use super::unlock::{ShareKeyArgs, unlock_all};

@@ -4,10 +4,10 @@
 
 use std::io::Write;
 
-use breakglass::format::v1::Part;
-use breakglass::manifest::Manifest;
-use breakglass::scan::InputKind;
-use breakglass::verify::{InputReport, ReadOptions, Source};
+use breakglass::ceremony::verify::{InputReport, ReadOptions, Source};
+use breakglass::evidence::manifest::Manifest;
+use breakglass::paper::format::v1::Part;
+use breakglass::paper::scan::InputKind;
 use serde::Serialize;
 
 use super::verify::{Collected, collect, health_warning, sheet_name, verdict};
@@ -171,7 +171,7 @@ fn input_json(report: &InputReport, manifest: Option<&Manifest>) -> InputJson {
                 .concerns
                 .iter()
                 .filter_map(|concern| match concern {
-                    breakglass::scan::health::Concern::WeakRead(pass) => Some(*pass),
+                    breakglass::paper::scan::health::Concern::WeakRead(pass) => Some(*pass),
                     _ => None,
                 })
                 .collect(),

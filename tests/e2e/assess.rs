@@ -259,7 +259,7 @@ fn a_policy_file_counts_only_when_sealed_unchanged_and_tracked_by_git() {
     // Seal does not take a policy in this build: record the policy's hash as a policy seal would.
     let mut manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(sealed.manifest()).unwrap()).unwrap();
-    manifest["policy_sha256"] = breakglass::manifest::sha256_hex(policy.as_bytes()).into();
+    manifest["policy_sha256"] = breakglass::evidence::manifest::sha256_hex(policy.as_bytes()).into();
     std::fs::remove_file(sealed.manifest()).unwrap();
     std::fs::write(sealed.manifest(), serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
 
@@ -349,7 +349,7 @@ fn bad_answers_and_model_files_are_refused_with_their_line() {
     let run = run_in(dir.path(), &["assess", "--answers", "absent.toml"], None);
     assert_eq!(run.code, 26, "{}", run.all());
 
-    let model = breakglass::assess::model::BUILT_IN.replacen(
+    let model = breakglass::evidence::assess::model::BUILT_IN.replacen(
         "evidence = \"drill-within-90-days\"",
         "evidence = \"drill-within-a-year\"",
         1,
@@ -360,7 +360,7 @@ fn bad_answers_and_model_files_are_refused_with_their_line() {
     assert!(run.stderr.contains("drill-within-a-year"), "{}", run.stderr);
 
     // A new model version is only an edit of the data file.
-    let next = breakglass::assess::model::BUILT_IN
+    let next = breakglass::evidence::assess::model::BUILT_IN
         .replacen("version = \"1.1\"", "version = \"1.2\"", 1)
         .replacen("name = \"Isolated Resilience\"", "name = \"Isolated & Independent\"", 1);
     std::fs::write(dir.path().join("v12.toml"), next).unwrap();

@@ -2,7 +2,7 @@
 
 use std::io::Cursor;
 
-use breakglass::format::v1;
+use breakglass::paper::format::v1;
 use image::{GrayImage, ImageFormat};
 
 use crate::support::{run_in, seal, typed_copy};
@@ -115,7 +115,7 @@ fn truncated_typed_block_and_bad_manifest() {
 fn forged_share_is_named_and_tampered_vault_detected() {
     let sealed = seal(&[]);
     let passphrase = sealed.passphrase.clone().unwrap();
-    let report = breakglass::verify::read_input(&sealed.sheet(4));
+    let report = breakglass::ceremony::verify::read_input(&sealed.sheet(4));
     let share = report
         .blocks
         .iter()
@@ -233,7 +233,7 @@ fn usage_errors_are_exit_2_and_bad_ceremonies_exit_14() {
 #[test]
 fn require_offline_refuses_on_an_online_machine() {
     let dir = tempfile::tempdir().unwrap();
-    let state = breakglass::hardening::network_state();
+    let state = breakglass::platform::hardening::network_state();
     let run = run_in(dir.path(), &["seal", "--out", "o", "--require-offline"], None);
     if state.offline() {
         assert_eq!(run.code, 0, "{}", run.all());

@@ -186,7 +186,7 @@ fn seal_from_a_policy_records_it_in_the_manifest() {
     assert_eq!(manifest["rotation_days"], 365);
     assert_eq!(
         manifest["policy_sha256"],
-        breakglass::manifest::sha256_hex(TEMPLATE.as_bytes())
+        breakglass::evidence::manifest::sha256_hex(TEMPLATE.as_bytes())
     );
     assert_eq!(manifest["custodians"][0]["seal_serial"], "TE-0001");
     assert_eq!(manifest["custodians"][4]["seal_serial"], "TE-0005");
@@ -204,9 +204,9 @@ fn seal_from_a_policy_records_it_in_the_manifest() {
     let ceremony = manifest["ceremony_id"].as_str().expect("id");
     let shown_id = format!("{}-{}", &ceremony[..5], &ceremony[5..]);
     let created = &manifest["created"].as_str().expect("created")[..10];
-    let created_day = breakglass::import::parse_date(created).expect("date");
-    let next_drill = breakglass::clock::date(created_day + 90 * 86_400);
-    let rotation = breakglass::clock::date(created_day + 365 * 86_400);
+    let created_day = breakglass::kinds::import::parse_date(created).expect("date");
+    let next_drill = breakglass::platform::clock::date(created_day + 90 * 86_400);
+    let rotation = breakglass::platform::clock::date(created_day + 365 * 86_400);
     let markdown = std::fs::read_to_string(dir.path().join("envelopes/runbook.md")).expect("runbook.md");
     let runbook = crate::support::pdf_text(&dir.path().join("envelopes/runbook.pdf"));
     let record = crate::support::pdf_text(&dir.path().join("envelopes/ceremony-record.pdf"));
@@ -380,8 +380,8 @@ fn a_protected_share_opens_with_the_age_cli() {
     write(path, "breakglass.toml", &policy);
     let run = run_in(path, &["seal", "--policy", "breakglass.toml"], None);
     assert_eq!(run.code, 0, "{}", run.all());
-    let report = breakglass::verify::read_input(&path.join("envelopes/sheet-3-chen-li.pdf"));
-    let locked = breakglass::verify::locked_shares(&[report]);
+    let report = breakglass::ceremony::verify::read_input(&path.join("envelopes/sheet-3-chen-li.pdf"));
+    let locked = breakglass::ceremony::verify::locked_shares(&[report]);
     assert_eq!(locked.len(), 1);
     std::fs::write(path.join("share3.age"), &locked[0].protected).expect("write");
     let output = std::process::Command::new("age")
@@ -396,11 +396,16 @@ fn a_protected_share_opens_with_the_age_cli() {
     // docs/RECOVERY-WITHOUT-BREAKGLASS.md: the opened share combines with two plain ones in the
     // reference combiner, which gives the same age identity as breakglass.
     let plain_hex = |sheet: &str| -> String {
-        let report = breakglass::verify::read_input(&path.join(sheet));
+        let report = breakglass::ceremony::verify::read_input(&path.join(sheet));
         let found = report
             .blocks
             .iter()
-            .find(|found| matches!(found.block.header.part, breakglass::format::v1::Part::Share { .. }))
+            .find(|found| {
+                matches!(
+                    found.block.header.part,
+                    breakglass::paper::format::v1::Part::Share { .. }
+                )
+            })
             .expect("a plain share");
         found.block.data.iter().map(|byte| format!("{byte:02x}")).collect()
     };

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use breakglass::clock;
-use breakglass::scan::pdf;
+use breakglass::paper::scan::pdf;
+use breakglass::platform::clock;
 
 use crate::support::{Run, run_with_env, tool, typed_copy};
 

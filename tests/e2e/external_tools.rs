@@ -3,10 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use breakglass::format::v1;
-use breakglass::share::{self, Share};
-use breakglass::vault;
-use breakglass::verify;
+use breakglass::ceremony::verify;
+use breakglass::crypto::share::{self, Share};
+use breakglass::crypto::vault;
+use breakglass::paper::format::v1;
 
 use crate::support::{external, seal, tool};
 

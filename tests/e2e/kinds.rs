@@ -1,7 +1,7 @@
 //! Every kind of breakglass secret: generated passphrases, TOTP seeds, FIDO2 PINs, client
 //! secrets; sealed, rasterised, recovered and presented as a responder needs them.
 
-use breakglass::generate::passphrase::{avoids_terms, forbidden_terms, meets_entra_rules};
+use breakglass::kinds::generate::passphrase::{avoids_terms, forbidden_terms, meets_entra_rules};
 
 use crate::support::{Sealed, run_in, run_with_env, seal};
 

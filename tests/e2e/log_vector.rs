@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use breakglass::audit::{self, Action, Outcome};
+use breakglass::evidence::audit::{self, Action, Outcome};
 
 use crate::support::{external, run_in, run_with_env, tool};
 

@@ -6,8 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use breakglass::format::v1::{self, Part};
-use breakglass::protect::{self, Lock};
+use breakglass::crypto::protect::{self, Lock};
+use breakglass::paper::format::v1::{self, Part};
 
 use crate::ceremony::{TEMPLATE, protect as protect_custodian, write};
 use crate::support::{Run, external, run_with_env, tool};
@@ -87,7 +87,7 @@ fn a_plugin_recipient_seals_and_recovers_with_its_identity_only() {
     );
 
     // Chen's sheet holds a protected share (a plugin stanza) that fits one QR code.
-    let report = breakglass::verify::read_input(&path.join(QUORUM[1]));
+    let report = breakglass::ceremony::verify::read_input(&path.join(QUORUM[1]));
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     let pshare = report
         .blocks
@@ -101,7 +101,7 @@ fn a_plugin_recipient_seals_and_recovers_with_its_identity_only() {
     );
     let encoded = v1::encode_block(&pshare.block.header, &pshare.block.data).expect("encodes");
     assert!(
-        encoded.lines.len() - 1 <= breakglass::seal::VAULT_LINES_PER_CODE,
+        encoded.lines.len() - 1 <= breakglass::ceremony::seal::VAULT_LINES_PER_CODE,
         "one block, one QR code: {} data lines",
         encoded.lines.len() - 1
     );

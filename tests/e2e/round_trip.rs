@@ -2,7 +2,7 @@
 
 use std::io::Cursor;
 
-use breakglass::scan::pdf;
+use breakglass::paper::scan::pdf;
 use image::{DynamicImage, ImageFormat, imageops};
 
 use crate::support::{seal, seal_with_stdin, typed_copy};

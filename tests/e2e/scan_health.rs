@@ -2,7 +2,7 @@
 //! it; `--json` carries the same verdict; typed text has no scan health; progress indicators
 //! and colour never reach a pipe.
 
-use breakglass::scan::{health, pdf};
+use breakglass::paper::scan::{health, pdf};
 use serde_json::Value;
 
 use crate::support::{run_with_env, seal};

@@ -4,8 +4,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use breakglass::format::v1;
-use breakglass::verify;
+use breakglass::ceremony::verify;
+use breakglass::paper::format::v1;
 
 /// What a run of the binary produced.
 pub struct Run {

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use breakglass::format::v1::{self, CeremonyId, Header, Part};
+use breakglass::paper::format::v1::{self, CeremonyId, Header, Part};
 
 use crate::support::run_in;
 
@@ -187,9 +187,9 @@ fn frozen_protected_share_recovers_with_its_passphrase() {
 /// back, byte for byte, the certificate that was uploaded (`certificate.cer`).
 #[test]
 fn payload_vectors_of_every_kind_parse_and_present() {
-    use breakglass::generate::certificate;
-    use breakglass::payload::{Payload, SecretKind};
-    use breakglass::totp;
+    use breakglass::crypto::payload::{Payload, SecretKind};
+    use breakglass::kinds::generate::certificate;
+    use breakglass::kinds::totp;
 
     let dir = vectors().join("payloads");
     let read = |name: &str| Payload::parse(&std::fs::read(dir.join(name)).unwrap()).unwrap();

@@ -5,11 +5,11 @@
 
 use std::path::Path;
 
-use crate::audit::{Entry, Outcome, ReadMethod};
-use crate::clock;
-use crate::manifest::{DEFAULT_DRILL_INTERVAL_DAYS, Manifest};
-use crate::render::Paper;
-use crate::render::document::{escape, render_markdown_replacing};
+use crate::evidence::audit::{Entry, Outcome, ReadMethod};
+use crate::evidence::manifest::{DEFAULT_DRILL_INTERVAL_DAYS, Manifest};
+use crate::paper::render::Paper;
+use crate::paper::render::document::{escape, render_markdown_replacing};
+use crate::platform::clock;
 
 use super::format_duration;
 
@@ -220,7 +220,7 @@ pub fn pdf(manifest: &Manifest, entry: &Entry, log_path: &Path, now: i64) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::{Action, InputRecord, Record};
+    use crate::evidence::audit::{Action, InputRecord, Record};
 
     fn entry(note: &str) -> (Manifest, Entry) {
         let json = std::fs::read("tests/vectors/v1/ceremony-1/manifest.json").expect("vector manifest");
@@ -266,7 +266,7 @@ mod tests {
         assert_eq!(markdown.matches("Signature ___").count(), 3, "{markdown}");
         assert_eq!(paragraph("12. item"), "12\\. item");
         let pdf = pdf(&manifest, &entry, Path::new("log.jsonl"), 1_790_000_000);
-        let pages = crate::scan::pdf::rasterise(&pdf, 30.0).unwrap();
+        let pages = crate::paper::scan::pdf::rasterise(&pdf, 30.0).unwrap();
         assert_eq!(pages.len(), 1);
     }
 }

@@ -4,8 +4,8 @@
 
 use super::model::PracticeKind;
 use super::{Assessment, PracticeResult, Source};
-use crate::render::Paper;
-use crate::render::document::{escape, render_markdown_replacing};
+use crate::paper::render::Paper;
+use crate::paper::render::document::{escape, render_markdown_replacing};
 
 /// The task-list box of a practice: `[x] ` in place, `[ ] ` not, none for a trait (which
 /// describes the level and is a plain bullet).
@@ -254,9 +254,9 @@ pub fn pdf(assessment: &Assessment, paper: Paper) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::assess::answers::Answers;
-    use crate::assess::evidence::Records;
-    use crate::assess::model::Model;
+    use crate::evidence::assess::answers::Answers;
+    use crate::evidence::assess::evidence::Records;
+    use crate::evidence::assess::model::Model;
 
     fn sample() -> Assessment {
         let model = Model::built_in();
@@ -297,7 +297,7 @@ mod tests {
             "paths print as given: {markdown}"
         );
         let pdf = pdf(&assessment, Paper::A4);
-        let pages = crate::scan::pdf::rasterise(&pdf, 10.0).unwrap();
+        let pages = crate::paper::scan::pdf::rasterise(&pdf, 10.0).unwrap();
         assert!((1..=2).contains(&pages.len()), "{} pages", pages.len());
     }
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::model::{Model, line_of, toml_error};
-use crate::render::text::first_unprintable;
+use crate::paper::render::text::first_unprintable;
 
 /// Largest answers file read.
 pub const MAX_BYTES: usize = 256 * 1024;

@@ -9,10 +9,10 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::audit::{Action, Log, Outcome, ShareRef};
-use crate::clock;
-use crate::import::parse_date;
-use crate::manifest::{DEFAULT_DRILL_INTERVAL_DAYS, Manifest};
+use crate::evidence::audit::{Action, Log, Outcome, ShareRef};
+use crate::evidence::manifest::{DEFAULT_DRILL_INTERVAL_DAYS, Manifest};
+use crate::kinds::import::parse_date;
+use crate::platform::clock;
 
 const DAY: i64 = 86_400;
 
@@ -335,7 +335,7 @@ fn assess_one(files: &CeremonyFiles, replaced_by: Option<String>, now: i64, warn
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::{self, Record};
+    use crate::evidence::audit::{self, Record};
 
     const SEALED: i64 = 1_790_000_000; // 2026-09-21T14:13:20Z
 

@@ -2,16 +2,16 @@
 //! filled in from the manifest. Both are Markdown templates in `templates/`, so organisations can
 //! reword or translate them; both are public (they hold no secret).
 
-use crate::clock;
-use crate::import::parse_date;
-use crate::manifest::{DEFAULT_DRILL_INTERVAL_DAYS, Manifest, ShareProtection};
-use crate::render::document::escape;
-use crate::render::{self, Paper, RenderError};
+use crate::evidence::manifest::{DEFAULT_DRILL_INTERVAL_DAYS, Manifest, ShareProtection};
+use crate::kinds::import::parse_date;
+use crate::paper::render::document::escape;
+use crate::paper::render::{self, Paper, RenderError};
+use crate::platform::clock;
 
 /// The built-in runbook template (English).
-pub const RUNBOOK_TEMPLATE: &str = include_str!("../templates/runbook.en.md");
+pub const RUNBOOK_TEMPLATE: &str = include_str!("../../templates/runbook.en.md");
 /// The built-in ceremony record template (English).
-pub const RECORD_TEMPLATE: &str = include_str!("../templates/ceremony-record.en.md");
+pub const RECORD_TEMPLATE: &str = include_str!("../../templates/ceremony-record.en.md");
 
 fn days_after(rfc3339: &str, days: u32) -> Option<String> {
     let start = parse_date(rfc3339.get(..10)?)?;
@@ -30,7 +30,7 @@ fn described(kind: &str) -> &str {
     }
 }
 
-fn protection(custodian: &crate::manifest::Custodian) -> String {
+fn protection(custodian: &crate::evidence::manifest::Custodian) -> String {
     match &custodian.protection {
         ShareProtection::None => "none".into(),
         ShareProtection::Passphrase => "custodian passphrase".into(),
@@ -233,7 +233,7 @@ fn values(manifest: &Manifest) -> Vec<(&'static str, String)> {
 
 /// Fills `{name}` placeholders of a template with the ceremony's facts.
 pub fn fill(template: &str, manifest: &Manifest) -> String {
-    crate::seal::fill_template(template, &values(manifest))
+    crate::ceremony::seal::fill_template(template, &values(manifest))
 }
 
 /// The runbook as Markdown.
@@ -259,7 +259,7 @@ pub fn render(markdown: &str, manifest: &Manifest, paper: Paper, what: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::Contact;
+    use crate::evidence::manifest::Contact;
 
     fn manifest() -> Manifest {
         let json = std::fs::read("tests/vectors/v1/ceremony-1/manifest.json").expect("vector manifest");

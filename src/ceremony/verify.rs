@@ -9,12 +9,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::format::v1::{self, Block, CeremonyId, FormatError, Part};
-use crate::manifest::{Manifest, sha256_hex};
-use crate::payload::{Payload, PayloadError};
-use crate::scan::{self, FoundQr, InputKind, ScanError, ScanHealth, ScanOptions};
-use crate::share::{self, Share, ShareError};
-use crate::vault::{self, VaultError};
+use crate::crypto::payload::{Payload, PayloadError};
+use crate::crypto::share::{self, Share, ShareError};
+use crate::crypto::vault::{self, VaultError};
+use crate::evidence::manifest::{Manifest, sha256_hex};
+use crate::paper::format::v1::{self, Block, CeremonyId, FormatError, Part};
+use crate::paper::scan::{self, FoundQr, InputKind, ScanError, ScanHealth, ScanOptions};
 
 /// How a block reached us.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -345,7 +345,7 @@ pub struct Proof {
     /// The payload (secret). Dropped (and wiped) by `verify` without being shown.
     pub payload: Payload,
     /// The rebuilt vault key (secret; for exporting it as an age identity).
-    pub key: crate::secret::VaultKey,
+    pub key: crate::crypto::secret::VaultKey,
 }
 
 fn join<T: ToString>(items: impl IntoIterator<Item = T>) -> String {
@@ -616,7 +616,7 @@ pub fn locked_shares(reports: &[InputReport]) -> Vec<LockedShare> {
 
 /// Replaces every copy of `locked` among the inputs by the unlocked share, so the quorum proof
 /// treats it like a plain share.
-pub fn unlock_share(reports: &mut [InputReport], locked: &LockedShare, share: &crate::secret::SecretBytes) {
+pub fn unlock_share(reports: &mut [InputReport], locked: &LockedShare, share: &crate::crypto::secret::SecretBytes) {
     for report in reports {
         for found in &mut report.blocks {
             if found.block.header.part == (Part::ProtectedShare { index: locked.index })
@@ -640,5 +640,5 @@ pub fn read_inputs(paths: &[PathBuf]) -> Vec<InputReport> {
 /// [`read_inputs`], with options; `done` is called with the number of inputs read so far after
 /// each one (for a progress bar: the library itself never prints).
 pub fn read_inputs_with(paths: &[PathBuf], options: ReadOptions, done: &(dyn Fn(usize) + Sync)) -> Vec<InputReport> {
-    crate::parallel::map(paths, |path| read_input_with(path, options), done)
+    crate::platform::parallel::map(paths, |path| read_input_with(path, options), done)
 }

@@ -9,13 +9,13 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::generate::passphrase::Style;
-use crate::manifest::Contact;
-use crate::payload::SecretKind;
-use crate::render::Paper;
+use crate::crypto::payload::SecretKind;
+use crate::evidence::manifest::Contact;
+use crate::kinds::generate::passphrase::Style;
+use crate::paper::render::Paper;
 
 /// The built-in commented policy that `breakglass init` writes.
-pub const TEMPLATE: &str = include_str!("../templates/breakglass.toml");
+pub const TEMPLATE: &str = include_str!("../../templates/breakglass.toml");
 /// Policy file version understood.
 pub const VERSION: u32 = 1;
 /// Largest policy file read.
@@ -252,7 +252,7 @@ impl Checker<'_> {
     fn printed(&mut self, value: &Spanned<String>, what: &str, max_chars: usize) -> String {
         let text = self.text(value, what, max_chars);
         if !text.chars().any(char::is_control)
-            && let Some(character) = crate::render::text::first_unprintable(&text)
+            && let Some(character) = crate::paper::render::text::first_unprintable(&text)
         {
             self.problem(
                 value.span(),
@@ -344,7 +344,7 @@ pub fn parse(text: &str, now: i64) -> Result<Policy, PolicyError> {
             ),
         );
     }
-    let label = checker.printed(&raw.label, "label", crate::seal::MAX_NAME_CHARS);
+    let label = checker.printed(&raw.label, "label", crate::ceremony::seal::MAX_NAME_CHARS);
     if label.is_empty() {
         checker.problem(
             raw.label.span(),
@@ -354,7 +354,7 @@ pub fn parse(text: &str, now: i64) -> Result<Policy, PolicyError> {
     let tenant = checker.optional_printed(&raw.tenant, "tenant", 128);
     let account = checker.optional_printed(&raw.account, "account", 128);
     if let (Some(account), Some(span)) = (&account, raw.account.as_ref().map(Spanned::span))
-        && crate::generate::passphrase::forbidden_terms(account).is_err()
+        && crate::kinds::generate::passphrase::forbidden_terms(account).is_err()
     {
         checker.problem(span, "account must look like user@tenant.onmicrosoft.com");
     }
@@ -374,7 +374,7 @@ pub fn parse(text: &str, now: i64) -> Result<Policy, PolicyError> {
         .drill_interval_days
         .as_ref()
         .and_then(|days| checker.days(days, "drill_interval_days"))
-        .unwrap_or(crate::manifest::DEFAULT_DRILL_INTERVAL_DAYS);
+        .unwrap_or(crate::evidence::manifest::DEFAULT_DRILL_INTERVAL_DAYS);
     if let Some(days) = &raw.drill_interval_days
         && drill_interval_days > MAX_RECOMMENDED_DRILL_DAYS
     {
@@ -492,13 +492,13 @@ pub fn parse(text: &str, now: i64) -> Result<Policy, PolicyError> {
         secret,
         custodians,
         contacts,
-        sha256: crate::manifest::sha256_hex(text.as_bytes()),
+        sha256: crate::evidence::manifest::sha256_hex(text.as_bytes()),
         warnings: checker.warnings,
     })
 }
 
 fn custodian(checker: &mut Checker, raw: &RawCustodian) -> PolicyCustodian {
-    let name = checker.printed(&raw.name, "custodian name", crate::seal::MAX_NAME_CHARS);
+    let name = checker.printed(&raw.name, "custodian name", crate::ceremony::seal::MAX_NAME_CHARS);
     if name.is_empty() {
         checker.problem(raw.name.span(), "custodian name is empty");
     }
@@ -566,7 +566,7 @@ fn contact(checker: &mut Checker, raw: &RawContact) -> Contact {
             "contact role is empty; say what they are called for, e.g. \"Security operations (SOC)\"",
         );
     }
-    let name = checker.optional_printed(&raw.name, "contact name", crate::seal::MAX_NAME_CHARS);
+    let name = checker.optional_printed(&raw.name, "contact name", crate::ceremony::seal::MAX_NAME_CHARS);
     let phone = checker.optional_printed(&raw.phone, "contact phone", CONTACT_PHONE_CHARS);
     let note = checker.optional_printed(&raw.note, "contact note", CONTACT_NOTE_CHARS);
     if name.is_none() && phone.is_none() {
@@ -636,7 +636,7 @@ fn secret(checker: &mut Checker, raw: &Spanned<RawSecret>, rotation_days: Option
                 }
             };
             let bits = match &secret.bits {
-                None => crate::generate::passphrase::DEFAULT_BITS,
+                None => crate::kinds::generate::passphrase::DEFAULT_BITS,
                 Some(bits) => match u32::try_from(*bits.get_ref()) {
                     Ok(value) if (80..=256).contains(&value) => value,
                     _ => {
@@ -698,7 +698,7 @@ fn secret(checker: &mut Checker, raw: &Spanned<RawSecret>, rotation_days: Option
         }
         kind => {
             if let Some(expires) = &secret.expires {
-                match crate::import::parse_date(expires.get_ref()) {
+                match crate::kinds::import::parse_date(expires.get_ref()) {
                     None => checker.problem(expires.span(), "expires must be a date, YYYY-MM-DD"),
                     Some(date) if date <= now => {
                         checker.problem(expires.span(), "expires is in the past; rotate the secret first")
@@ -763,7 +763,10 @@ mod tests {
         assert_eq!(policy.custodians.len(), 5);
         assert_eq!(policy.drill_interval_days, 90);
         assert!(policy.warnings.is_empty(), "{:?}", policy.warnings);
-        assert_eq!(policy.sha256, crate::manifest::sha256_hex(TEMPLATE.as_bytes()));
+        assert_eq!(
+            policy.sha256,
+            crate::evidence::manifest::sha256_hex(TEMPLATE.as_bytes())
+        );
     }
 
     fn with(replace: &str, by: &str) -> String {

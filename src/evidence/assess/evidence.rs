@@ -11,14 +11,14 @@ use std::process::{Command, Stdio};
 use serde::Serialize;
 
 use super::model::Evidence;
-use crate::manifest::{self, Manifest};
+use crate::evidence::manifest::{self, Manifest};
 
 /// How many directory levels below `--dir` are searched for manifests.
 pub const MAX_DEPTH: usize = 3;
 /// A drill proves quarterly testing when it is at most this old.
 pub const DRILL_WINDOW_DAYS: i64 = 90;
 /// Name of the log beside a manifest.
-pub const LOG_NAME: &str = crate::audit::FILE_NAME;
+pub const LOG_NAME: &str = crate::evidence::audit::FILE_NAME;
 /// Directory entries looked at before the search gives up (a mistaken `--dir /`).
 const MAX_ENTRIES: usize = 20_000;
 
@@ -257,7 +257,7 @@ fn drill(found: &[Found], now: i64, warnings: &mut Vec<String>) -> Finding {
         logs += 1;
         // Only records whose hash chain is intact count: an edited or appended-by-hand line
         // proves nothing.
-        let parsed = match crate::audit::read(&log) {
+        let parsed = match crate::evidence::audit::read(&log) {
             Ok(parsed) => parsed,
             Err(error) => {
                 warnings.push(format!("{error}; its drills are not counted"));
@@ -276,11 +276,11 @@ fn drill(found: &[Found], now: i64, warnings: &mut Vec<String>) -> Finding {
         let mut future = 0;
         for entry in &parsed.entries {
             let record = &entry.record;
-            let Some(time) = crate::clock::parse_rfc3339(&record.time) else {
+            let Some(time) = crate::platform::clock::parse_rfc3339(&record.time) else {
                 continue;
             };
-            if record.action != crate::audit::Action::Drill
-                || record.result != crate::audit::Outcome::Success
+            if record.action != crate::evidence::audit::Action::Drill
+                || record.result != crate::evidence::audit::Outcome::Success
                 || record.ceremony_id.as_deref() != Some(one.manifest.ceremony_id.as_str())
             {
                 continue;
@@ -297,7 +297,7 @@ fn drill(found: &[Found], now: i64, warnings: &mut Vec<String>) -> Finding {
             warnings.push(format!(
                 "{}: {future} drill record(s) dated after now ({}); ignored, check the clock",
                 log.display(),
-                crate::clock::rfc3339(now)
+                crate::platform::clock::rfc3339(now)
             ));
         }
     }
@@ -305,7 +305,7 @@ fn drill(found: &[Found], now: i64, warnings: &mut Vec<String>) -> Finding {
     match latest {
         Some((time, what)) => {
             let days = (now - time) / 86_400;
-            let when = format!("{} ({days} days ago)", crate::clock::rfc3339(time));
+            let when = format!("{} ({days} days ago)", crate::platform::clock::rfc3339(time));
             if now - time <= window {
                 Finding {
                     evidence,
@@ -463,14 +463,14 @@ mod tests {
         fs::create_dir_all(&hidden).unwrap();
         fs::write(hidden.join("manifest.json"), manifest_json("certificate", "")).unwrap();
         fs::write(root.path().join("a/manifest.json"), "{}").unwrap();
-        let at = |text: &str| crate::clock::parse_rfc3339(text).unwrap();
+        let at = |text: &str| crate::platform::clock::parse_rfc3339(text).unwrap();
         let append = |action, code, time: &str| {
-            let record = crate::audit::Record::new(action, Some("ABCDEFGHJK".into()), code, at(time));
-            crate::audit::append(&deep.join(LOG_NAME), record).unwrap();
+            let record = crate::evidence::audit::Record::new(action, Some("ABCDEFGHJK".into()), code, at(time));
+            crate::evidence::audit::append(&deep.join(LOG_NAME), record).unwrap();
         };
-        append(crate::audit::Action::Drill, 0, "2026-10-01T00:00:00Z");
-        append(crate::audit::Action::Drill, 5, "2026-11-20T00:00:00Z");
-        append(crate::audit::Action::Verify, 0, "2026-11-21T00:00:00Z");
+        append(crate::evidence::audit::Action::Drill, 0, "2026-10-01T00:00:00Z");
+        append(crate::evidence::audit::Action::Drill, 5, "2026-11-20T00:00:00Z");
+        append(crate::evidence::audit::Action::Verify, 0, "2026-11-21T00:00:00Z");
         let mut text = fs::read_to_string(deep.join(LOG_NAME)).unwrap();
         text.push_str("not json\n");
         fs::write(deep.join(LOG_NAME), text).unwrap();

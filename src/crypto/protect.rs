@@ -10,8 +10,8 @@ use std::str::FromStr;
 use age::secrecy::SecretString as AgeSecret;
 use zeroize::Zeroizing;
 
-use crate::format::v1::{self, SHARE_BYTES};
-use crate::secret::{SecretBytes, SecretString};
+use crate::crypto::secret::{SecretBytes, SecretString};
+use crate::paper::format::v1::{self, SHARE_BYTES};
 
 /// scrypt work factor (log2 N) used for custodian passphrases: 2^18, about 1 s and 256 MiB, the
 /// age CLI's own choice. Fixed rather than calibrated to the sealing machine, so a sheet sealed on

@@ -6,10 +6,10 @@
 
 use std::path::Path;
 
-use crate::format::v1;
-use crate::manifest::Manifest;
-use crate::seal::SealedSheet;
-use crate::verify;
+use crate::ceremony::seal::SealedSheet;
+use crate::ceremony::verify;
+use crate::evidence::manifest::Manifest;
+use crate::paper::format::v1;
 
 /// Why a freshly written ceremony failed its self-check.
 #[derive(Debug, thiserror::Error)]

@@ -7,19 +7,19 @@
 
 use zeroize::Zeroizing;
 
-use crate::clock;
-use crate::format::v1::{self, CeremonyId, EncodedBlock, Header, Part};
-use crate::generate::certificate::{self, CertificateError, CertificateRequest};
-use crate::generate::passphrase::{self, Passphrase, PassphraseError, Policy};
-pub use crate::import::{ProvidedSecret, PublicFacts};
-use crate::manifest::{self, Custodian, Manifest, sha256_hex};
-use crate::payload::{Payload, SecretKind};
-use crate::render::{self, Paper, RenderError, SheetBlock, SheetModel};
-use crate::share::{self, ShareError};
-use crate::vault::{self, VaultError};
+use crate::crypto::payload::{Payload, SecretKind};
+use crate::crypto::share::{self, ShareError};
+use crate::crypto::vault::{self, VaultError};
+use crate::evidence::manifest::{self, Custodian, Manifest, sha256_hex};
+use crate::kinds::generate::certificate::{self, CertificateError, CertificateRequest};
+use crate::kinds::generate::passphrase::{self, Passphrase, PassphraseError, Policy};
+pub use crate::kinds::import::{ProvidedSecret, PublicFacts};
+use crate::paper::format::v1::{self, CeremonyId, EncodedBlock, Header, Part};
+use crate::paper::render::{self, Paper, RenderError, SheetBlock, SheetModel};
+use crate::platform::clock;
 
 /// Built-in sheet instructions (English); `--sheet-template` replaces them.
-pub const DEFAULT_INSTRUCTIONS: &str = include_str!("../templates/sheet-instructions.en.txt");
+pub const DEFAULT_INSTRUCTIONS: &str = include_str!("../../templates/sheet-instructions.en.txt");
 /// Data lines per vault QR code: 16 lines = 400 bytes, well inside the ~1 KB per code that
 /// paper backups have found reliable.
 pub const VAULT_LINES_PER_CODE: usize = 16;
@@ -48,7 +48,7 @@ pub enum ShareProtection {
     #[default]
     None,
     /// Encrypted with this passphrase, typed by the custodian at the ceremony (age scrypt).
-    Passphrase(crate::secret::SecretString),
+    Passphrase(crate::crypto::secret::SecretString),
     /// Encrypted to this age recipient (X25519 or plugin).
     Recipient(String),
 }
@@ -96,7 +96,7 @@ pub struct CeremonyRecord {
     /// The ceremony this one replaces.
     pub replaces: Option<String>,
     /// Whom to call when the glass is broken.
-    pub contacts: Vec<crate::manifest::Contact>,
+    pub contacts: Vec<crate::evidence::manifest::Contact>,
 }
 
 /// What to seal and how.
@@ -137,7 +137,7 @@ pub struct SealedSheet {
     pub blocks: Vec<EncodedBlock>,
     /// For a protected share: the plain share, kept in memory only so the self-check can prove
     /// the quorum without asking custodians again (wiped on drop).
-    pub unprotected_share: Option<crate::secret::SecretBytes>,
+    pub unprotected_share: Option<crate::crypto::secret::SecretBytes>,
 }
 
 /// A completed ceremony, ready to be written out.
@@ -181,7 +181,7 @@ pub enum SealError {
         /// Who.
         custodian: String,
         /// Why.
-        error: crate::protect::ProtectError,
+        error: crate::crypto::protect::ProtectError,
     },
     /// The secret is too large for paper.
     #[error(
@@ -435,14 +435,14 @@ pub fn seal_with_progress(
                 manifest::ShareProtection::None,
             ),
             protected => {
-                let plain = crate::secret::SecretBytes::from_slice(key_share.as_bytes());
+                let plain = crate::crypto::secret::SecretBytes::from_slice(key_share.as_bytes());
                 let (protector, recorded) = match protected {
                     ShareProtection::Passphrase(passphrase) => (
-                        crate::protect::Protector::Passphrase(passphrase),
+                        crate::crypto::protect::Protector::Passphrase(passphrase),
                         manifest::ShareProtection::Passphrase,
                     ),
                     ShareProtection::Recipient(recipient) => (
-                        crate::protect::Protector::Recipient(recipient),
+                        crate::crypto::protect::Protector::Recipient(recipient),
                         manifest::ShareProtection::Recipient {
                             recipient: recipient.clone(),
                         },
@@ -453,13 +453,13 @@ pub fn seal_with_progress(
                     custodian: name.clone(),
                     error,
                 };
-                let protected = crate::protect::protect(&plain, protector).map_err(protect_error)?;
+                let protected = crate::crypto::protect::protect(&plain, protector).map_err(protect_error)?;
                 // Prove the passphrase opens what was printed before anything is written.
                 if let ShareProtection::Passphrase(passphrase) = &spec.protection {
-                    let opened =
-                        crate::protect::unlock_with_passphrase(&protected, passphrase, index).map_err(protect_error)?;
+                    let opened = crate::crypto::protect::unlock_with_passphrase(&protected, passphrase, index)
+                        .map_err(protect_error)?;
                     if opened.expose() != plain.expose() {
-                        return Err(protect_error(crate::protect::ProtectError::WrongShare(index)));
+                        return Err(protect_error(crate::crypto::protect::ProtectError::WrongShare(index)));
                     }
                 }
                 (Part::ProtectedShare { index }, Zeroizing::new(protected), recorded)
@@ -512,11 +512,11 @@ pub fn seal_with_progress(
             pdf: Vec::new(),
             blocks,
             unprotected_share: (!spec.protection_is_none())
-                .then(|| crate::secret::SecretBytes::from_slice(key_share.as_bytes())),
+                .then(|| crate::crypto::secret::SecretBytes::from_slice(key_share.as_bytes())),
         });
     }
     let total = models.len();
-    let pdfs = crate::parallel::map(&models, render::render_sheet, &|done| rendered(done, total));
+    let pdfs = crate::platform::parallel::map(&models, render::render_sheet, &|done| rendered(done, total));
     for (sheet, pdf) in sheets.iter_mut().zip(pdfs) {
         sheet.pdf = pdf?;
     }

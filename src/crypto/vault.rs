@@ -11,7 +11,7 @@ use bech32::{Bech32, Hrp};
 use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
 
-use crate::secret::{SecretBytes, SecretString, VaultKey};
+use crate::crypto::secret::{SecretBytes, SecretString, VaultKey};
 
 /// Largest ciphertext `open` accepts, far above anything a sheet can carry.
 const MAX_CIPHERTEXT: usize = 1 << 20;

@@ -15,7 +15,7 @@ use std::str::FromStr;
 use ring::hmac;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::secret::{SecretBytes, SecretString};
+use crate::crypto::secret::{SecretBytes, SecretString};
 
 /// Code length when the seed does not say.
 pub const DEFAULT_DIGITS: u32 = 6;

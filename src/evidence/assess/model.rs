@@ -6,11 +6,11 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::render::text::first_unprintable;
+use crate::paper::render::text::first_unprintable;
 
 /// The model built into breakglass: a paraphrase of the M365 BreakGlass Maturity Model v1.1 by
 /// KuShuSec.
-pub const BUILT_IN: &str = include_str!("../../templates/maturity-model.toml");
+pub const BUILT_IN: &str = include_str!("../../../templates/maturity-model.toml");
 
 /// Largest model file read: the built-in one is about 10 KB.
 pub const MAX_BYTES: usize = 256 * 1024;

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
 
-use crate::clock;
-use crate::manifest::{Manifest, sha256_hex};
+use crate::evidence::manifest::{Manifest, sha256_hex};
+use crate::platform::clock;
 
 /// File name of the log, in the directory that holds `manifest.json`.
 pub const FILE_NAME: &str = "breakglass-log.jsonl";

@@ -21,8 +21,8 @@ use ring::rand::{SecureRandom, SystemRandom};
 use rsa::pkcs8::EncodePrivateKey;
 use zeroize::Zeroize;
 
-use crate::clock;
-use crate::secret::SecretBytes;
+use crate::crypto::secret::SecretBytes;
+use crate::platform::clock;
 
 /// RSA modulus sizes offered: Entra's minimum and the two common stronger ones.
 pub const KEY_BITS: [usize; 3] = [2048, 3072, 4096];

@@ -251,7 +251,7 @@ pub fn assess(model: &Model, answers: &Answers, records: Records, now: i64) -> A
         version: VERSION,
         tool_version: env!("CARGO_PKG_VERSION"),
         model: model.model.clone(),
-        assessed_at: crate::clock::rfc3339(now),
+        assessed_at: crate::platform::clock::rfc3339(now),
         levels_total: model.levels.len(),
         level,
         level_name: level
@@ -269,7 +269,7 @@ pub fn assess(model: &Model, answers: &Answers, records: Records, now: i64) -> A
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::assess::evidence::Finding;
+    use crate::evidence::assess::evidence::Finding;
 
     fn records(proved: &[Evidence]) -> Records {
         Records {

@@ -8,9 +8,9 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::audit::{self, Action, InputRecord, ReadMethod, Record};
-use crate::manifest::Manifest;
-use crate::verify::{self, InputReport, Source, VerifyError};
+use crate::ceremony::verify::{self, InputReport, Source, VerifyError};
+use crate::evidence::audit::{self, Action, InputRecord, ReadMethod, Record};
+use crate::evidence::manifest::Manifest;
 
 pub mod report;
 

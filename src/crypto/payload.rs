@@ -3,7 +3,7 @@
 //! Version 1 is deliberately readable by a person who has only the age CLI: a few
 //! `key: value` lines, an empty line, then the secret's exact bytes (`docs/FORMAT.md`).
 
-use crate::secret::SecretBytes;
+use crate::crypto::secret::SecretBytes;
 
 /// First line of every payload.
 pub const MAGIC_LINE: &str = "breakglass-payload: 1";

@@ -8,7 +8,7 @@
 use shamirsecretsharing::{DATA_SIZE, SHARE_SIZE, combine_shares, create_shares};
 use zeroize::Zeroizing;
 
-use crate::secret::VaultKey;
+use crate::crypto::secret::VaultKey;
 
 /// One custodian's share: 113 bytes, the first of which is its index (x coordinate, 1..=n).
 #[derive(Clone, PartialEq, Eq)]

@@ -4,11 +4,11 @@
 //! Every kind is validated before anything is sealed, because a typo found at recovery time,
 //! years later, is a typo found too late.
 
-use crate::clock;
-use crate::generate::certificate::CertificateInfo;
-use crate::payload::SecretKind;
-use crate::secret::SecretBytes;
-use crate::totp;
+use crate::crypto::payload::SecretKind;
+use crate::crypto::secret::SecretBytes;
+use crate::kinds::generate::certificate::CertificateInfo;
+use crate::kinds::totp;
+use crate::platform::clock;
 
 /// A secret the user already holds, with what is needed to present it at recovery.
 #[derive(Debug)]

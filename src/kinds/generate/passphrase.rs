@@ -14,7 +14,7 @@
 
 use ring::rand::{SecureRandom, SystemRandom};
 
-use crate::secret::SecretString;
+use crate::crypto::secret::SecretString;
 
 const UPPER: &str = "ABCDEFGHJKMNPQRSTUVWXYZ";
 const LOWER: &str = "abcdefghijkmnpqrstuvwxyz";

@@ -6,8 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::format::v1::CeremonyId;
-use crate::generate::certificate::CertificateInfo;
+use crate::kinds::generate::certificate::CertificateInfo;
+use crate::paper::format::v1::CeremonyId;
 
 /// Value of the `format` field.
 pub const FORMAT: &str = "breakglass-manifest";
