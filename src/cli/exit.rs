@@ -1,6 +1,7 @@
 //! Exit codes: a documented contract (README "Exit codes"), one per class of problem.
 
 use breakglass::ceremony::verify::{InputProblem, VerifyError};
+use breakglass::paper::scan::ScanError;
 use breakglass::platform::output::OutputError;
 
 /// Everything present is valid (and, for verify/recover, the quorum is proven).
@@ -39,6 +40,8 @@ pub const ONLINE: u8 = 15;
 pub const SHARE_LOCKED: u8 = 16;
 /// The ceremony policy file is invalid.
 pub const POLICY: u8 = 17;
+/// Reading an input ran past its time budget: not a breakglass sheet.
+pub const GAVE_UP: u8 = 27;
 /// `assess`: the maturity model file cannot be read or breaks its rules.
 pub const MODEL: u8 = 25;
 /// `assess`: the answers file cannot be read, or names a practice the model does not have.
@@ -62,6 +65,7 @@ pub const LAST_DRILL_FAILED: u8 = 24;
 /// Exit code for a per-input problem.
 pub fn for_input(problem: &InputProblem) -> u8 {
     match problem {
+        InputProblem::Unreadable(ScanError::GaveUp { .. }) => GAVE_UP,
         InputProblem::Unreadable(_) => UNREADABLE,
         InputProblem::NoData | InputProblem::Damaged(_) | InputProblem::Incomplete(_) => DAMAGED,
     }

@@ -12,7 +12,7 @@ use super::unlock::{ShareKeyArgs, unlock_all};
 use super::{Failure, VerifyArgs, exit, read_manifest};
 
 pub(super) fn describe_input(report: &InputReport, manifest: Option<&Manifest>) -> String {
-    let name = report.path.display();
+    let name = report.name();
     let mut parts = Vec::new();
     for (ceremony, index) in report.shares() {
         let holder = manifest
@@ -87,7 +87,7 @@ pub fn sheet_name(report: &InputReport, manifest: Option<&Manifest>) -> String {
             Some(name) => format!("sheet {index} ({name})"),
             None => format!("sheet {index}"),
         },
-        None => report.path.display().to_string(),
+        None => report.name(),
     }
 }
 
@@ -142,12 +142,10 @@ pub(super) fn worst_input(reports: &[InputReport]) -> Option<Failure> {
     reports
         .iter()
         .flat_map(|report| {
-            report.problems.iter().map(move |problem| {
-                Failure::new(
-                    exit::for_input(problem),
-                    format!("{}: {problem}", report.path.display()),
-                )
-            })
+            report
+                .problems
+                .iter()
+                .map(move |problem| Failure::new(exit::for_input(problem), format!("{}: {problem}", report.name())))
         })
         .min_by_key(|failure| failure.code)
 }

@@ -12,6 +12,7 @@ mod help;
 mod interop;
 mod kinds;
 mod log_vector;
+mod office_scans;
 mod output_failures;
 mod plugin_recipient;
 mod round_trip;
