@@ -95,7 +95,7 @@ fn print_human(statuses: &[CeremonyStatus]) {
         );
         outln!(
             "  sealed        {} ({} days ago)",
-            &status.created[..10],
+            clock::day_of(&status.created),
             status.age_days
         );
         if let Some(new) = &status.replaced_by {
@@ -120,7 +120,7 @@ fn print_human(statuses: &[CeremonyStatus]) {
         };
         outln!(
             "  next drill    {} ({when}; every {} days)",
-            &status.next_drill_due[..10],
+            clock::day_of(&status.next_drill_due),
             status.drill_interval_days
         );
         for deadline in &status.deadlines {
@@ -132,7 +132,7 @@ fn print_human(statuses: &[CeremonyStatus]) {
             outln!(
                 "  {:13} {} ({when}, {})",
                 deadline.what,
-                &deadline.at[..10],
+                clock::day_of(&deadline.at),
                 deadline.state
             );
         }
