@@ -61,7 +61,8 @@ fn find(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), Failur
         let Ok(kind) = entry.file_type() else { continue };
         let path = entry.path();
         if kind.is_file() && name == "manifest.json" {
-            let bytes = std::fs::read(&path).unwrap_or_default();
+            let limit = breakglass::evidence::manifest::MAX_BYTES as u64;
+            let bytes = breakglass::platform::input::read(&path, limit).unwrap_or_default();
             if is_breakglass_manifest(&bytes) {
                 found.push(path);
             }
