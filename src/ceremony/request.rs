@@ -4,7 +4,6 @@
 //! templates happens here; asking custodians for passphrases is the front end's job (it passes
 //! them in). Errors say what is wrong; the front end names the flag or policy line.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::ceremony::files::PaperTrailTemplates;
@@ -20,6 +19,7 @@ use crate::kinds::generate::passphrase::{self, PassphraseError, Policy as Passph
 use crate::kinds::import::{self, ImportError, ImportOptions};
 use crate::kinds::totp::Algorithm;
 use crate::paper::runbook;
+use crate::platform::input::{self, InputError};
 
 /// Largest secret read from a file or standard input.
 pub const MAX_SECRET_BYTES: u64 = 64 * 1024;
@@ -115,22 +115,18 @@ impl From<&RequestError> for Exit {
 /// Reads a secret from `path` (`-`: standard input), at most [`MAX_SECRET_BYTES`], into a
 /// wiped buffer.
 pub fn read_secret(path: &Path) -> Result<SecretBytes, RequestError> {
-    let mut buffer = zeroize::Zeroizing::new(Vec::new());
     let result = if path == Path::new("-") {
-        std::io::stdin()
-            .lock()
-            .take(MAX_SECRET_BYTES + 1)
-            .read_to_end(&mut buffer)
+        input::read_secret_stdin(MAX_SECRET_BYTES)
     } else {
-        std::fs::File::open(path).and_then(|file| file.take(MAX_SECRET_BYTES + 1).read_to_end(&mut buffer))
+        input::read_secret(path, MAX_SECRET_BYTES)
     };
-    result.map_err(|error| RequestError::SecretUnreadable {
-        path: path.to_owned(),
-        reason: error.to_string(),
+    let mut buffer = result.map_err(|error| match error {
+        InputError::TooLarge(_) => RequestError::SecretTooLarge(path.to_owned()),
+        error => RequestError::SecretUnreadable {
+            path: path.to_owned(),
+            reason: error.to_string(),
+        },
     })?;
-    if buffer.len() as u64 > MAX_SECRET_BYTES {
-        return Err(RequestError::SecretTooLarge(path.to_owned()));
-    }
     Ok(SecretBytes::new(std::mem::take(&mut *buffer)))
 }
 
@@ -203,7 +199,7 @@ fn read_template(
     match template {
         Some(template) => {
             let path = beside(policy_path, template);
-            std::fs::read_to_string(&path).map_err(|error| RequestError::Template {
+            input::read_text(&path, input::TEMPLATE_LIMIT).map_err(|error| RequestError::Template {
                 key,
                 reason: error.to_string(),
                 path,

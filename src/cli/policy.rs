@@ -9,7 +9,7 @@ use breakglass::ceremony::request::{self, PolicySource, RequestError};
 use breakglass::ceremony::seal::CeremonyRequest;
 use breakglass::crypto::secret::SecretString;
 use breakglass::exit::Exit;
-use breakglass::platform::clock;
+use breakglass::platform::{clock, input};
 
 use super::Failure;
 use super::unlock::read_secret_line;
@@ -30,7 +30,8 @@ pub fn init(path: &Path) -> Result<(), Failure> {
 
 /// Reads and validates a policy, printing every problem (and warning) with its line.
 pub fn load(path: &Path) -> Result<Policy, Failure> {
-    let bytes = std::fs::read(path).map_err(|error| {
+    let limit = breakglass::ceremony::policy::MAX_BYTES as u64;
+    let bytes = input::read(path, limit).map_err(|error| {
         Failure::new(
             Exit::Unreadable,
             format!(

@@ -17,6 +17,7 @@ use breakglass::kinds::generate::certificate::CertificateRequest;
 use breakglass::kinds::totp::Algorithm;
 use breakglass::paper::render::Paper;
 use breakglass::platform::clock;
+use breakglass::platform::input;
 
 use super::progress::Progress;
 use super::{Failure, KindArg, PaperArg, SealArgs, TotpAlgorithmArg};
@@ -116,7 +117,7 @@ fn flags_request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
         }
     };
     let instructions = match &args.sheet_template {
-        Some(path) => std::fs::read_to_string(path).map_err(|error| {
+        Some(path) => input::read_text(path, input::TEMPLATE_LIMIT).map_err(|error| {
             Failure::new(
                 Exit::Unreadable,
                 format!("cannot read sheet template {}: {error}; check the path", path.display()),
