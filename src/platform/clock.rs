@@ -73,21 +73,11 @@ pub fn day_of(time: &str) -> &str {
 /// manifests, certificates and the log hold); `None` for anything else.
 pub fn parse_rfc3339(text: &str) -> Option<i64> {
     let bytes = text.as_bytes();
-    if bytes.len() != 20 || bytes[10] != b'T' || bytes[19] != b'Z' {
+    if bytes.len() != 20 || bytes[10] != b'T' || bytes[13] != b':' || bytes[16] != b':' || bytes[19] != b'Z' {
         return None;
     }
-    let number = |range: std::ops::Range<usize>| -> Option<i64> {
-        let digits = text.get(range)?;
-        digits
-            .bytes()
-            .all(|b| b.is_ascii_digit())
-            .then(|| digits.parse().ok())?
-    };
-    if bytes[4] != b'-' || bytes[7] != b'-' || bytes[13] != b':' || bytes[16] != b':' {
-        return None;
-    }
-    let date = calendar_date(number(0..4)?, number(5..7)?, number(8..10)?)?;
-    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    let date = leading_date(text)?;
+    let (hour, minute, second) = (digits(text, 11..13)?, digits(text, 14..16)?, digits(text, 17..19)?);
     let time = Time::from_hms(
         u8::try_from(hour).ok()?,
         u8::try_from(minute).ok()?,
@@ -97,33 +87,32 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
     Some(PrimitiveDateTime::new(date, time).assume_utc().unix_timestamp())
 }
 
-/// The date, if `year`-`month`-`day` is one (no 2026-02-30).
-fn calendar_date(year: i64, month: i64, day: i64) -> Option<Date> {
-    let month = Month::try_from(u8::try_from(month).ok()?).ok()?;
-    Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?).ok()
-}
-
 /// Unix time of the start (00:00 UTC) of the day `YYYY-MM-DD` (exactly that form, 1970 to 9999:
 /// client-secret expiries, policy dates); `None` for anything else.
 pub fn parse_date(text: &str) -> Option<i64> {
     let text = text.trim();
-    let bytes = text.as_bytes();
-    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
-        return None;
-    }
-    let number = |range: std::ops::Range<usize>| -> Option<i64> {
-        let digits = text.get(range)?;
-        digits
-            .bytes()
-            .all(|b| b.is_ascii_digit())
-            .then(|| digits.parse().ok())?
-    };
-    let year = number(0..4)?;
-    if year < 1970 {
-        return None;
-    }
-    let date = calendar_date(year, number(5..7)?, number(8..10)?)?;
+    let date = leading_date(text).filter(|date| text.len() == 10 && date.year() >= 1970)?;
     Some(date.midnight().assume_utc().unix_timestamp())
+}
+
+/// The number in `text[range]`, if it is all ASCII digits.
+fn digits(text: &str, range: std::ops::Range<usize>) -> Option<i64> {
+    let digits = text.get(range)?;
+    digits
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| digits.parse().ok())?
+}
+
+/// The date `YYYY-MM-DD` that `text` starts with, if it is one (no 2026-02-30).
+fn leading_date(text: &str) -> Option<Date> {
+    let bytes = text.as_bytes();
+    if bytes.len() < 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let (year, month, day) = (digits(text, 0..4)?, digits(text, 5..7)?, digits(text, 8..10)?);
+    let month = Month::try_from(u8::try_from(month).ok()?).ok()?;
+    Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?).ok()
 }
 
 #[cfg(test)]
