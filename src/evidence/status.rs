@@ -50,6 +50,18 @@ pub enum Concern {
     NeverVerified,
 }
 
+impl Concern {
+    /// Every concern, worst first (the order `status` picks its exit code by).
+    pub const WORST_FIRST: [Concern; 6] = [
+        Concern::Expired,
+        Concern::LastDrillFailed,
+        Concern::LogBroken,
+        Concern::DrillOverdue,
+        Concern::ExpiresSoon,
+        Concern::NeverVerified,
+    ];
+}
+
 /// A concern with its explanation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
@@ -359,7 +371,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(audit::FILE_NAME);
         for &(action, code, time, shares) in records {
-            let mut record = Record::new(action, Some(manifest().ceremony_id), code, time);
+            let mut record = Record::new(
+                action,
+                Some(manifest().ceremony_id),
+                crate::exit::Exit::from_code(code).unwrap(),
+                time,
+            );
             record.shares = audit::share_refs(shares, None);
             audit::append(&path, record).unwrap();
         }

@@ -54,6 +54,9 @@ pub struct ImportOptions {
     pub totp_algorithm: Option<totp::Algorithm>,
     /// The current time (Unix seconds), to refuse already-expired secrets.
     pub now: i64,
+    /// The ceremony's label: the account name of a bare TOTP seed, so that its recovered URI
+    /// has a label (authenticator apps reject `otpauth://totp/?secret=...`).
+    pub label: Option<String>,
 }
 
 /// Why an imported secret was refused.
@@ -163,7 +166,9 @@ pub fn import(kind: SecretKind, secret: SecretBytes, options: ImportOptions) -> 
     let mut provided = ProvidedSecret {
         kind: kind.clone(),
         secret,
-        file_name: options.file_name.clone(),
+        // Only a file is handed back under its own name; for every other kind the name of the
+        // file it was imported from says nothing and is not sealed.
+        file_name: options.file_name.clone().filter(|_| kind == SecretKind::File),
         metadata: Vec::new(),
         public: PublicFacts::default(),
     };
@@ -171,9 +176,18 @@ pub fn import(kind: SecretKind, secret: SecretBytes, options: ImportOptions) -> 
         SecretKind::Totp => {
             let text = zeroize::Zeroizing::new(text_of(&provided.secret, "TOTP seed")?);
             let seed = totp::parse(text.trim())?;
-            let seed = totp::with_overrides(seed, options.totp_digits, options.totp_period, options.totp_algorithm)?;
+            let mut seed =
+                totp::with_overrides(seed, options.totp_digits, options.totp_period, options.totp_algorithm)?;
+            if seed.account.is_none() && seed.issuer.is_none() {
+                seed.account = options
+                    .label
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|label| !label.is_empty())
+                    .map(str::to_owned);
+            }
             provided.metadata = totp::to_metadata(&seed);
-            provided.secret = seed.secret.clone();
+            provided.secret = seed.secret;
         }
         SecretKind::Fido2Pin => {
             let pin = zeroize::Zeroizing::new(text_of(&provided.secret, "FIDO2 PIN")?);
@@ -228,6 +242,27 @@ mod tests {
             now: 1_795_609_845,
             ..ImportOptions::default()
         }
+    }
+
+    #[test]
+    fn a_bare_totp_seed_gets_the_label_and_no_file_name() {
+        let with = ImportOptions {
+            file_name: Some("seed.txt".into()),
+            label: Some("contoso bg-01".into()),
+            ..options()
+        };
+        let seed = SecretBytes::from_slice(b"JBSWY3DPEHPK3PXP\n");
+        let imported = import(SecretKind::Totp, seed, with.clone()).unwrap();
+        assert_eq!(imported.file_name, None, "only a file keeps its file name");
+        let recovered = totp::from_metadata(imported.secret.duplicate(), &imported.metadata).unwrap();
+        assert!(
+            totp::to_uri(&recovered)
+                .expose()
+                .starts_with("otpauth://totp/contoso%20bg-01?secret=JBSWY3DPEHPK3PXP"),
+            "a bare seed recovers to a URI with a label"
+        );
+        let file = import(SecretKind::File, SecretBytes::from_slice(b"x"), with).unwrap();
+        assert_eq!(file.file_name.as_deref(), Some("seed.txt"));
     }
 
     #[test]

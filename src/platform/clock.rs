@@ -1,16 +1,27 @@
 //! The current date, for manifests and sheets.
 //!
 //! Tests and drills need to control time without sleeping, so `BREAKGLASS_NOW` (seconds since
-//! the Unix epoch) overrides the system clock.
+//! the Unix epoch) overrides the system clock; every log record written under it is marked
+//! `clock_overridden`.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Seconds since the Unix epoch, from `BREAKGLASS_NOW` if set, else the system clock.
-pub fn now_unix() -> i64 {
-    if let Some(seconds) = std::env::var("BREAKGLASS_NOW")
+/// The time `BREAKGLASS_NOW` sets, if it is set to a number.
+fn override_seconds() -> Option<i64> {
+    std::env::var("BREAKGLASS_NOW")
         .ok()
         .and_then(|value| value.trim().parse().ok())
-    {
+}
+
+/// Whether `BREAKGLASS_NOW` is in effect. Every log record says so (`clock_overridden`), so a
+/// release binary cannot backdate a record unnoticed.
+pub fn overridden() -> bool {
+    override_seconds().is_some()
+}
+
+/// Seconds since the Unix epoch, from `BREAKGLASS_NOW` if set, else the system clock.
+pub fn now_unix() -> i64 {
+    if let Some(seconds) = override_seconds() {
         return seconds;
     }
     SystemTime::now()
