@@ -261,34 +261,25 @@ impl From<&OutputError> for Exit {
     }
 }
 
-impl From<&LogError> for Exit {
-    fn from(_: &LogError) -> Self {
-        Exit::Log
-    }
+/// Errors whose every variant has the same exit code.
+macro_rules! one_exit_code {
+    ($($error:ty => $exit:expr),* $(,)?) => {
+        $(
+            impl From<&$error> for Exit {
+                fn from(_: &$error) -> Self {
+                    $exit
+                }
+            }
+        )*
+    };
 }
 
-impl From<&ManifestError> for Exit {
-    fn from(_: &ManifestError) -> Self {
-        Exit::Manifest
-    }
-}
-
-impl From<&SelfCheckError> for Exit {
-    fn from(_: &SelfCheckError) -> Self {
-        Exit::SelfCheck
-    }
-}
-
-impl From<&ModelError> for Exit {
-    fn from(_: &ModelError) -> Self {
-        Exit::Model
-    }
-}
-
-impl From<&AnswersError> for Exit {
-    fn from(_: &AnswersError) -> Self {
-        Exit::Answers
-    }
+one_exit_code! {
+    LogError => Exit::Log,
+    ManifestError => Exit::Manifest,
+    SelfCheckError => Exit::SelfCheck,
+    ModelError => Exit::Model,
+    AnswersError => Exit::Answers,
 }
 
 impl From<&EvidenceError> for Exit {

@@ -682,7 +682,7 @@ fn secret(checker: &mut Checker, raw: &Spanned<RawSecret>, rotation_days: Option
         }
         kind => {
             if let Some(expires) = &secret.expires {
-                match crate::kinds::import::parse_date(expires.get_ref()) {
+                match crate::platform::clock::parse_date(expires.get_ref()) {
                     None => checker.problem(expires.span(), "expires must be a date, YYYY-MM-DD"),
                     Some(date) if date <= now => {
                         checker.problem(expires.span(), "expires is in the past; rotate the secret first")

@@ -67,7 +67,7 @@ pub fn hand_out(payload: &Payload, pfx_password: Option<&SecretString>, now: i64
         SecretKind::ClientSecret => {
             let mut notes = Vec::new();
             if let Some(expires) = payload.metadata_values("expires").first() {
-                let expired = crate::kinds::import::parse_date(expires).is_some_and(|at| at + 86_400 <= now);
+                let expired = clock::parse_date(expires).is_some_and(|at| at + 86_400 <= now);
                 notes.push(if expired {
                     format!("WARNING: this client secret expired on {expires}; Entra will reject it.")
                 } else {

@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use crate::evidence::audit::{Action, Log, Outcome, ShareRef};
 use crate::evidence::manifest::{DEFAULT_DRILL_INTERVAL_DAYS, Manifest};
-use crate::kinds::import::parse_date;
 use crate::platform::clock;
+use crate::platform::clock::parse_date;
 
 const DAY: i64 = 86_400;
 

@@ -211,7 +211,7 @@ fn seal_from_a_policy_records_it_in_the_manifest() {
     let ceremony = manifest["ceremony_id"].as_str().expect("id");
     let shown_id = format!("{}-{}", &ceremony[..5], &ceremony[5..]);
     let created = &manifest["created"].as_str().expect("created")[..10];
-    let created_day = breakglass::kinds::import::parse_date(created).expect("date");
+    let created_day = breakglass::platform::clock::parse_date(created).expect("date");
     let next_drill = breakglass::platform::clock::date(created_day + 90 * 86_400);
     let rotation = breakglass::platform::clock::date(created_day + 365 * 86_400);
     let markdown = std::fs::read_to_string(dir.path().join("envelopes/runbook.md")).expect("runbook.md");

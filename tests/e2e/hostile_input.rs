@@ -170,7 +170,7 @@ fn a_failed_append_leaves_no_partial_record_and_a_torn_tail_is_repaired() {
     let intact = std::fs::read(dir.path().join(LOG)).unwrap();
     // One 512-byte block: the second record (about 430 bytes) stops halfway (EFBIG).
     let run = run_sh(dir.path(), "trap '' XFSZ; ulimit -f 1", &APPEND);
-    assert_eq!(run.code, 4, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Damaged), "{}", run.all());
     assert!(run.stderr.contains("cannot append to the log"), "{}", run.stderr);
     assert_eq!(
         std::fs::read(dir.path().join(LOG)).unwrap(),
@@ -196,7 +196,7 @@ fn a_failed_append_leaves_no_partial_record_and_a_torn_tail_is_repaired() {
     run_sh(dir.path(), ":", &APPEND).exits_with(Exit::Damaged, "no breakglass QR code");
     let run = run_sh(dir.path(), ":", &["log", "verify", "--log", LOG]);
     assert!(
-        run.code == 0 && run.stdout.contains("intact: 2 record(s)"),
+        run.code == i32::from(Exit::Ok) && run.stdout.contains("intact: 2 record(s)"),
         "{}",
         run.all()
     );
