@@ -320,7 +320,7 @@ mod tests {
             assert_eq!(usize::from(exit.code()), position);
             assert_eq!(Exit::from_code(exit.code()), Some(*exit));
         }
-        assert_eq!(Exit::from_code(27), None);
+        assert_eq!(Exit::from_code(28), None);
     }
 
     #[test]
