@@ -406,14 +406,21 @@ pub fn parse(text: &str, now: i64) -> Result<Policy, PolicyError> {
     for (position, entry) in raw_custodians.iter().enumerate() {
         let custodian = custodian(&mut checker, entry.get_ref());
         let name_span = entry.get_ref().name.span();
-        if let Some(first) = names.insert(custodian.name.to_lowercase(), checker.line(name_span.clone())) {
-            checker.problem(
-                name_span.clone(),
+        let key = crate::ceremony::names::look_alike_key(&custodian.name);
+        if let Some((first, line)) = names.insert(key, (custodian.name.clone(), checker.line(name_span.clone()))) {
+            let same = |name: &str| crate::ceremony::names::normalise(name).to_lowercase();
+            let problem = if same(&first) == same(&custodian.name) {
                 format!(
-                    "custodian {:?} is listed twice (first on line {first}); names must be unique",
+                    "custodian {:?} is listed twice (first on line {line}); names must be unique",
                     custodian.name
-                ),
-            );
+                )
+            } else {
+                format!(
+                    "custodian {:?} looks like {first:?} (line {line}) on paper; names must be told apart at a glance",
+                    custodian.name
+                )
+            };
+            checker.problem(name_span.clone(), problem);
         }
         if let Some(serial) = &custodian.seal_serial
             && let Some(first) = serials.insert(serial.clone(), position + 1)

@@ -187,7 +187,10 @@ fn read_template(policy_path: &Path, template: &Option<PathBuf>, key: &str, defa
             input::read_text(&path, input::TEMPLATE_LIMIT).map_err(|error| {
                 Failure::new(
                     exit::UNREADABLE,
-                    format!("cannot read {key} {}: {error}; fix {key} in the policy", path.display()),
+                    format!(
+                        "cannot read {key} {}: {error}; fix {key} in the policy (a relative path is read from the policy file's directory)",
+                        path.display()
+                    ),
                 )
             })
         }
@@ -402,6 +405,14 @@ fn finish(
         paper: policy.paper,
         secret,
         instructions,
+        other_templates: [
+            ("runbook_template", &policy.runbook_template, &templates.runbook),
+            ("record_template", &policy.record_template, &templates.record),
+        ]
+        .into_iter()
+        .filter(|(_, named, _)| named.is_some())
+        .map(|(what, _, text)| (what.to_owned(), text.clone()))
+        .collect(),
         created: clock::now_unix(),
         account: policy.account.clone(),
         record: CeremonyRecord {

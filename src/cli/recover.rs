@@ -199,6 +199,7 @@ fn deliver(args: &RecoverArgs, seen: &mut super::log::Seen) -> Result<(), Failur
     let (proof, problem) = verify::gather(&args.inputs, manifest, &args.keys, verify::Report::Stderr)?;
     seen.ceremony = Some(proof.ceremony.as_str().to_owned());
     seen.shares = proof.agreeing.clone();
+    seen.check_operator(&args.log, proof.payload.secret.expose());
     seen.warning = problem.as_ref().map(|problem| problem.message.clone());
     if let Some(problem) = &problem {
         errln!(

@@ -211,6 +211,7 @@ fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
         },
         secret,
         instructions,
+        other_templates: Vec::new(),
         created: clock::now_unix(),
         account: args.passphrase.account.clone(),
         record: CeremonyRecord::default(),
