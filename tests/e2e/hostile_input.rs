@@ -405,3 +405,64 @@ fn sound_means_usable_by_the_documented_recovery() {
         assert!(run.stdout.contains("Vector-Passphrase-2026-ok"), "{}", run.all());
     }
 }
+
+#[test]
+fn the_manifest_is_checked_against_the_sheets_and_the_log_against_an_anchor() {
+    let dir = ceremony_dir();
+    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/v1/ceremony-1");
+    for name in ["typed-2.txt", "typed-3.txt", "typed-4.txt"] {
+        std::fs::copy(vectors.join(name), dir.path().join(name)).unwrap();
+    }
+    // A manifest edited to claim another kind of secret: the sheets say otherwise.
+    manifest_with(dir.path(), "secret_kind", "certificate".into());
+    let sheets = ["typed-2.txt", "typed-3.txt", "typed-4.txt"];
+    let mut args = vec!["verify", "--no-log", "--manifest", "manifest.json"];
+    args.extend(sheets);
+    run_in(dir.path(), &args, None).exits_with(7, "its secret_kind is not the kind of secret the sheets hold");
+    // What only the manifest holds is labelled as a claim.
+    let run = run_in(dir.path(), &["status", "--manifest", "manifest.json"], None);
+    assert!(run.stdout.contains("the manifest's claims"), "{}", run.all());
+    std::fs::copy(VECTOR_MANIFEST, dir.path().join("manifest.json")).unwrap();
+
+    // Two records; the first one's hash is the anchor a drill report would carry.
+    run_sh(dir.path(), ":", &APPEND).exits_with(4, "no breakglass QR code");
+    let first = run_sh(dir.path(), ":", &["log", "verify", "--log", LOG, "--json"]);
+    let first: serde_json::Value = serde_json::from_str(&first.stdout).unwrap();
+    let anchor = first["head"].as_str().unwrap().to_owned();
+    run_sh(dir.path(), ":", &APPEND).exits_with(4, "no breakglass QR code");
+    let run = run_sh(
+        dir.path(),
+        ":",
+        &["log", "verify", "--log", LOG, "--expect-head", &anchor[..16]],
+    );
+    assert!(
+        run.code == 0 && run.stdout.contains("followed by 1 record(s)"),
+        "{}",
+        run.all()
+    );
+    // Dropping the last record leaves a chain that checks; the anchor of that record catches it.
+    let second = run_sh(dir.path(), ":", &["log", "verify", "--log", LOG, "--json"]);
+    let second: serde_json::Value = serde_json::from_str(&second.stdout).unwrap();
+    let text = std::fs::read_to_string(dir.path().join(LOG)).unwrap();
+    std::fs::write(dir.path().join(LOG), format!("{}\n", text.lines().next().unwrap())).unwrap();
+    run_sh(dir.path(), ":", &["log", "verify", "--log", LOG]).exits_with(0, "");
+    run_sh(
+        dir.path(),
+        ":",
+        &[
+            "log",
+            "verify",
+            "--log",
+            LOG,
+            "--expect-head",
+            second["head"].as_str().unwrap(),
+        ],
+    )
+    .exits_with(18, "records were removed from the end, or the chain was rewritten");
+    run_sh(
+        dir.path(),
+        ":",
+        &["log", "verify", "--log", LOG, "--expect-head", "xyz"],
+    )
+    .exits_with(18, "not a record hash");
+}
