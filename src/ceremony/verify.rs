@@ -180,8 +180,7 @@ pub fn read_input_with(path: &Path, options: ReadOptions) -> InputReport {
         report.problems.push(InputProblem::NoData);
     }
     if matches!(scanned.kind, InputKind::Pdf | InputKind::Image) && !report.blocks.is_empty() {
-        let texts: Vec<String> = scanned.codes.iter().map(|code| code.text.clone()).collect();
-        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let texts: Vec<&str> = scanned.codes.iter().map(|code| code.text.as_str()).collect();
         if !blocks_complete(&texts) {
             report
                 .problems

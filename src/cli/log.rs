@@ -3,9 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use breakglass::evidence::audit::{self, Action, Log, Record};
+use breakglass::exit::Exit;
 use breakglass::platform::clock;
 
-use super::{Failure, exit};
+use super::Failure;
 
 /// Where a command records what it did (shared by verify, recover and drill).
 #[derive(Debug, Clone, clap::Args)]
@@ -93,8 +94,6 @@ pub struct Seen {
     pub ceremony: Option<String>,
     /// Shares proven (or read).
     pub shares: Vec<u8>,
-    /// A warning for a command that still succeeded (a forged share left out of a recovery).
-    pub warning: Option<String>,
     /// The operator name given holds the secret (typed in by mistake): it is not recorded.
     pub operator_holds_secret: bool,
 }
@@ -109,7 +108,7 @@ impl Seen {
 }
 
 fn log_failure(error: audit::LogError) -> Failure {
-    Failure::new(exit::LOG, error.to_string())
+    Failure::new(Exit::Log, error.to_string())
 }
 
 /// Appends the record of a verify or recovery whose outcome is `result`, and returns the
@@ -136,7 +135,7 @@ pub fn record(
         .map(|m| m.ceremony_id.clone())
         .or_else(|| seen.ceremony.clone());
     let (code, message) = match &result {
-        Ok(()) => (exit::OK, seen.warning.clone()),
+        Ok(()) => (Exit::Ok, None),
         Err(failure) => (failure.code, Some(failure.message.clone())),
     };
     let mut entry = Record::new(action, ceremony, code, clock::now_unix());
@@ -169,7 +168,7 @@ fn read(args: &LogFileArgs) -> Result<(PathBuf, Log), Failure> {
     let path = log_path(args);
     if !path.exists() {
         return Err(Failure::new(
-            exit::LOG,
+            Exit::Log,
             format!(
                 "there is no log at {}; give --log FILE, or the --manifest of a ceremony sealed by this version",
                 path.display()
@@ -194,7 +193,7 @@ fn chain_json(path: &Path, log: &Log) -> serde_json::Value {
 fn broken_failure(path: &Path, log: &Log) -> Option<Failure> {
     log.broken.as_ref().map(|broken| {
         Failure::new(
-            exit::LOG,
+            Exit::Log,
             format!(
                 "the log {} is broken: {broken}; the {} record(s) before it are intact. Compare with a copy kept elsewhere (git, the signed drill reports)",
                 path.display(),
@@ -240,7 +239,7 @@ fn verify(verify_args: &LogVerifyArgs) -> Result<(), Failure> {
         return Err(failure);
     }
     match anchored {
-        Some(Err(error)) => Err(Failure::new(exit::LOG, format!("the log {}: {error}", path.display()))),
+        Some(Err(error)) => Err(Failure::new(Exit::Log, format!("the log {}: {error}", path.display()))),
         _ => Ok(()),
     }
 }

@@ -173,7 +173,7 @@ pub fn combine(shares: &[Share], threshold: u8) -> Result<Combined, ShareError> 
             .map(|&i| &shares[i])
             .collect();
         match combine_with_own_box(share, &helpers) {
-            Some(Ok(other)) if other == key => agreeing.push(share.index()),
+            Some(Ok(other)) if other.same_as(&key) => agreeing.push(share.index()),
             _ => disagreeing.push(share.index()),
         }
     }
@@ -242,7 +242,7 @@ mod tests {
         for subset in Subsets::new(5, 3) {
             let picked: Vec<Share> = subset.iter().map(|&i| shares[i].clone()).collect();
             let combined = combine(&picked, 3).unwrap();
-            assert_eq!(combined.key, key());
+            assert!(combined.key.same_as(&key()));
             assert!(combined.disagreeing.is_empty());
         }
         for subset in Subsets::new(5, 2) {
@@ -267,7 +267,7 @@ mod tests {
             shares[3].clone(),
         ];
         let combined = combine(&given, 2).unwrap();
-        assert_eq!(combined.key, key());
+        assert!(combined.key.same_as(&key()));
         assert_eq!(combined.agreeing, [1, 2, 4]);
         assert_eq!(combined.disagreeing, [3]);
     }
@@ -281,7 +281,7 @@ mod tests {
             altered[at] ^= 1;
             given[position] = Share::from_bytes(&altered).unwrap();
             let combined = combine(&given, 2).unwrap();
-            assert_eq!(combined.key, key());
+            assert!(combined.key.same_as(&key()));
             assert_eq!(
                 combined.disagreeing,
                 [position as u8 + 1],
@@ -315,9 +315,8 @@ mod tests {
             let made = split(&key(), threshold, shares).unwrap();
             for subset in Subsets::new(usize::from(shares), usize::from(threshold)) {
                 let picked: Vec<&Share> = subset.iter().map(|&i| &made[i]).collect();
-                assert_eq!(
-                    combine_exact(&picked).unwrap().unwrap(),
-                    key(),
+                assert!(
+                    combine_exact(&picked).unwrap().unwrap().same_as(&key()),
                     "{threshold}-of-{shares} {subset:?}"
                 );
             }
@@ -368,7 +367,7 @@ mod properties {
             }
             let chosen: Vec<Share> = order.iter().take(usize::from(threshold)).map(|&i| made[i].clone()).collect();
             let combined = combine(&chosen, threshold).unwrap();
-            prop_assert_eq!(&combined.key, &key);
+            prop_assert!(combined.key.same_as(&key));
             prop_assert!(combined.disagreeing.is_empty());
             let fewer: Vec<&Share> = chosen.iter().take(usize::from(threshold) - 1).collect();
             prop_assert!(combine_exact(&fewer).is_none());

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::evidence::manifest::{Manifest, sha256_hex};
+use crate::exit::Exit;
 use crate::platform::clock;
 use crate::platform::input::{self, InputError};
 
@@ -176,13 +177,17 @@ pub struct Record {
     /// For `reseal`: the ceremony that replaces this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_by: Option<String>,
+    /// True when `time` came from `BREAKGLASS_NOW` instead of the system clock (tests and
+    /// rehearsals): such a record cannot be passed off as written at that time.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub clock_overridden: bool,
     /// Version of breakglass that wrote the record.
     pub tool_version: String,
 }
 
 impl Record {
     /// A record of `action` at `now` (Unix seconds); `append` fills in `seq` and `prev`.
-    pub fn new(action: Action, ceremony_id: Option<String>, exit_code: u8, now: i64) -> Self {
+    pub fn new(action: Action, ceremony_id: Option<String>, exit: Exit, now: i64) -> Self {
         Self {
             seq: 0,
             prev: String::new(),
@@ -190,12 +195,12 @@ impl Record {
             time: clock::rfc3339(now),
             action,
             ceremony_id,
-            result: if exit_code == 0 {
+            result: if exit.is_ok() {
                 Outcome::Success
             } else {
                 Outcome::Failure
             },
-            exit_code,
+            exit_code: exit.code(),
             message: None,
             operator: None,
             shares: Vec::new(),
@@ -204,6 +209,7 @@ impl Record {
             note: None,
             report: None,
             replaced_by: None,
+            clock_overridden: clock::overridden(),
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
         }
     }
@@ -651,7 +657,7 @@ pub fn record_reseal(
     note: Option<String>,
     now: i64,
 ) -> Result<Entry, LogError> {
-    let mut record = Record::new(Action::Reseal, Some(old.ceremony_id.clone()), 0, now);
+    let mut record = Record::new(Action::Reseal, Some(old.ceremony_id.clone()), Exit::Ok, now);
     record.replaced_by = Some(new_ceremony.to_owned());
     record.operator = operator;
     record.note = note;
@@ -663,7 +669,7 @@ mod tests {
     use super::*;
 
     fn record(action: Action, code: u8, now: i64) -> Record {
-        let mut record = Record::new(action, Some("7KQ2MZ9WXA".into()), code, now);
+        let mut record = Record::new(action, Some("7KQ2MZ9WXA".into()), Exit::from_code(code).unwrap(), now);
         record.operator = Some("ana".into());
         record.shares = vec![ShareRef {
             index: 1,

@@ -7,9 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::kinds::generate::certificate::CertificateInfo;
-use crate::kinds::import::parse_date;
 use crate::paper::format::v1::CeremonyId;
 use crate::platform::clock;
+use crate::platform::clock::parse_date;
 
 /// Value of the `format` field.
 pub const FORMAT: &str = "breakglass-manifest";

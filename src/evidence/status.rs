@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use crate::evidence::audit::{Action, Log, Outcome, ShareRef};
 use crate::evidence::manifest::{DEFAULT_DRILL_INTERVAL_DAYS, Manifest};
-use crate::kinds::import::parse_date;
 use crate::platform::clock;
+use crate::platform::clock::parse_date;
 
 const DAY: i64 = 86_400;
 
@@ -64,6 +64,18 @@ pub enum Concern {
     ExpiresSoon,
     /// Some custodians' sheets have never been verified since sealing.
     NeverVerified,
+}
+
+impl Concern {
+    /// Every concern, worst first (the order `status` picks its exit code by).
+    pub const WORST_FIRST: [Concern; 6] = [
+        Concern::Expired,
+        Concern::LastDrillFailed,
+        Concern::LogBroken,
+        Concern::DrillOverdue,
+        Concern::ExpiresSoon,
+        Concern::NeverVerified,
+    ];
 }
 
 /// A concern with its explanation.
@@ -375,7 +387,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(audit::FILE_NAME);
         for &(action, code, time, shares) in records {
-            let mut record = Record::new(action, Some(manifest().ceremony_id), code, time);
+            let mut record = Record::new(
+                action,
+                Some(manifest().ceremony_id),
+                crate::exit::Exit::from_code(code).unwrap(),
+                time,
+            );
             record.shares = audit::share_refs(shares, None);
             audit::append(&path, record).unwrap();
         }

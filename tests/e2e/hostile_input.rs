@@ -5,6 +5,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use breakglass::exit::Exit;
+
 use crate::support::{Run, run_in};
 
 /// Runs breakglass under `sh` after `prelude` (e.g. `umask 000`), killed after 30 s so that a
@@ -67,13 +69,13 @@ fn manifest_dates_in_any_form_are_refused_not_sliced() {
     for created in ["x", "", "2026-11-25\u{e9}12:30:4Z", "2026-11-25\u{e9}"] {
         manifest_with(dir.path(), "created", created.into());
         let run = run_in(dir.path(), &["status", "--manifest", "manifest.json"], None);
-        run.exits_with(13, "created is not a YYYY-MM-DDTHH:MM:SSZ time");
+        run.exits_with(Exit::Manifest, "created is not a YYYY-MM-DDTHH:MM:SSZ time");
         let run = run_in(dir.path(), &["status", "."], None);
         assert_ne!(run.code, 101, "{created:?}: {}", run.all());
     }
     manifest_with(dir.path(), "secret_expires", "2026-1\u{e9}-01".into());
     let run = run_in(dir.path(), &["status", "--manifest", "manifest.json"], None);
-    run.exits_with(13, "secret_expires is not a YYYY-MM-DD date");
+    run.exits_with(Exit::Manifest, "secret_expires is not a YYYY-MM-DD date");
 }
 
 #[test]
@@ -88,29 +90,37 @@ fn endless_and_sparse_files_are_refused_before_reading() {
         .set_len(3 << 30)
         .unwrap();
     for (args, code, message) in [
-        (&["status", "--manifest", "sparse"][..], 13, "it is larger than 1 MiB"),
-        (&["check-policy", "policy.toml"], 3, "it is larger than 256 KiB"),
-        (&["log", "verify", "--log", LOG], 18, "larger than 64 MiB"),
-        (&["verify", "sparse"], 3, "too large"),
+        (
+            &["status", "--manifest", "sparse"][..],
+            Exit::Manifest,
+            "it is larger than 1 MiB",
+        ),
+        (
+            &["check-policy", "policy.toml"],
+            Exit::Unreadable,
+            "it is larger than 256 KiB",
+        ),
+        (&["log", "verify", "--log", LOG], Exit::Log, "larger than 64 MiB"),
+        (&["verify", "sparse"], Exit::Unreadable, "too large"),
         (
             &["status", "--manifest", "/dev/zero"],
-            13,
+            Exit::Manifest,
             "it is a device, not a regular file",
         ),
         (
             &["log", "show", "--log", "/dev/zero"],
-            18,
+            Exit::Log,
             "it is a device, not a regular file",
         ),
-        (&["verify", "/dev/zero"], 3, "/dev/zero"),
+        (&["verify", "/dev/zero"], Exit::Unreadable, "/dev/zero"),
         (
             &["seal", "--out", "o", "--sheet-template", "/dev/zero"],
-            3,
+            Exit::Unreadable,
             "it is a device, not a regular file",
         ),
         (
             &["seal", "--out", "o", "--secret-file", "/dev/zero", "--kind", "file"],
-            3,
+            Exit::Unreadable,
             "it is a device, not a regular file",
         ),
     ] {
@@ -124,12 +134,12 @@ fn fifos_are_never_opened_for_reading_or_appending() {
     let dir = ceremony_dir();
     nix::unistd::mkfifo(&dir.path().join(LOG), nix::sys::stat::Mode::S_IRWXU).unwrap();
     nix::unistd::mkfifo(&dir.path().join("fifo"), nix::sys::stat::Mode::S_IRWXU).unwrap();
-    run_sh(dir.path(), ":", &["log", "show", "--log", LOG]).exits_with(18, "named pipe (FIFO)");
-    run_sh(dir.path(), ":", &["status", "."]).exits_with(18, "named pipe (FIFO)");
-    run_sh(dir.path(), ":", &APPEND).exits_with(4, "named pipe (FIFO)");
-    run_sh(dir.path(), ":", &["verify", "fifo"]).exits_with(3, "fifo");
-    run_sh(dir.path(), ":", &["status", "--manifest", "fifo"]).exits_with(13, "named pipe (FIFO)");
-    run_sh(dir.path(), ":", &["check-policy", "fifo"]).exits_with(3, "named pipe (FIFO)");
+    run_sh(dir.path(), ":", &["log", "show", "--log", LOG]).exits_with(Exit::Log, "named pipe (FIFO)");
+    run_sh(dir.path(), ":", &["status", "."]).exits_with(Exit::Log, "named pipe (FIFO)");
+    run_sh(dir.path(), ":", &APPEND).exits_with(Exit::Damaged, "named pipe (FIFO)");
+    run_sh(dir.path(), ":", &["verify", "fifo"]).exits_with(Exit::Unreadable, "fifo");
+    run_sh(dir.path(), ":", &["status", "--manifest", "fifo"]).exits_with(Exit::Manifest, "named pipe (FIFO)");
+    run_sh(dir.path(), ":", &["check-policy", "fifo"]).exits_with(Exit::Unreadable, "named pipe (FIFO)");
 }
 
 #[cfg(unix)]
@@ -138,7 +148,7 @@ fn the_log_is_never_appended_through_a_link_and_is_born_private() {
     use std::os::unix::fs::PermissionsExt;
     let dir = ceremony_dir();
     // Under umask 000 a new log is still 0600.
-    run_sh(dir.path(), "umask 000", &APPEND).exits_with(4, "no breakglass QR code");
+    run_sh(dir.path(), "umask 000", &APPEND).exits_with(Exit::Damaged, "no breakglass QR code");
     let mode = std::fs::metadata(dir.path().join(LOG)).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
     // A link to a log elsewhere, dangling or not, is refused and nothing is created or changed.
@@ -146,36 +156,36 @@ fn the_log_is_never_appended_through_a_link_and_is_born_private() {
     let target = outside.path().join("elsewhere.jsonl");
     std::fs::remove_file(dir.path().join(LOG)).unwrap();
     std::os::unix::fs::symlink(&target, dir.path().join(LOG)).unwrap();
-    run_sh(dir.path(), ":", &APPEND).exits_with(4, "is a symbolic link; nothing was appended");
+    run_sh(dir.path(), ":", &APPEND).exits_with(Exit::Damaged, "is a symbolic link; nothing was appended");
     assert!(!target.exists(), "a dangling link created a file outside the directory");
     std::fs::write(&target, b"").unwrap();
-    run_sh(dir.path(), ":", &APPEND).exits_with(4, "is a symbolic link; nothing was appended");
+    run_sh(dir.path(), ":", &APPEND).exits_with(Exit::Damaged, "is a symbolic link; nothing was appended");
     assert_eq!(std::fs::read(&target).unwrap(), b"", "appended through the link");
 }
 
 #[test]
 fn a_failed_append_leaves_no_partial_record_and_a_torn_tail_is_repaired() {
     let dir = ceremony_dir();
-    run_sh(dir.path(), ":", &APPEND).exits_with(4, "no breakglass QR code");
+    run_sh(dir.path(), ":", &APPEND).exits_with(Exit::Damaged, "no breakglass QR code");
     let intact = std::fs::read(dir.path().join(LOG)).unwrap();
     // One 512-byte block: the second record (about 430 bytes) stops halfway (EFBIG).
     let run = run_sh(dir.path(), "trap '' XFSZ; ulimit -f 1", &APPEND);
-    assert_eq!(run.code, 4, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Damaged), "{}", run.all());
     assert!(run.stderr.contains("cannot append to the log"), "{}", run.stderr);
     assert_eq!(
         std::fs::read(dir.path().join(LOG)).unwrap(),
         intact,
         "the file was cut back"
     );
-    run_sh(dir.path(), ":", &["log", "verify", "--log", LOG]).exits_with(0, "");
+    run_sh(dir.path(), ":", &["log", "verify", "--log", LOG]).exits_with(Exit::Ok, "");
     // A tail torn by a crash (or an older version) is reported with its remedy, which keeps
     // every intact record.
     let mut torn = intact.clone();
     torn.extend_from_slice(br#"{"seq":2,"prev":"#);
     std::fs::write(dir.path().join(LOG), &torn).unwrap();
-    run_sh(dir.path(), ":", &APPEND).exits_with(4, "`breakglass log repair` removes it");
+    run_sh(dir.path(), ":", &APPEND).exits_with(Exit::Damaged, "`breakglass log repair` removes it");
     let run = run_sh(dir.path(), ":", &["log", "repair", "--log", LOG]);
-    run.exits_with(0, "");
+    run.exits_with(Exit::Ok, "");
     assert!(
         run.stdout
             .contains("removed an unfinished last line (16 bytes); 1 intact record(s) kept"),
@@ -183,10 +193,10 @@ fn a_failed_append_leaves_no_partial_record_and_a_torn_tail_is_repaired() {
         run.stdout
     );
     assert_eq!(std::fs::read(dir.path().join(LOG)).unwrap(), intact);
-    run_sh(dir.path(), ":", &APPEND).exits_with(4, "no breakglass QR code");
+    run_sh(dir.path(), ":", &APPEND).exits_with(Exit::Damaged, "no breakglass QR code");
     let run = run_sh(dir.path(), ":", &["log", "verify", "--log", LOG]);
     assert!(
-        run.code == 0 && run.stdout.contains("intact: 2 record(s)"),
+        run.code == i32::from(Exit::Ok) && run.stdout.contains("intact: 2 record(s)"),
         "{}",
         run.all()
     );
@@ -194,7 +204,7 @@ fn a_failed_append_leaves_no_partial_record_and_a_torn_tail_is_repaired() {
     let mut edited = std::fs::read(dir.path().join(LOG)).unwrap();
     edited[60] ^= 1;
     std::fs::write(dir.path().join(LOG), &edited).unwrap();
-    run_sh(dir.path(), ":", &["log", "repair", "--log", LOG]).exits_with(18, "is broken at line 1");
+    run_sh(dir.path(), ":", &["log", "repair", "--log", LOG]).exits_with(Exit::Log, "is broken at line 1");
     assert_eq!(std::fs::read(dir.path().join(LOG)).unwrap(), edited);
 }
 
@@ -226,7 +236,7 @@ fn no_template_may_put_the_secret_on_paper() {
         ],
         None,
     );
-    run.exits_with(14, "the sheet template contains the secret being sealed");
+    run.exits_with(Exit::BadRequest, "the sheet template contains the secret being sealed");
     assert!(!dir.path().join("o").exists(), "nothing written");
     // A policy's runbook template that quotes the secret (a template beside the policy).
     std::fs::create_dir(dir.path().join("policy")).unwrap();
@@ -239,12 +249,18 @@ fn no_template_may_put_the_secret_on_paper() {
     )
     .unwrap();
     let run = run_in(dir.path(), &["seal", "--policy", "policy/breakglass.toml"], None);
-    run.exits_with(14, "the runbook_template contains the secret being sealed");
+    run.exits_with(
+        Exit::BadRequest,
+        "the runbook_template contains the secret being sealed",
+    );
     assert!(!dir.path().join("o").exists(), "nothing written");
     // Template paths are read from the policy's directory, and the error says so.
     std::fs::remove_file(dir.path().join("policy/runbook.md")).unwrap();
     let run = run_in(dir.path(), &["seal", "--policy", "policy/breakglass.toml"], None);
-    run.exits_with(3, "a relative path is read from the policy file's directory");
+    run.exits_with(
+        Exit::Unreadable,
+        "a relative path is read from the policy file's directory",
+    );
 }
 
 #[test]
@@ -264,7 +280,10 @@ fn an_operator_name_holding_the_secret_is_not_logged() {
         }
         args.extend(sheets);
         let run = run_in(dir.path(), &args, None);
-        run.exits_with(0, "the operator name contains the secret, so it was not recorded");
+        run.exits_with(
+            Exit::Ok,
+            "the operator name contains the secret, so it was not recorded",
+        );
     }
     let log = std::fs::read_to_string(dir.path().join(LOG)).unwrap();
     assert_eq!(log.lines().count(), 3, "{log}");
@@ -296,7 +315,7 @@ fn look_alike_custodian_names_are_refused() {
         );
         assert_eq!(run.code, 14, "{first:?} / {second:?}: {}", run.all());
         assert!(
-            run.stderr.contains("look alike on paper") || run.stderr.contains("is listed twice"),
+            run.stderr.contains("looks like \"Ana Ruiz\" on paper") || run.stderr.contains("is listed twice"),
             "{}",
             run.stderr
         );
@@ -316,13 +335,14 @@ fn look_alike_custodian_names_are_refused() {
         ],
         None,
     );
-    run.exits_with(14, "no invisible or control characters");
+    run.exits_with(Exit::BadRequest, "no invisible or control characters");
     std::fs::write(
         dir.path().join("p.toml"),
         "label = \"t\"\nthreshold = 2\n[secret]\nkind = \"passphrase\"\n[[custodian]]\nname = \"Ana Ruiz\"\n[[custodian]]\nname = \"Ana\u{a0}Ru\u{131}z\"\n",
     )
     .unwrap();
-    run_in(dir.path(), &["check-policy", "p.toml"], None).exits_with(17, "looks like \"Ana Ruiz\" (line 6) on paper");
+    run_in(dir.path(), &["check-policy", "p.toml"], None)
+        .exits_with(Exit::Policy, "looks like \"Ana Ruiz\" on paper (first on line 6)");
 }
 
 /// The vector ceremony's typed sheet `index` with its block of `part` passed through `change`
@@ -386,8 +406,8 @@ fn sound_means_usable_by_the_documented_recovery() {
             "{sheet}: {}",
             run.all()
         );
-        run.exits_with(6, "share(s) 2 (Ben Okafor) do not belong to them");
-        // Recovery still works from the sheets that agree.
+        run.exits_with(Exit::SharesDisagree, "share(s) 2 (Ben Okafor) do not belong to them");
+        // Recovery still hands out the secret, rebuilt from the sheets that agree.
         let run = run_in(
             dir.path(),
             &[
@@ -401,7 +421,7 @@ fn sound_means_usable_by_the_documented_recovery() {
             ],
             None,
         );
-        assert_eq!(run.code, 0, "{sheet}: {}", run.all());
+        run.exits_with(Exit::SharesDisagree, "the secret was still handed out");
         assert!(run.stdout.contains("Vector-Passphrase-2026-ok"), "{}", run.all());
     }
 }
@@ -418,18 +438,21 @@ fn the_manifest_is_checked_against_the_sheets_and_the_log_against_an_anchor() {
     let sheets = ["typed-2.txt", "typed-3.txt", "typed-4.txt"];
     let mut args = vec!["verify", "--no-log", "--manifest", "manifest.json"];
     args.extend(sheets);
-    run_in(dir.path(), &args, None).exits_with(7, "its secret_kind is not the kind of secret the sheets hold");
+    run_in(dir.path(), &args, None).exits_with(
+        Exit::WrongCeremony,
+        "its secret_kind is not the kind of secret the sheets hold",
+    );
     // What only the manifest holds is labelled as a claim.
     let run = run_in(dir.path(), &["status", "--manifest", "manifest.json"], None);
     assert!(run.stdout.contains("the manifest's claims"), "{}", run.all());
     std::fs::copy(VECTOR_MANIFEST, dir.path().join("manifest.json")).unwrap();
 
     // Two records; the first one's hash is the anchor a drill report would carry.
-    run_sh(dir.path(), ":", &APPEND).exits_with(4, "no breakglass QR code");
+    run_sh(dir.path(), ":", &APPEND).exits_with(Exit::Damaged, "no breakglass QR code");
     let first = run_sh(dir.path(), ":", &["log", "verify", "--log", LOG, "--json"]);
     let first: serde_json::Value = serde_json::from_str(&first.stdout).unwrap();
     let anchor = first["head"].as_str().unwrap().to_owned();
-    run_sh(dir.path(), ":", &APPEND).exits_with(4, "no breakglass QR code");
+    run_sh(dir.path(), ":", &APPEND).exits_with(Exit::Damaged, "no breakglass QR code");
     let run = run_sh(
         dir.path(),
         ":",
@@ -445,7 +468,7 @@ fn the_manifest_is_checked_against_the_sheets_and_the_log_against_an_anchor() {
     let second: serde_json::Value = serde_json::from_str(&second.stdout).unwrap();
     let text = std::fs::read_to_string(dir.path().join(LOG)).unwrap();
     std::fs::write(dir.path().join(LOG), format!("{}\n", text.lines().next().unwrap())).unwrap();
-    run_sh(dir.path(), ":", &["log", "verify", "--log", LOG]).exits_with(0, "");
+    run_sh(dir.path(), ":", &["log", "verify", "--log", LOG]).exits_with(Exit::Ok, "");
     run_sh(
         dir.path(),
         ":",
@@ -458,11 +481,14 @@ fn the_manifest_is_checked_against_the_sheets_and_the_log_against_an_anchor() {
             second["head"].as_str().unwrap(),
         ],
     )
-    .exits_with(18, "records were removed from the end, or the chain was rewritten");
+    .exits_with(
+        Exit::Log,
+        "records were removed from the end, or the chain was rewritten",
+    );
     run_sh(
         dir.path(),
         ":",
         &["log", "verify", "--log", LOG, "--expect-head", "xyz"],
     )
-    .exits_with(18, "not a record hash");
+    .exits_with(Exit::Log, "not a record hash");
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use breakglass::ceremony::verify;
+use breakglass::exit::Exit;
 use breakglass::paper::format::v1;
 
 /// What a run of the binary produced.
@@ -22,8 +23,8 @@ impl Run {
     /// Asserts the run exited with `code` and said `message` on standard error (what a user
     /// sees of a refusal), showing everything it printed when it did not.
     #[track_caller]
-    pub fn exits_with(&self, code: i32, message: &str) {
-        assert_eq!(self.code, code, "{}", self.all());
+    pub fn exits_with(&self, exit: Exit, message: &str) {
+        assert_eq!(self.code, i32::from(exit), "{}", self.all());
         assert!(self.stderr.contains(message), "{message:?} not in:\n{}", self.stderr);
     }
 }
@@ -111,7 +112,7 @@ pub fn seal_with_stdin(extra: &[&str], stdin: Option<&[u8]>) -> Sealed {
     let mut args = vec!["seal", "--out", "out", "--show-passphrase"];
     args.extend_from_slice(extra);
     let run = run_in(dir.path(), &args, stdin);
-    assert_eq!(run.code, 0, "seal failed: {}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "seal failed: {}", run.all());
     let passphrase = run
         .stdout
         .lines()

@@ -465,7 +465,12 @@ mod tests {
         fs::write(root.path().join("a/manifest.json"), "{}").unwrap();
         let at = |text: &str| crate::platform::clock::parse_rfc3339(text).unwrap();
         let append = |action, code, time: &str| {
-            let record = crate::evidence::audit::Record::new(action, Some("ABCDEFGHJK".into()), code, at(time));
+            let record = crate::evidence::audit::Record::new(
+                action,
+                Some("ABCDEFGHJK".into()),
+                crate::exit::Exit::from_code(code).unwrap(),
+                at(time),
+            );
             crate::evidence::audit::append(&deep.join(LOG_NAME), record).unwrap();
         };
         append(crate::evidence::audit::Action::Drill, 0, "2026-10-01T00:00:00Z");
