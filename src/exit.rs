@@ -71,11 +71,13 @@ pub enum Exit {
     Model = 25,
     /// `assess`: the answers file cannot be read, or names a practice the model does not have.
     Answers = 26,
+    /// Reading an input ran past its time budget: not a breakglass sheet.
+    GaveUp = 27,
 }
 
 impl Exit {
     /// Every exit code, in numeric order.
-    pub const ALL: [Exit; 27] = [
+    pub const ALL: [Exit; 28] = [
         Exit::Ok,
         Exit::Internal,
         Exit::Usage,
@@ -103,6 +105,7 @@ impl Exit {
         Exit::LastDrillFailed,
         Exit::Model,
         Exit::Answers,
+        Exit::GaveUp,
     ];
 
     /// The number the process exits with (and the log records).
@@ -127,7 +130,7 @@ impl Exit {
             Exit::Internal => "internal error (a bug; please report it)",
             Exit::Usage => "usage error: bad or missing arguments",
             Exit::Unreadable => {
-                "an input cannot be read: missing, empty, not a PDF/PNG/JPEG/text file, too large, encrypted PDF"
+                "an input cannot be read: missing, empty, not a PDF/image/text file, HEIC, too large (including a PDF whose streams inflate or whose drawing work exceeds its cap), encrypted PDF"
             }
             Exit::Damaged => {
                 "an input holds no readable sheet, or a block fails its checks (damaged or mistyped line, truncated block, QR codes missing)"
@@ -163,6 +166,9 @@ impl Exit {
             Exit::Model => "`assess`: the model file (`--model`) cannot be read or breaks its rules",
             Exit::Answers => {
                 "`assess`: the answers file cannot be read, is not valid TOML, or names a practice the model does not have"
+            }
+            Exit::GaveUp => {
+                "reading an input ran past its time budget (30 s a page, 900 s a file) or its page is crowded with QR finder patterns: \"gave up on X after N s: not a breakglass sheet\""
             }
         }
     }
@@ -229,6 +235,7 @@ impl From<Exit> for u8 {
 impl From<&InputProblem> for Exit {
     fn from(problem: &InputProblem) -> Self {
         match problem {
+            InputProblem::Unreadable(crate::paper::scan::ScanError::GaveUp { .. }) => Exit::GaveUp,
             InputProblem::Unreadable(_) => Exit::Unreadable,
             InputProblem::NoData | InputProblem::Damaged(_) | InputProblem::Incomplete(_) => Exit::Damaged,
         }

@@ -49,7 +49,7 @@ pub fn worst_input(reports: &[InputReport]) -> Option<Problem> {
         .flat_map(|report| {
             report.problems.iter().map(move |problem| Problem {
                 exit: Exit::from(problem),
-                message: format!("{}: {problem}", report.path.display()),
+                message: format!("{}: {problem}", report.name()),
             })
         })
         .min_by_key(|problem| problem.exit)
@@ -93,7 +93,7 @@ pub fn sheet_name(report: &InputReport, manifest: Option<&Manifest>) -> String {
             Some(name) => format!("sheet {index} ({name})"),
             None => format!("sheet {index}"),
         },
-        None => report.path.display().to_string(),
+        None => report.name(),
     }
 }
 
@@ -114,6 +114,7 @@ mod tests {
     fn report(name: &str, problems: Vec<InputProblem>) -> InputReport {
         InputReport {
             path: PathBuf::from(name),
+            pages: Vec::new(),
             kind: None,
             blocks: Vec::new(),
             problems,

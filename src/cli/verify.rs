@@ -11,7 +11,7 @@ use super::{Failure, VerifyArgs};
 
 /// One input's line of the text report: which sheet, which blocks read and how, its problems.
 pub(super) fn describe_input(report: &InputReport, manifest: Option<&Manifest>) -> String {
-    let name = report.path.display();
+    let name = report.name();
     let mut parts = Vec::new();
     for (ceremony, index) in report.shares() {
         let holder = manifest

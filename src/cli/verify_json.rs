@@ -52,6 +52,9 @@ impl From<&Failure> for ErrorReport {
 #[derive(Serialize)]
 struct InputJson {
     path: String,
+    /// The pages of `path` this sheet was read from, when the file holds several sheets.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pages: Vec<usize>,
     kind: Option<&'static str>,
     ok: bool,
     sheet: Option<String>,
@@ -145,6 +148,7 @@ fn input_json(report: &InputReport, manifest: Option<&Manifest>) -> InputJson {
         .collect();
     InputJson {
         path: report.path.display().to_string(),
+        pages: report.pages.clone(),
         kind: report.kind.map(kind_name),
         ok: report.problems.is_empty(),
         sheet: (!shares.is_empty()).then(|| sheet_name(report, manifest)),
@@ -155,7 +159,7 @@ fn input_json(report: &InputReport, manifest: Option<&Manifest>) -> InputJson {
             .iter()
             .map(|problem| ErrorReport {
                 code: Exit::from(problem),
-                message: format!("{}: {problem}", report.path.display()),
+                message: format!("{}: {problem}", report.name()),
             })
             .collect(),
         health: report.health.as_ref().map(|health| HealthJson {

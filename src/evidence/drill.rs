@@ -174,7 +174,7 @@ pub fn input_record(report: &InputReport) -> InputRecord {
     shares.sort_unstable();
     shares.dedup();
     InputRecord {
-        input: report.path.display().to_string(),
+        input: report.name(),
         shares,
         read,
         fallback_passes,

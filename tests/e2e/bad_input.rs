@@ -6,7 +6,7 @@ use breakglass::exit::Exit;
 use breakglass::paper::format::v1;
 use image::{GrayImage, ImageFormat};
 
-use crate::support::{run_in, seal, typed_copy};
+use crate::support::{pdf_file, pdf_stream, run_in, seal, typed_copy};
 
 fn error_line(run: &crate::support::Run) -> String {
     let errors: Vec<&str> = run.stderr.lines().filter(|line| line.starts_with("error:")).collect();
@@ -29,7 +29,11 @@ fn unreadable_empty_and_foreign_files() {
     for (file, code, phrase) in [
         ("missing.png", Exit::Unreadable, "cannot read the file"),
         ("empty.png", Exit::Unreadable, "the file is empty"),
-        ("binary.dat", Exit::Unreadable, "not a PDF, PNG/JPEG image or text file"),
+        (
+            "binary.dat",
+            Exit::Unreadable,
+            "not a PDF, image (PNG, JPEG, TIFF, WebP, BMP) or text file",
+        ),
         ("broken.pdf", Exit::Unreadable, "damaged or not a PDF"),
         ("white.png", Exit::Damaged, "no breakglass QR code or text found"),
         ("notes.txt", Exit::Damaged, "no breakglass QR code or text found"),
@@ -352,4 +356,113 @@ fn closed_standard_error_is_not_a_panic() {
     assert_eq!(run(&["seal", "--out", "o"]), Some(0));
     assert!(dir.path().join("o/manifest.json").exists());
     assert_eq!(run(&["verify", "missing.pdf"]), Some(3));
+}
+
+/// A one-page PDF whose page has `media_box`, draws `content` (deflated when `deflate`), and
+/// holds `extra` objects from number 5 on.
+fn one_page_pdf(media_box: &str, content: &[u8], deflate: bool, resources: &str, extra: Vec<Vec<u8>>) -> Vec<u8> {
+    let content = if deflate {
+        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut encoder, content).unwrap();
+        pdf_stream("/Filter /FlateDecode", &encoder.finish().unwrap())
+    } else {
+        pdf_stream("", content)
+    };
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        format!("<< /Type /Page /Parent 2 0 R /MediaBox [{media_box}] /Contents 4 0 R /Resources << {resources} >> >>")
+            .into_bytes(),
+        content,
+    ];
+    objects.extend(extra);
+    pdf_file(&objects)
+}
+
+/// Form XObjects 8 levels deep, each drawing the next 8 times: 16 million draws.
+fn fan_out_pdf() -> Vec<u8> {
+    let levels = 8;
+    let forms = (0..levels)
+        .map(|level| {
+            if level == levels - 1 {
+                pdf_stream("/Type /XObject /Subtype /Form /BBox [0 0 612 792]", b"0 0 1 1 re f")
+            } else {
+                pdf_stream(
+                    &format!(
+                        "/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /XObject << /X {} 0 R >> >>",
+                        6 + level
+                    ),
+                    "/X Do\n".repeat(8).as_bytes(),
+                )
+            }
+        })
+        .collect();
+    one_page_pdf("0 0 612 792", b"/X Do", false, "/XObject << /X 5 0 R >>", forms)
+}
+
+/// A PNG tiled with QR finder patterns (3 px modules), as in the attack that ran for minutes.
+fn finder_tiled_png(side: u32) -> Vec<u8> {
+    const FINDER: [&str; 7] = [
+        "1111111", "1000001", "1011101", "1011101", "1011101", "1000001", "1111111",
+    ];
+    let tile = GrayImage::from_fn(side, side, |x, y| {
+        let (module_x, module_y) = ((x / 3) % 8, (y / 3) % 8);
+        let dark = module_x < 7 && module_y < 7 && FINDER[module_y as usize].as_bytes()[module_x as usize] == b'1';
+        image::Luma([if dark { 0 } else { 255 }])
+    });
+    let mut png = Vec::new();
+    tile.write_to(&mut Cursor::new(&mut png), ImageFormat::Png).unwrap();
+    png
+}
+
+#[test]
+fn hostile_pages_are_refused_within_their_budgets_not_panicked_on() {
+    let sealed = seal(&[]);
+    let cases: Vec<(&str, Vec<u8>, i32, &str)> = vec![
+        (
+            "sliver.pdf",
+            one_page_pdf("0 0 14400 0.01", b"0 0 1 1 re f", false, "", Vec::new()),
+            3,
+            "smaller than an inch",
+        ),
+        (
+            "nan.pdf",
+            one_page_pdf("0 0 1e40 -1e40", b"0 0 1 1 re f", false, "", Vec::new()),
+            3,
+            "PDF",
+        ),
+        ("fan-out.pdf", fan_out_pdf(), 3, "drawing operations"),
+        (
+            "inflates.pdf",
+            one_page_pdf("0 0 612 792", &vec![b' '; 80 * 1024 * 1024], true, "", Vec::new()),
+            3,
+            "inflates past 64 MB",
+        ),
+        (
+            "rectangles.pdf",
+            one_page_pdf(
+                "0 0 612 792",
+                "0 0 0.01 0.01 re f\n".repeat(2_000_000).as_bytes(),
+                true,
+                "",
+                Vec::new(),
+            ),
+            3,
+            "drawing operations",
+        ),
+        ("finders.png", finder_tiled_png(1200), 27, "gave up on a page after"),
+        (
+            "photo.heic",
+            b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec(),
+            3,
+            "convert it to JPEG",
+        ),
+    ];
+    for (file, bytes, code, phrase) in cases {
+        std::fs::write(sealed.path(file), bytes).unwrap();
+        let run = sealed.run(&["verify", file]);
+        assert_eq!(run.code, code, "{file}: {}", run.all());
+        let line = error_line(&run);
+        assert!(line.contains(phrase) && line.contains(file), "{file}: {line}");
+    }
 }

@@ -13,6 +13,7 @@ mod hostile_input;
 mod interop;
 mod kinds;
 mod log_vector;
+mod office_scans;
 mod output_failures;
 mod plugin_recipient;
 mod round_trip;

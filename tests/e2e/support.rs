@@ -195,3 +195,37 @@ pub fn pdf_text(pdf: &Path) -> String {
     assert!(output.status.success(), "pdftotext failed on {}", pdf.display());
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
+
+/// A PDF file holding `objects` (numbered from 1; object 1 is the catalogue), with a valid
+/// cross-reference table.
+pub fn pdf_file(objects: &[Vec<u8>]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (number, object) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        writeln!(out, "{} 0 obj", number + 1).unwrap();
+        out.extend_from_slice(object);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    write!(out, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).unwrap();
+    for offset in offsets {
+        writeln!(out, "{offset:010} 00000 n ").unwrap();
+    }
+    write!(
+        out,
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    )
+    .unwrap();
+    out
+}
+
+/// A PDF stream object with `dictionary` entries and `data`.
+pub fn pdf_stream(dictionary: &str, data: &[u8]) -> Vec<u8> {
+    let mut stream = format!("<< /Length {} {dictionary} >>\nstream\n", data.len()).into_bytes();
+    stream.extend_from_slice(data);
+    stream.extend_from_slice(b"\nendstream");
+    stream
+}
