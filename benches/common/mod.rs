@@ -14,6 +14,7 @@ pub fn request(label: &str, custodians: usize, threshold: u8, secret: SecretInpu
             .collect(),
         paper: Paper::A4,
         secret,
+        other_templates: Vec::new(),
         instructions: seal::DEFAULT_INSTRUCTIONS.into(),
         created: 1_795_609_845,
         account: None,

@@ -4,6 +4,7 @@
 //! on a set of sheets, and handing a recovered secret out per kind.
 
 pub mod files;
+pub mod names;
 pub mod policy;
 pub mod recover;
 pub mod request;

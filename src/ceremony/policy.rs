@@ -408,10 +408,14 @@ pub fn parse(text: &str, now: i64) -> Result<Policy, PolicyError> {
     let name_line =
         |checker: &Checker, position: usize| checker.line(raw_custodians[position - 1].get_ref().name.span());
     for (position, rule) in rules::repeated_names(custodians.iter().map(|custodian| custodian.name.as_str())) {
-        if let RuleError::NameTwice { first, .. } = &rule {
+        if let RuleError::NameTwice { first, .. } | RuleError::LookAlike { first, .. } = &rule {
             let first = name_line(&checker, *first);
             let span = raw_custodians[position - 1].get_ref().name.span();
-            checker.problem(span, format!("{rule} (first on line {first}); names must be unique"));
+            let fix = match rule {
+                RuleError::NameTwice { .. } => "names must be unique",
+                _ => "names must be told apart at a glance",
+            };
+            checker.problem(span, format!("{rule} (first on line {first}); {fix}"));
         }
     }
     let serials = custodians.iter().map(|custodian| custodian.seal_serial.as_deref());
@@ -449,6 +453,7 @@ pub fn parse(text: &str, now: i64) -> Result<Policy, PolicyError> {
                 RuleError::ThresholdOutOfRange
                 | RuleError::CustodianCount { .. }
                 | RuleError::NameTwice { .. }
+                | RuleError::LookAlike { .. }
                 | RuleError::SerialTwice { .. } => "",
             };
             checker.problem(raw.threshold.span(), format!("{rule}{fix}"));

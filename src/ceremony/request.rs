@@ -42,7 +42,9 @@ pub enum RequestError {
     #[error("{0}")]
     Import(#[from] ImportError),
     /// A template file cannot be read.
-    #[error("cannot read {key} {path}: {reason}; fix {key} in the policy")]
+    #[error(
+        "cannot read {key} {path}: {reason}; fix {key} in the policy (a relative path is read from the policy file's directory)"
+    )]
     Template {
         /// The policy key naming it.
         key: &'static str,
@@ -328,6 +330,14 @@ pub fn from_policy(
         paper: policy.paper,
         secret,
         instructions,
+        other_templates: [
+            ("runbook_template", &policy.runbook_template, &templates.runbook),
+            ("record_template", &policy.record_template, &templates.record),
+        ]
+        .into_iter()
+        .filter(|(_, named, _)| named.is_some())
+        .map(|(what, _, text)| (what.to_owned(), text.clone()))
+        .collect(),
         created: now,
         account: policy.account.clone(),
         record: CeremonyRecord {

@@ -40,6 +40,16 @@ pub enum RuleError {
         /// Position (1-based) of the first custodian with that name.
         first: usize,
     },
+    /// Two custodians whose names print alike (a no-break space, a Cyrillic letter).
+    #[error("custodian {name:?} looks like {like:?} on paper")]
+    LookAlike {
+        /// The name, as given the second time.
+        name: String,
+        /// The name it looks like.
+        like: String,
+        /// Position (1-based) of the first custodian with that look.
+        first: usize,
+    },
     /// Two envelopes with the same serial.
     #[error("seal serial {serial:?} is also given to custodian {first}")]
     SerialTwice {
@@ -76,16 +86,31 @@ pub fn no_spare_sheet(threshold: u8, custodians: usize) -> bool {
     usize::from(threshold) == custodians
 }
 
-/// Every custodian name given twice (compared trimmed and case-insensitively), by position
-/// (1-based), in order.
+/// Every custodian name given twice, or looking like an earlier one on paper, by position
+/// (1-based), in order. Names are compared as a reader sees them (`names::look_alike_key`:
+/// NFC, any whitespace as one space, no case, confusable letters alike).
 pub fn repeated_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<(usize, RuleError)> {
     let mut found = Vec::new();
     let mut seen = std::collections::BTreeMap::new();
     for (position, name) in names.into_iter().enumerate() {
-        let first = *seen.entry(name.trim().to_lowercase()).or_insert(position + 1);
+        let (first, like) = *seen
+            .entry(crate::ceremony::names::look_alike_key(name))
+            .or_insert((position + 1, name));
         if first != position + 1 {
-            let name = name.trim().to_owned();
-            found.push((position + 1, RuleError::NameTwice { name, first }));
+            let same = |name: &str| crate::ceremony::names::normalise(name).to_lowercase();
+            let rule = if same(like) == same(name) {
+                RuleError::NameTwice {
+                    name: name.trim().to_owned(),
+                    first,
+                }
+            } else {
+                RuleError::LookAlike {
+                    name: name.trim().to_owned(),
+                    like: like.trim().to_owned(),
+                    first,
+                }
+            };
+            found.push((position + 1, rule));
         }
     }
     found

@@ -7,6 +7,7 @@
 
 use zeroize::Zeroizing;
 
+use crate::ceremony::names;
 use crate::ceremony::rules::{self, RuleError};
 use crate::crypto::payload::{Payload, SecretKind};
 use crate::crypto::share::{self, ShareError};
@@ -115,6 +116,9 @@ pub struct CeremonyRequest {
     pub secret: SecretInput,
     /// Instruction text template.
     pub instructions: String,
+    /// The other templates the operator chose (what, text), e.g. the runbook and the ceremony
+    /// record: checked, like `instructions`, never to hold the secret in clear.
+    pub other_templates: Vec<(String, String)>,
     /// Creation time (Unix seconds).
     pub created: i64,
     /// The account the secret is for, recorded in the manifest (public).
@@ -189,11 +193,38 @@ pub enum SealError {
         /// Why.
         error: crate::crypto::protect::ProtectError,
     },
+    /// A template holds the secret: it would print the secret in clear.
+    #[error(
+        "the {0} contains the secret being sealed, so it would print it in clear; use a template that does not (check the path the policy names)"
+    )]
+    SecretInTemplate(String),
     /// The secret is too large for paper.
     #[error(
         "the secret is too large for paper: its vault is {0} bytes, at most {MAX_CIPHERTEXT_BYTES} fit on a sheet; seal a smaller file"
     )]
     TooLarge(usize),
+}
+
+/// Shortest secret looked for in text: shorter ones would match ordinary words.
+const MIN_SECRET_IN_TEXT: usize = 4;
+
+/// True if `text` holds `secret` (without its surrounding whitespace, as a file's trailing
+/// newline), so that text going to paper or a log can be refused or withheld.
+pub fn holds_secret(text: &[u8], secret: &[u8]) -> bool {
+    let secret = secret.trim_ascii();
+    secret.len() >= MIN_SECRET_IN_TEXT && text.windows(secret.len()).any(|window| window == secret)
+}
+
+/// Refuses a template (sheet instructions, runbook, ceremony record) that holds the secret.
+fn check_templates(instructions: &str, others: &[(String, String)], secret: &[u8]) -> Result<(), SealError> {
+    // The built-in instructions are breakglass's own words, not the operator's choice.
+    if instructions != DEFAULT_INSTRUCTIONS && holds_secret(instructions.as_bytes(), secret) {
+        return Err(SealError::SecretInTemplate("sheet template".into()));
+    }
+    match others.iter().find(|(_, text)| holds_secret(text.as_bytes(), secret)) {
+        Some((what, _)) => Err(SealError::SecretInTemplate(what.clone())),
+        None => Ok(()),
+    }
 }
 
 /// A file-name-safe form of a custodian name (`custodian` if nothing usable is left).
@@ -222,10 +253,10 @@ fn check_request(request: &CeremonyRequest) -> Result<(), SealError> {
     rules::check_threshold(i64::from(request.threshold), shares)?;
     for custodian in &request.custodians {
         let name = &custodian.name;
-        let trimmed = name.trim();
-        if trimmed.is_empty() || trimmed.chars().count() > MAX_NAME_CHARS || trimmed.chars().any(char::is_control) {
+        let trimmed = names::normalise(name);
+        if trimmed.is_empty() || trimmed.chars().count() > MAX_NAME_CHARS || trimmed.chars().any(names::is_invisible) {
             return Err(SealError::Parameters(format!(
-                "custodian name {name:?} must be 1 to {MAX_NAME_CHARS} printable characters"
+                "custodian name {name:?} must be 1 to {MAX_NAME_CHARS} printable characters (no invisible or control characters)"
             )));
         }
         if let Some(serial) = &custodian.seal_serial
@@ -398,6 +429,7 @@ pub fn seal_with_progress(
             (payload, None, SecretKind::Certificate, public)
         }
     };
+    check_templates(&request.instructions, &request.other_templates, payload.secret.expose())?;
     let key = vault::generate_key()?;
     let ciphertext = vault::seal(&key, &payload.to_bytes())?;
     drop(payload);
@@ -417,7 +449,7 @@ pub fn seal_with_progress(
     let extra_facts = public_facts_rows(&kind, &public, request.account.as_deref());
     for (key_share, spec) in key_shares.iter().zip(&request.custodians) {
         let index = key_share.index();
-        let name = spec.name.trim().to_owned();
+        let name = names::normalise(&spec.name);
         let (part, data, protection) = match &spec.protection {
             ShareProtection::None => (
                 Part::Share { index },
@@ -758,6 +790,7 @@ mod tests {
             paper: Paper::A4,
             secret: SecretInput::GeneratePassphrase(Policy::default()),
             instructions: DEFAULT_INSTRUCTIONS.into(),
+            other_templates: Vec::new(),
             created: 0,
             account: None,
             record: CeremonyRecord::default(),

@@ -519,7 +519,7 @@ pub fn prove(reports: &[InputReport], manifest: Option<&Manifest>) -> Result<Pro
         return Err(VerifyError::ManifestMismatch("threshold or share count differ"));
     }
 
-    let ciphertext = assemble_vault(&blocks, &ceremony)?;
+    let (ciphertext, chunks) = assemble_vault(&blocks, &ceremony)?;
     if let Some(manifest) = manifest
         && manifest.ciphertext_sha256 != sha256_hex(&ciphertext)
     {
@@ -561,6 +561,7 @@ pub fn prove(reports: &[InputReport], manifest: Option<&Manifest>) -> Result<Pro
         ShareError::NoAgreement { .. } | ShareError::NotAVaultKey => VerifyError::SharesDisagree(error.to_string()),
         other => VerifyError::SharesDisagree(other.to_string()),
     })?;
+    let (agreeing, disagreeing) = set_aside_foreign_vaults(&blocks, &chunks, combined.agreeing, combined.disagreeing);
     let recipient = vault::recipient(&combined.key);
     if let Some(manifest) = manifest
         && manifest.vault_recipient != recipient
@@ -569,19 +570,68 @@ pub fn prove(reports: &[InputReport], manifest: Option<&Manifest>) -> Result<Pro
     }
     let plaintext = vault::open(&combined.key, &ciphertext).map_err(VerifyError::Vault)?;
     let payload = Payload::parse(plaintext.expose()).map_err(VerifyError::Payload)?;
+    // The manifest is a claim; what the sheets hold can confirm its facts.
+    if let Some(manifest) = manifest
+        && manifest.secret_kind != payload.kind.as_str()
+    {
+        return Err(VerifyError::ManifestMismatch(
+            "its secret_kind is not the kind of secret the sheets hold",
+        ));
+    }
     Ok(Proof {
         ceremony,
         threshold,
         shares,
-        agreeing: combined.agreeing,
-        disagreeing: combined.disagreeing,
+        agreeing,
+        disagreeing,
         recipient,
         payload,
         key: combined.key,
     })
 }
 
-fn assemble_vault(blocks: &[(&InputReport, &FoundBlock)], ceremony: &CeremonyId) -> Result<Vec<u8>, VerifyError> {
+/// The proven vault's chunks by number.
+type VaultChunks = BTreeMap<u8, Vec<u8>>;
+
+/// A sheet is sound only if every VAULT code on it is this ceremony's: the documented recovery
+/// takes the chunks from any one sheet and refuses copies that differ. The share on an input
+/// whose VAULT copies are not the proven vault's (another ceremony's vault under this id, an
+/// altered chunk) moves from `agreeing` to `disagreeing`, so the sheet is set aside.
+fn set_aside_foreign_vaults(
+    blocks: &[(&InputReport, &FoundBlock)],
+    chunks: &VaultChunks,
+    mut agreeing: Vec<u8>,
+    mut disagreeing: Vec<u8>,
+) -> (Vec<u8>, Vec<u8>) {
+    let of = chunks.len();
+    let foreign_inputs: BTreeSet<&Path> = blocks
+        .iter()
+        .filter(|(_, found)| match found.block.header.part {
+            Part::Vault { chunk, of: count } => {
+                usize::from(count) != of || chunks.get(&chunk) != Some(&found.block.data)
+            }
+            Part::Share { .. } | Part::ProtectedShare { .. } => false,
+        })
+        .map(|(report, _)| report.path.as_path())
+        .collect();
+    for (report, found) in blocks {
+        if let Part::Share { index } = found.block.header.part
+            && foreign_inputs.contains(report.path.as_path())
+            && !disagreeing.contains(&index)
+        {
+            agreeing.retain(|&agreed| agreed != index);
+            disagreeing.push(index);
+        }
+    }
+    disagreeing.sort_unstable();
+    (agreeing, disagreeing)
+}
+
+/// The vault ciphertext whose hash is the ceremony id, and the chunks it was assembled from.
+fn assemble_vault(
+    blocks: &[(&InputReport, &FoundBlock)],
+    ceremony: &CeremonyId,
+) -> Result<(Vec<u8>, VaultChunks), VerifyError> {
     let mut chunk_sets: BTreeMap<u8, BTreeMap<u8, Vec<&Block>>> = BTreeMap::new();
     for (_, found) in blocks {
         if let Part::Vault { chunk, of } = found.block.header.part {
@@ -623,7 +673,12 @@ fn assemble_vault(blocks: &[(&InputReport, &FoundBlock)], ceremony: &CeremonyId)
                 .flat_map(|(copies, &i)| copies[i].data.iter().copied())
                 .collect();
             if CeremonyId::for_ciphertext(&ciphertext) == *ceremony {
-                return Ok(ciphertext);
+                let chosen = chunks
+                    .keys()
+                    .zip(variants.iter().zip(&choice))
+                    .map(|(&chunk, (copies, &i))| (chunk, copies[i].data.to_vec()))
+                    .collect();
+                return Ok((ciphertext, chosen));
             }
             tampered = true;
             let mut position = 0;

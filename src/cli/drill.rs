@@ -120,7 +120,12 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
     let locked = super::unlock::unlock_all(&mut reports, Some(&manifest), &args.keys)
         .err()
         .map(|failure| VerifyError::ShareLocked(failure.message));
-    let drill = drill::run_on(reports, &args.inputs, &manifest, note, locked);
+    let operator = args
+        .operator
+        .clone()
+        .filter(|name| !name.trim().is_empty())
+        .or_else(audit::login_name);
+    let drill = drill::run_on(reports, &args.inputs, &manifest, note, operator, locked);
     let (code, message) = outcome(&drill, &manifest);
     if !args.json {
         print_human(&drill, &manifest, code, message.as_deref());
@@ -128,13 +133,11 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
     if drill.note_withheld {
         errln!("warning: the note contains the secret, so it was not recorded");
     }
-    let operator = args
-        .operator
-        .clone()
-        .filter(|name| !name.trim().is_empty())
-        .or_else(audit::login_name);
+    if drill.operator_withheld {
+        errln!("warning: the operator name contains the secret, so it was not recorded");
+    }
     let log_path = args.log.clone().unwrap_or_else(|| audit::default_path(&args.manifest));
-    let mut record = drill.record(&manifest, code, message.clone(), operator, now);
+    let mut record = drill.record(&manifest, code, message.clone(), drill.operator.clone(), now);
     record.report = report.as_ref().map(|path| path.display().to_string());
     let entry = audit::append(&log_path, record).map_err(|error| {
         let outcome = match &message {
@@ -155,6 +158,7 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
                 "log": log_path.display().to_string(),
                 "record": record,
                 "note_withheld": drill.note_withheld,
+                "operator_withheld": drill.operator_withheld,
             })
         );
     } else {

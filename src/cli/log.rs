@@ -54,14 +54,26 @@ pub struct LogFileArgs {
     json: bool,
 }
 
+/// Arguments of `log verify`.
+#[derive(Debug, clap::Args)]
+pub struct LogVerifyArgs {
+    #[command(flatten)]
+    file: LogFileArgs,
+    /// A record hash kept outside the log (the SHA-256 on a signed drill report, or the head
+    /// `log verify` printed last time; 16 or more hex digits): fail unless the intact chain still
+    /// holds that record, which catches records dropped from the end and a re-hashed chain.
+    #[arg(long, value_name = "HASH")]
+    expect_head: Option<String>,
+}
+
 /// `breakglass log` subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum LogCommand {
     /// Check the log's hash chain and name the first broken record.
     #[command(
-        after_help = "Examples:\n  breakglass log verify --manifest envelopes/manifest.json\n  breakglass log verify --log envelopes/breakglass-log.jsonl --json"
+        after_help = "Examples:\n  breakglass log verify --manifest envelopes/manifest.json\n  breakglass log verify --log envelopes/breakglass-log.jsonl --json\n  breakglass log verify --manifest envelopes/manifest.json --expect-head 3f0c9a1e7b2d4c58"
     )]
-    Verify(LogFileArgs),
+    Verify(LogVerifyArgs),
     /// Print the log as a table (records after a break are not trusted and not shown).
     #[command(
         after_help = "Examples:\n  breakglass log show --manifest envelopes/manifest.json\n  breakglass log show --log envelopes/breakglass-log.jsonl --json"
@@ -82,6 +94,17 @@ pub struct Seen {
     pub ceremony: Option<String>,
     /// Shares proven (or read).
     pub shares: Vec<u8>,
+    /// The operator name given holds the secret (typed in by mistake): it is not recorded.
+    pub operator_holds_secret: bool,
+}
+
+impl Seen {
+    /// Notes whether the operator name to record holds `secret`, once the secret is known.
+    pub fn check_operator(&mut self, target: &LogTarget, secret: &[u8]) {
+        self.operator_holds_secret = target
+            .operator()
+            .is_some_and(|name| breakglass::ceremony::seal::holds_secret(name.as_bytes(), secret));
+    }
 }
 
 fn log_failure(error: audit::LogError) -> Failure {
@@ -119,6 +142,10 @@ pub fn record(
     entry.shares = audit::share_refs(&seen.shares, manifest.as_ref());
     entry.message = message;
     entry.operator = target.operator();
+    if seen.operator_holds_secret {
+        errln!("warning: the operator name contains the secret, so it was not recorded");
+        entry.operator = None;
+    }
     match audit::append(&path, entry) {
         Ok(_) => result,
         Err(error) if result.is_err() || !strict => {
@@ -177,10 +204,17 @@ fn broken_failure(path: &Path, log: &Log) -> Option<Failure> {
 }
 
 /// `breakglass log verify`.
-fn verify(args: &LogFileArgs) -> Result<(), Failure> {
+fn verify(verify_args: &LogVerifyArgs) -> Result<(), Failure> {
+    let args = &verify_args.file;
     let (path, log) = read(args)?;
+    let anchored = verify_args.expect_head.as_deref().map(|hash| log.find_anchor(hash));
     if args.json {
-        outln!("{}", chain_json(&path, &log));
+        let mut value = chain_json(&path, &log);
+        if let Some(anchored) = &anchored {
+            value["expected_head_found"] = anchored.is_ok().into();
+            value["records_after_expected_head"] = anchored.as_ref().ok().map(|(_, after)| *after).into();
+        }
+        outln!("{value}");
     } else if log.broken.is_none() {
         match log.entries.last() {
             Some(last) => outln!(
@@ -193,8 +227,21 @@ fn verify(args: &LogFileArgs) -> Result<(), Failure> {
             ),
             None => outln!("Log {} is empty.", path.display()),
         }
+        if let Some(Ok((entry, after))) = &anchored {
+            outln!(
+                "The expected record {} (record {}) is in the chain, followed by {after} record(s).",
+                entry.hash,
+                entry.record.seq
+            );
+        }
     }
-    broken_failure(&path, &log).map_or(Ok(()), Err)
+    if let Some(failure) = broken_failure(&path, &log) {
+        return Err(failure);
+    }
+    match anchored {
+        Some(Err(error)) => Err(Failure::new(Exit::Log, format!("the log {}: {error}", path.display()))),
+        _ => Ok(()),
+    }
 }
 
 fn shares_cell(record: &Record) -> String {

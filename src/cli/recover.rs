@@ -61,6 +61,7 @@ fn deliver(args: &RecoverArgs, seen: &mut super::log::Seen) -> Result<(), Failur
     let (proof, problem) = verify::gather(&args.inputs, manifest, &args.keys, verify::Report::Stderr)?;
     seen.ceremony = Some(proof.ceremony.as_str().to_owned());
     seen.shares = proof.agreeing.clone();
+    seen.check_operator(&args.log, proof.payload.secret.expose());
     let password = match (&proof.payload.kind, &args.out) {
         (SecretKind::Certificate, Some(_)) => Some(pfx_password(args)?),
         _ => None,

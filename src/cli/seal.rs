@@ -135,6 +135,7 @@ fn flags_request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
         },
         secret,
         instructions,
+        other_templates: Vec::new(),
         created: clock::now_unix(),
         account: args.passphrase.account.clone(),
         record: CeremonyRecord::default(),
@@ -158,6 +159,7 @@ fn flag_fix(rule: &RuleError) -> &'static str {
         RuleError::ThresholdAboveCustodians { .. } => "lower --threshold or add custodians",
         RuleError::ThresholdOutOfRange => "give --threshold between 2 and the number of custodians",
         RuleError::NameTwice { .. } => "names must be unique",
+        RuleError::LookAlike { .. } => "names must be told apart at a glance (add an initial or a surname)",
         RuleError::SerialTwice { .. } => "every envelope has its own serial",
     }
 }

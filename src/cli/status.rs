@@ -194,11 +194,13 @@ pub fn run(args: StatusArgs) -> Result<(), Failure> {
                 "now": clock::rfc3339(now),
                 "warn_days": args.warn_days,
                 "exit_code": overall,
+                "manifest_claims": status::MANIFEST_CLAIMS,
                 "ceremonies": ceremonies,
             })
         );
     } else {
         print_human(&statuses);
+        outln!("{}", status::CLAIMS_NOTE);
     }
     match worst {
         None => {

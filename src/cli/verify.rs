@@ -158,6 +158,7 @@ fn check(args: &VerifyArgs, seen: &mut super::log::Seen) -> Result<(), Failure> 
     let (proof, problem) = print_text(collected, Report::Stdout)?;
     seen.ceremony = Some(proof.ceremony.as_str().to_owned());
     seen.shares = proof.agreeing.clone();
+    seen.check_operator(&args.log, proof.payload.secret.expose());
     drop(proof);
     if let Some(problem) = problem {
         outln!("NOT VERIFIED: the quorum works, but not every sheet given is sound (see above).");

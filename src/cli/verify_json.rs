@@ -282,6 +282,7 @@ pub fn run(args: &VerifyArgs, options: ReadOptions, seen: &mut super::log::Seen)
     if let Ok(proof) = &collected.outcome {
         seen.ceremony = Some(proof.ceremony.as_str().to_owned());
         seen.shares = proof.agreeing.clone();
+        seen.check_operator(&args.log, proof.payload.secret.expose());
     }
     let (document, failure) = document(&collected, manifest_path);
     print(&document)?;

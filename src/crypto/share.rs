@@ -107,6 +107,24 @@ fn combine_exact(shares: &[&Share]) -> Option<Result<VaultKey, ShareError>> {
     Some(Ok(vault_key))
 }
 
+/// Where a share's copy of the secretbox starts (after its index and 32 key-share bytes).
+const BOX_START: usize = 33;
+
+/// Combines `share` with `helpers` whose secretbox copies are blanked, so that only `share`'s
+/// own copy can open: proves that copy, not just its key-share bytes.
+fn combine_with_own_box(share: &Share, helpers: &[&Share]) -> Option<Result<VaultKey, ShareError>> {
+    let blanked: Vec<Share> = helpers
+        .iter()
+        .map(|helper| {
+            let mut bytes = helper.0.clone();
+            bytes[BOX_START..].fill(0);
+            Share(bytes)
+        })
+        .collect();
+    let trial: Vec<&Share> = std::iter::once(share).chain(&blanked).collect();
+    combine_exact(&trial)
+}
+
 /// The outcome of combining: the key, and which shares were shown to belong to it.
 #[derive(Debug)]
 pub struct Combined {
@@ -142,16 +160,19 @@ pub fn combine(shares: &[Share], threshold: u8) -> Result<Combined, ShareError> 
         }
     }
     let (key, base) = found.ok_or(ShareError::NoAgreement { need })?;
-    let mut agreeing: Vec<u8> = base.iter().map(|&i| shares[i].index()).collect();
+    // Every share, the base ones too, must rebuild the key with its own secretbox copy: the
+    // documented recovery without breakglass opens the box of whichever share comes first, so a
+    // share whose copy was altered is not sound even though the library would try the others'.
+    let mut agreeing = Vec::new();
     let mut disagreeing = Vec::new();
-    let helpers: Vec<&Share> = base.iter().take(need - 1).map(|&i| &shares[i]).collect();
     for (position, share) in shares.iter().enumerate() {
-        if base.contains(&position) {
-            continue;
-        }
-        let mut trial = helpers.clone();
-        trial.push(share);
-        match combine_exact(&trial) {
+        let helpers: Vec<&Share> = base
+            .iter()
+            .filter(|&&i| i != position)
+            .take(need - 1)
+            .map(|&i| &shares[i])
+            .collect();
+        match combine_with_own_box(share, &helpers) {
             Some(Ok(other)) if other.same_as(&key) => agreeing.push(share.index()),
             _ => disagreeing.push(share.index()),
         }
@@ -249,6 +270,26 @@ mod tests {
         assert!(combined.key.same_as(&key()));
         assert_eq!(combined.agreeing, [1, 2, 4]);
         assert_eq!(combined.disagreeing, [3]);
+    }
+
+    #[test]
+    fn a_share_whose_own_secretbox_copy_was_altered_is_named() {
+        let shares = split(&key(), 2, 3).unwrap();
+        for (position, at) in [(0, 40), (1, 112), (2, 33)] {
+            let mut given = shares.clone();
+            let mut altered = given[position].as_bytes().to_vec();
+            altered[at] ^= 1;
+            given[position] = Share::from_bytes(&altered).unwrap();
+            let combined = combine(&given, 2).unwrap();
+            assert!(combined.key.same_as(&key()));
+            assert_eq!(
+                combined.disagreeing,
+                [position as u8 + 1],
+                "byte {at} of share {}",
+                position + 1
+            );
+            assert_eq!(combined.agreeing.len(), 2);
+        }
     }
 
     #[test]

@@ -311,6 +311,40 @@ impl Log {
     pub fn head(&self) -> &str {
         self.entries.last().map_or(GENESIS, |entry| entry.hash.as_str())
     }
+
+    /// Checks the log against a record hash kept outside it (printed on a drill report, written
+    /// down after `log verify`): the chain alone cannot show that its last records were dropped
+    /// or that it was re-hashed from an edited record on, but either loses the anchored record.
+    /// `anchor` is the full hash or its first 16 or more hex digits. Returns the anchored entry
+    /// and how many records came after it.
+    pub fn find_anchor(&self, anchor: &str) -> Result<(&Entry, usize), AnchorError> {
+        let anchor = anchor.trim().to_ascii_lowercase();
+        if !(16..=64).contains(&anchor.len()) || !anchor.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(AnchorError::NotAHash);
+        }
+        let position = self
+            .entries
+            .iter()
+            .position(|entry| entry.hash.starts_with(&anchor))
+            .ok_or(AnchorError::Missing(anchor))?;
+        Ok((&self.entries[position], self.entries.len() - position - 1))
+    }
+}
+
+/// Why a log does not hold an anchored record.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnchorError {
+    /// What was given is not a record hash.
+    #[error(
+        "the expected head is not a record hash (16 to 64 hex digits, as a drill report or `log verify` prints it)"
+    )]
+    NotAHash,
+    /// No trusted record has that hash.
+    #[error(
+        "no intact record has the hash {0}: records were removed from the end, or the chain was rewritten, since that hash was printed; compare with a copy kept elsewhere (git, the signed drill reports)"
+    )]
+    Missing(String),
 }
 
 /// Log failures.

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use crate::ceremony::seal::holds_secret;
 use crate::ceremony::verify::{self, InputReport, Source, VerifyError};
 use crate::evidence::audit::{self, Action, InputRecord, ReadMethod, Record};
 use crate::evidence::manifest::Manifest;
@@ -45,15 +46,17 @@ pub struct Drill {
     pub note: Option<String>,
     /// True if the note given contained the secret and was therefore not recorded.
     pub note_withheld: bool,
+    /// The operator to record (`None` if none was given or it was withheld).
+    pub operator: Option<String>,
+    /// True if the operator given contained the secret and was therefore not recorded.
+    pub operator_withheld: bool,
 }
 
-/// Shortest secret checked for in notes: shorter ones would match ordinary words.
-const MIN_SECRET_IN_NOTE: usize = 4;
-
-/// Runs a drill on `inputs` against `manifest`. `note` is the operator's free text; it is kept
-/// out of the record if it contains the secret (typed in by mistake).
-pub fn run(inputs: &[PathBuf], manifest: &Manifest, note: Option<String>) -> Drill {
-    run_on(verify::read_inputs(inputs), inputs, manifest, note, None)
+/// Runs a drill on `inputs` against `manifest`. `note` is the operator's free text and
+/// `operator` their name; each is kept out of the record if it contains the secret (typed in
+/// by mistake).
+pub fn run(inputs: &[PathBuf], manifest: &Manifest, note: Option<String>, operator: Option<String>) -> Drill {
+    run_on(verify::read_inputs(inputs), inputs, manifest, note, operator, None)
 }
 
 /// [`run`] on inputs already read (and their protected shares opened); `locked` is why a
@@ -63,21 +66,21 @@ pub fn run_on(
     inputs: &[PathBuf],
     manifest: &Manifest,
     note: Option<String>,
+    operator: Option<String>,
     locked: Option<VerifyError>,
 ) -> Drill {
     let mut note_withheld = false;
+    let mut operator_withheld = false;
     let proven = match locked {
         Some(error) => Err(error),
         None => verify::prove(&reports, Some(manifest)),
     };
     let quorum = proven.map(|proof| {
         let secret = proof.payload.secret.expose();
-        if let Some(text) = &note
-            && secret.len() >= MIN_SECRET_IN_NOTE
-            && text.as_bytes().windows(secret.len()).any(|window| window == secret)
-        {
-            note_withheld = true;
-        }
+        note_withheld = note.as_ref().is_some_and(|text| holds_secret(text.as_bytes(), secret));
+        operator_withheld = operator
+            .as_ref()
+            .is_some_and(|name| holds_secret(name.as_bytes(), secret));
         Quorum {
             agreeing: proof.agreeing.clone(),
             disagreeing: proof.disagreeing.clone(),
@@ -94,6 +97,8 @@ pub fn run_on(
         quorum,
         note: if note_withheld { None } else { note },
         note_withheld,
+        operator: if operator_withheld { None } else { operator },
+        operator_withheld,
     }
 }
 

@@ -16,6 +16,22 @@ use crate::platform::clock::parse_date;
 
 const DAY: i64 = 86_400;
 
+/// The manifest fields `status` draws on that only the manifest holds: nothing signs it, so
+/// they are claims until `verify --manifest` or a drill reads the sheets (which confirms the
+/// ceremony, counts, vault, key and secret kind; see docs/LOG.md, "What the records rest on").
+pub const MANIFEST_CLAIMS: [&str; 7] = [
+    "created",
+    "secret_kind",
+    "secret_expires",
+    "certificate",
+    "rotation_days",
+    "drill_interval_days",
+    "custodians",
+];
+
+/// One line saying so, for people.
+pub const CLAIMS_NOTE: &str = "Dates, kind and custodians are the manifest's claims: `verify --manifest` or a drill checks the manifest against the sheets, `log verify --expect-head HASH` checks the log against a drill report.";
+
 /// Days before an expiry or rotation date when `status` starts warning, unless told otherwise.
 pub const DEFAULT_WARN_DAYS: u32 = 30;
 

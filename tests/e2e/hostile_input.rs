@@ -207,3 +207,288 @@ fn a_failed_append_leaves_no_partial_record_and_a_torn_tail_is_repaired() {
     run_sh(dir.path(), ":", &["log", "repair", "--log", LOG]).exits_with(Exit::Log, "is broken at line 1");
     assert_eq!(std::fs::read(dir.path().join(LOG)).unwrap(), edited);
 }
+
+const SECRET: &[u8] = b"client-secret-value-Qx9~e4Lr.Tn2\n";
+
+#[test]
+fn no_template_may_put_the_secret_on_paper() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("secret.txt"), SECRET).unwrap();
+    // The sheet template named on the command line is the secret file itself.
+    let run = run_in(
+        dir.path(),
+        &[
+            "seal",
+            "--out",
+            "o",
+            "--secret-file",
+            "secret.txt",
+            "--kind",
+            "file",
+            "--sheet-template",
+            "secret.txt",
+            "--threshold",
+            "2",
+            "--custodian",
+            "Ana",
+            "--custodian",
+            "Ben",
+        ],
+        None,
+    );
+    run.exits_with(Exit::BadRequest, "the sheet template contains the secret being sealed");
+    assert!(!dir.path().join("o").exists(), "nothing written");
+    // A policy's runbook template that quotes the secret (a template beside the policy).
+    std::fs::create_dir(dir.path().join("policy")).unwrap();
+    let mut quoting = b"# Runbook\nThe secret is ".to_vec();
+    quoting.extend_from_slice(SECRET.trim_ascii());
+    std::fs::write(dir.path().join("policy/runbook.md"), quoting).unwrap();
+    std::fs::write(
+        dir.path().join("policy/breakglass.toml"),
+        "label = \"t\"\nthreshold = 2\nout = \"../o\"\nrunbook_template = \"runbook.md\"\n[secret]\nkind = \"file\"\nfile = \"../secret.txt\"\n[[custodian]]\nname = \"Ana\"\n[[custodian]]\nname = \"Ben\"\n",
+    )
+    .unwrap();
+    let run = run_in(dir.path(), &["seal", "--policy", "policy/breakglass.toml"], None);
+    run.exits_with(
+        Exit::BadRequest,
+        "the runbook_template contains the secret being sealed",
+    );
+    assert!(!dir.path().join("o").exists(), "nothing written");
+    // Template paths are read from the policy's directory, and the error says so.
+    std::fs::remove_file(dir.path().join("policy/runbook.md")).unwrap();
+    let run = run_in(dir.path(), &["seal", "--policy", "policy/breakglass.toml"], None);
+    run.exits_with(
+        Exit::Unreadable,
+        "a relative path is read from the policy file's directory",
+    );
+}
+
+#[test]
+fn an_operator_name_holding_the_secret_is_not_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/v1/ceremony-1");
+    for name in ["manifest.json", "typed-2.txt", "typed-3.txt", "typed-4.txt"] {
+        std::fs::copy(vectors.join(name), dir.path().join(name)).unwrap();
+    }
+    let secret = std::fs::read_to_string(vectors.join("expected-secret.txt")).unwrap();
+    let operator = format!("oops {}", secret.trim());
+    let sheets = ["typed-2.txt", "typed-3.txt", "typed-4.txt"];
+    for command in ["drill", "verify", "recover"] {
+        let mut args = vec![command, "--manifest", "manifest.json", "--operator", &operator];
+        if command == "recover" {
+            args.push("--print");
+        }
+        args.extend(sheets);
+        let run = run_in(dir.path(), &args, None);
+        run.exits_with(
+            Exit::Ok,
+            "the operator name contains the secret, so it was not recorded",
+        );
+    }
+    let log = std::fs::read_to_string(dir.path().join(LOG)).unwrap();
+    assert_eq!(log.lines().count(), 3, "{log}");
+    assert!(!log.contains(secret.trim()), "{log}");
+}
+
+#[test]
+fn look_alike_custodian_names_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for (first, second) in [
+        ("Ana Ruiz", "Ana\u{a0}Ruiz"),
+        ("Ana Ruiz", "\u{410}na Ruiz"),
+        ("Ana Ruiz", "ana  ruiz"),
+    ] {
+        let run = run_in(
+            dir.path(),
+            &[
+                "seal",
+                "--out",
+                "o",
+                "--threshold",
+                "2",
+                "--custodian",
+                first,
+                "--custodian",
+                second,
+            ],
+            None,
+        );
+        assert_eq!(run.code, 14, "{first:?} / {second:?}: {}", run.all());
+        assert!(
+            run.stderr.contains("looks like \"Ana Ruiz\" on paper") || run.stderr.contains("is listed twice"),
+            "{}",
+            run.stderr
+        );
+    }
+    let run = run_in(
+        dir.path(),
+        &[
+            "seal",
+            "--out",
+            "o",
+            "--threshold",
+            "2",
+            "--custodian",
+            "Ana",
+            "--custodian",
+            "B\u{200b}en",
+        ],
+        None,
+    );
+    run.exits_with(Exit::BadRequest, "no invisible or control characters");
+    std::fs::write(
+        dir.path().join("p.toml"),
+        "label = \"t\"\nthreshold = 2\n[secret]\nkind = \"passphrase\"\n[[custodian]]\nname = \"Ana Ruiz\"\n[[custodian]]\nname = \"Ana\u{a0}Ru\u{131}z\"\n",
+    )
+    .unwrap();
+    run_in(dir.path(), &["check-policy", "p.toml"], None)
+        .exits_with(Exit::Policy, "looks like \"Ana Ruiz\" on paper (first on line 6)");
+}
+
+/// The vector ceremony's typed sheet `index` with its block of `part` passed through `change`
+/// (line checks recomputed, so only what the data means is wrong).
+fn altered_typed_sheet(index: u8, vault: bool, change: impl Fn(&mut Vec<u8>)) -> String {
+    use breakglass::paper::format::v1;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/vectors/v1/ceremony-1/typed-{index}.txt"));
+    let text = std::fs::read_to_string(path).unwrap();
+    v1::decode_text(&text)
+        .unwrap()
+        .into_iter()
+        .map(|block| {
+            let block = block.unwrap();
+            let mut data = block.data.to_vec();
+            if matches!(block.header.part, v1::Part::Vault { .. }) == vault {
+                change(&mut data);
+            }
+            v1::encode_block(&block.header, &data).unwrap().to_text()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn sound_means_usable_by_the_documented_recovery() {
+    let dir = ceremony_dir();
+    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/v1/ceremony-1");
+    for name in ["typed-3.txt", "typed-4.txt"] {
+        std::fs::copy(vectors.join(name), dir.path().join(name)).unwrap();
+    }
+    // One byte of share 2's own copy of the shared secretbox (bytes 33-112).
+    std::fs::write(
+        dir.path().join("box-2.txt"),
+        altered_typed_sheet(2, false, |data| data[60] ^= 1),
+    )
+    .unwrap();
+    // Share 2's sheet carrying a vault that is not this ceremony's, under this ceremony's id.
+    std::fs::write(
+        dir.path().join("vault-2.txt"),
+        altered_typed_sheet(2, true, |data| {
+            data.iter_mut().for_each(|byte| *byte = byte.wrapping_mul(7))
+        }),
+    )
+    .unwrap();
+    for sheet in ["box-2.txt", "vault-2.txt"] {
+        let run = run_in(
+            dir.path(),
+            &[
+                "verify",
+                "--no-log",
+                "--manifest",
+                "manifest.json",
+                sheet,
+                "typed-3.txt",
+                "typed-4.txt",
+            ],
+            None,
+        );
+        assert!(
+            !run.stdout.contains("VERIFIED: every sheet given is sound"),
+            "{sheet}: {}",
+            run.all()
+        );
+        run.exits_with(Exit::SharesDisagree, "share(s) 2 (Ben Okafor) do not belong to them");
+        // Recovery still hands out the secret, rebuilt from the sheets that agree.
+        let run = run_in(
+            dir.path(),
+            &[
+                "recover",
+                "--no-log",
+                "--print",
+                sheet,
+                "typed-3.txt",
+                "typed-4.txt",
+                &vectors.join("typed-5.txt").display().to_string(),
+            ],
+            None,
+        );
+        run.exits_with(Exit::SharesDisagree, "the secret was still handed out");
+        assert!(run.stdout.contains("Vector-Passphrase-2026-ok"), "{}", run.all());
+    }
+}
+
+#[test]
+fn the_manifest_is_checked_against_the_sheets_and_the_log_against_an_anchor() {
+    let dir = ceremony_dir();
+    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/v1/ceremony-1");
+    for name in ["typed-2.txt", "typed-3.txt", "typed-4.txt"] {
+        std::fs::copy(vectors.join(name), dir.path().join(name)).unwrap();
+    }
+    // A manifest edited to claim another kind of secret: the sheets say otherwise.
+    manifest_with(dir.path(), "secret_kind", "certificate".into());
+    let sheets = ["typed-2.txt", "typed-3.txt", "typed-4.txt"];
+    let mut args = vec!["verify", "--no-log", "--manifest", "manifest.json"];
+    args.extend(sheets);
+    run_in(dir.path(), &args, None).exits_with(
+        Exit::WrongCeremony,
+        "its secret_kind is not the kind of secret the sheets hold",
+    );
+    // What only the manifest holds is labelled as a claim.
+    let run = run_in(dir.path(), &["status", "--manifest", "manifest.json"], None);
+    assert!(run.stdout.contains("the manifest's claims"), "{}", run.all());
+    std::fs::copy(VECTOR_MANIFEST, dir.path().join("manifest.json")).unwrap();
+
+    // Two records; the first one's hash is the anchor a drill report would carry.
+    run_sh(dir.path(), ":", &APPEND).exits_with(Exit::Damaged, "no breakglass QR code");
+    let first = run_sh(dir.path(), ":", &["log", "verify", "--log", LOG, "--json"]);
+    let first: serde_json::Value = serde_json::from_str(&first.stdout).unwrap();
+    let anchor = first["head"].as_str().unwrap().to_owned();
+    run_sh(dir.path(), ":", &APPEND).exits_with(Exit::Damaged, "no breakglass QR code");
+    let run = run_sh(
+        dir.path(),
+        ":",
+        &["log", "verify", "--log", LOG, "--expect-head", &anchor[..16]],
+    );
+    assert!(
+        run.code == 0 && run.stdout.contains("followed by 1 record(s)"),
+        "{}",
+        run.all()
+    );
+    // Dropping the last record leaves a chain that checks; the anchor of that record catches it.
+    let second = run_sh(dir.path(), ":", &["log", "verify", "--log", LOG, "--json"]);
+    let second: serde_json::Value = serde_json::from_str(&second.stdout).unwrap();
+    let text = std::fs::read_to_string(dir.path().join(LOG)).unwrap();
+    std::fs::write(dir.path().join(LOG), format!("{}\n", text.lines().next().unwrap())).unwrap();
+    run_sh(dir.path(), ":", &["log", "verify", "--log", LOG]).exits_with(Exit::Ok, "");
+    run_sh(
+        dir.path(),
+        ":",
+        &[
+            "log",
+            "verify",
+            "--log",
+            LOG,
+            "--expect-head",
+            second["head"].as_str().unwrap(),
+        ],
+    )
+    .exits_with(
+        Exit::Log,
+        "records were removed from the end, or the chain was rewritten",
+    );
+    run_sh(
+        dir.path(),
+        ":",
+        &["log", "verify", "--log", LOG, "--expect-head", "xyz"],
+    )
+    .exits_with(Exit::Log, "not a record hash");
+}

@@ -210,7 +210,10 @@ fn first_match(found: &[Found], evidence: Evidence, test: impl Fn(&Manifest) -> 
             return Finding {
                 evidence,
                 proved: true,
-                detail: format!("{} {what}", ceremony_at(one)),
+                detail: format!(
+                    "{} {what} (its manifest says so; verify or a drill checks it against the sheets)",
+                    ceremony_at(one)
+                ),
             };
         }
     }
