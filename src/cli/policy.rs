@@ -262,6 +262,7 @@ pub fn request(
             location: custodian.location.clone(),
             protection,
             seal_serial: custodian.seal_serial.clone(),
+            contact: custodian.contact.clone(),
         });
     }
     if let Some((index, _)) = passphrase_files.iter().find(|(index, _)| {
@@ -410,6 +411,9 @@ fn finish(
             rotation_days: policy.rotation_days,
             replaces: None,
             contacts: policy.contacts.clone(),
+            app_id: policy.app_id.clone(),
+            account_id: policy.account_id.clone(),
+            account_on_sheets: policy.account_on_sheets,
         },
     };
     Ok((request, templates))
