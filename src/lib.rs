@@ -9,6 +9,7 @@
 pub mod ceremony;
 pub mod crypto;
 pub mod evidence;
+pub mod exit;
 pub mod kinds;
 pub mod paper;
 pub mod platform;

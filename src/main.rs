@@ -5,6 +5,7 @@ mod cli;
 
 use std::process::ExitCode;
 
+use breakglass::exit::Exit;
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -20,11 +21,8 @@ fn main() -> ExitCode {
         Ok(parsed) => parsed,
         Err(error) => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() {
-                cli::exit::USAGE
-            } else {
-                cli::exit::OK
-            });
+            let exit = if error.use_stderr() { Exit::Usage } else { Exit::Ok };
+            return ExitCode::from(exit.code());
         }
     };
     if parsed.handles_secrets()
@@ -33,10 +31,10 @@ fn main() -> ExitCode {
         errln!("{} {warning}", cli::style::warning_prefix());
     }
     match cli::run(parsed) {
-        Ok(()) => ExitCode::from(cli::exit::OK),
+        Ok(()) => ExitCode::from(Exit::Ok.code()),
         Err(failure) => {
             errln!("{} {}", cli::style::error_prefix(), failure.message);
-            ExitCode::from(failure.code)
+            ExitCode::from(failure.code.code())
         }
     }
 }

@@ -1,10 +1,10 @@
-//! Guards the `YYYY-MM-DD` parser for `--expires` (`import::parse_date`): it must never panic,
+//! Guards the `YYYY-MM-DD` parser for `--expires` (`clock::parse_date`): it must never panic,
 //! and an accepted date is midnight UTC of a day between 1970 and 9999.
 //!
 //! Shared by the cargo-fuzz target `fuzz_targets/expiry_date.rs` and the replay of `seeds/` and
 //! `regressions/` in the test suite (`tests/e2e/fuzz_replay.rs`).
 
-use breakglass::kinds::import::parse_date;
+use breakglass::platform::clock::parse_date;
 
 /// The property, run on one input: panics if it does not hold.
 pub fn check(data: &[u8]) {

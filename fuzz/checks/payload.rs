@@ -25,7 +25,10 @@ pub fn check(data: &[u8]) {
     let again =
         Payload::parse(bytes.expose()).unwrap_or_else(|error| panic!("to_bytes output does not parse: {error:?}"));
     assert_eq!(again.kind, payload.kind, "kind changed in the round trip");
-    assert_eq!(again.secret, payload.secret, "secret changed in the round trip");
+    assert!(
+        again.secret.same_as(&payload.secret),
+        "secret changed in the round trip"
+    );
     let expected: Vec<(String, String)> = payload
         .metadata
         .iter()
@@ -34,5 +37,5 @@ pub fn check(data: &[u8]) {
         .collect();
     assert_eq!(again.metadata, expected, "metadata changed in the round trip");
     let third = Payload::parse(again.to_bytes().expose()).expect("a re-serialised payload parses");
-    assert_eq!(third, again, "a second round trip is not exact");
+    assert!(third.same_as(&again), "a second round trip is not exact");
 }

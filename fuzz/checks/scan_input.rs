@@ -13,7 +13,7 @@ use breakglass::paper::scan;
 pub fn check(data: &[u8]) {
     match scan::scan_bytes(data, &verify::page_complete) {
         Ok(scanned) => {
-            for code in &scanned.codes {
+            for code in scanned.codes() {
                 // What `verify` does next with every code read.
                 let _ = breakglass::paper::format::v1::decode_text(&code.text);
             }

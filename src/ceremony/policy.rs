@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::ceremony::rules::{self, RuleError};
 use crate::crypto::payload::SecretKind;
 use crate::evidence::manifest::Contact;
 use crate::kinds::generate::passphrase::Style;
@@ -439,30 +440,23 @@ pub fn parse(text: &str, now: i64) -> Result<Policy, PolicyError> {
     let custodians_span = raw.custodians.as_ref().map(Spanned::span).unwrap_or(0..0);
     let raw_custodians: &[Spanned<RawCustodian>] =
         raw.custodians.as_ref().map(|c| c.get_ref().as_slice()).unwrap_or(&[]);
-    let mut custodians = Vec::with_capacity(raw_custodians.len());
-    let mut names = std::collections::BTreeMap::new();
-    let mut serials = std::collections::BTreeMap::new();
-    for (position, entry) in raw_custodians.iter().enumerate() {
-        let custodian = custodian(&mut checker, entry.get_ref());
-        let name_span = entry.get_ref().name.span();
-        if let Some(first) = names.insert(custodian.name.to_lowercase(), checker.line(name_span.clone())) {
-            checker.problem(
-                name_span.clone(),
-                format!(
-                    "custodian {:?} is listed twice (first on line {first}); names must be unique",
-                    custodian.name
-                ),
-            );
+    let custodians: Vec<PolicyCustodian> = raw_custodians
+        .iter()
+        .map(|entry| custodian(&mut checker, entry.get_ref()))
+        .collect();
+    let name_line =
+        |checker: &Checker, position: usize| checker.line(raw_custodians[position - 1].get_ref().name.span());
+    for (position, rule) in rules::repeated_names(custodians.iter().map(|custodian| custodian.name.as_str())) {
+        if let RuleError::NameTwice { first, .. } = &rule {
+            let first = name_line(&checker, *first);
+            let span = raw_custodians[position - 1].get_ref().name.span();
+            checker.problem(span, format!("{rule} (first on line {first}); names must be unique"));
         }
-        if let Some(serial) = &custodian.seal_serial
-            && let Some(first) = serials.insert(serial.clone(), position + 1)
-        {
-            checker.problem(
-                name_span,
-                format!("seal serial {serial:?} is also given to custodian {first}; every envelope has its own serial"),
-            );
-        }
-        custodians.push(custodian);
+    }
+    let serials = custodians.iter().map(|custodian| custodian.seal_serial.as_deref());
+    for (position, rule) in rules::repeated_serials(serials) {
+        let span = raw_custodians[position - 1].get_ref().name.span();
+        checker.problem(span, format!("{rule}; every envelope has its own serial"));
     }
     let contacts = raw
         .contacts
@@ -471,23 +465,15 @@ pub fn parse(text: &str, now: i64) -> Result<Policy, PolicyError> {
         .map(|entry| contact(&mut checker, entry))
         .collect();
     let shares = custodians.len();
-    if !(2..=255).contains(&shares) {
+    if rules::check_custodian_count(shares).is_err() {
         checker.problem(
             custodians_span.clone(),
             format!("{shares} custodian(s) listed; a ceremony needs 2 to 255 [[custodian]] tables"),
         );
     }
-    let threshold = *raw.threshold.get_ref();
-    let threshold = match u8::try_from(threshold) {
-        Ok(1) => {
-            checker.problem(
-                raw.threshold.span(),
-                "threshold 1 would let any single sheet reveal the secret; use 2 or more",
-            );
-            1
-        }
-        Ok(k) if k >= 2 && usize::from(k) <= shares => {
-            if usize::from(k) == shares {
+    let threshold = match rules::check_threshold(*raw.threshold.get_ref(), shares) {
+        Ok(k) => {
+            if rules::no_spare_sheet(k, shares) {
                 checker.warn(
                     raw.threshold.span(),
                     format!("threshold {k} equals the number of custodians: losing any one sheet loses the secret"),
@@ -495,18 +481,16 @@ pub fn parse(text: &str, now: i64) -> Result<Policy, PolicyError> {
             }
             k
         }
-        Ok(k) if k >= 2 => {
-            checker.problem(
-                raw.threshold.span(),
-                format!("threshold {k} is more than the {shares} custodians; lower it or add custodians"),
-            );
-            k
-        }
-        _ => {
-            checker.problem(
-                raw.threshold.span(),
-                "threshold must be between 2 and the number of custodians",
-            );
+        Err(rule) => {
+            let fix = match rule {
+                RuleError::ThresholdOne => "; use 2 or more",
+                RuleError::ThresholdAboveCustodians { .. } => "; lower it or add custodians",
+                RuleError::ThresholdOutOfRange
+                | RuleError::CustodianCount { .. }
+                | RuleError::NameTwice { .. }
+                | RuleError::SerialTwice { .. } => "",
+            };
+            checker.problem(raw.threshold.span(), format!("{rule}{fix}"));
             0
         }
     };
@@ -753,7 +737,7 @@ fn secret(checker: &mut Checker, raw: &Spanned<RawSecret>, rotation_days: Option
         }
         kind => {
             if let Some(expires) = &secret.expires {
-                match crate::kinds::import::parse_date(expires.get_ref()) {
+                match crate::platform::clock::parse_date(expires.get_ref()) {
                     None => checker.problem(expires.span(), "expires must be a date, YYYY-MM-DD"),
                     Some(date) if date <= now => {
                         checker.problem(expires.span(), "expires is in the past; rotate the secret first")

@@ -7,6 +7,7 @@
 
 use zeroize::Zeroizing;
 
+use crate::ceremony::rules::{self, RuleError};
 use crate::crypto::payload::{Payload, SecretKind};
 use crate::crypto::share::{self, ShareError};
 use crate::crypto::vault::{self, VaultError};
@@ -154,6 +155,8 @@ pub struct SealedSheet {
 pub struct SealedCeremony {
     /// Public record.
     pub manifest: Manifest,
+    /// The paper size the sheets (and the record and runbook) are printed on.
+    pub paper: Paper,
     /// One sheet per custodian.
     pub sheets: Vec<SealedSheet>,
     /// The generated passphrase, to be shown once (None for provided secrets).
@@ -166,6 +169,9 @@ pub struct SealedCeremony {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SealError {
+    /// A ceremony rule is broken (custodians, threshold, repeated names or serials).
+    #[error("{0}")]
+    Rules(#[from] RuleError),
     /// Bad ceremony parameters.
     #[error("{0}")]
     Parameters(String),
@@ -222,24 +228,8 @@ pub fn slug_or(text: &str, fallback: &str) -> String {
 
 fn check_request(request: &CeremonyRequest) -> Result<(), SealError> {
     let shares = request.custodians.len();
-    if !(2..=255).contains(&shares) {
-        return Err(SealError::Parameters(format!(
-            "{shares} custodian(s) given; a ceremony needs between 2 and 255 custodians"
-        )));
-    }
-    if request.threshold < 2 {
-        return Err(SealError::Parameters(
-            "a threshold of 1 would let any single sheet reveal the secret; use --threshold 2 or more".into(),
-        ));
-    }
-    if usize::from(request.threshold) > shares {
-        return Err(SealError::Parameters(format!(
-            "threshold {} is more than the {shares} custodians; lower --threshold or add custodians",
-            request.threshold
-        )));
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    let mut serials = std::collections::BTreeSet::new();
+    rules::check_custodian_count(shares)?;
+    rules::check_threshold(i64::from(request.threshold), shares)?;
     for custodian in &request.custodians {
         let name = &custodian.name;
         let trimmed = name.trim();
@@ -248,23 +238,23 @@ fn check_request(request: &CeremonyRequest) -> Result<(), SealError> {
                 "custodian name {name:?} must be 1 to {MAX_NAME_CHARS} printable characters"
             )));
         }
-        if !seen.insert(trimmed.to_lowercase()) {
+        if let Some(serial) = &custodian.seal_serial
+            && (serial.trim().is_empty() || serial.chars().count() > 40 || serial.chars().any(char::is_control))
+        {
             return Err(SealError::Parameters(format!(
-                "custodian {trimmed:?} is listed twice; names must be unique"
+                "the seal serial of {trimmed:?} must be 1 to 40 printable characters"
             )));
         }
-        if let Some(serial) = &custodian.seal_serial {
-            if serial.trim().is_empty() || serial.chars().count() > 40 || serial.chars().any(char::is_control) {
-                return Err(SealError::Parameters(format!(
-                    "the seal serial of {trimmed:?} must be 1 to 40 printable characters"
-                )));
-            }
-            if !serials.insert(serial.trim().to_owned()) {
-                return Err(SealError::Parameters(format!(
-                    "seal serial {serial:?} is given twice; every envelope has its own serial"
-                )));
-            }
-        }
+    }
+    let names = rules::repeated_names(request.custodians.iter().map(|custodian| custodian.name.as_str()));
+    let serials = rules::repeated_serials(
+        request
+            .custodians
+            .iter()
+            .map(|custodian| custodian.seal_serial.as_deref()),
+    );
+    if let Some((_, error)) = names.into_iter().chain(serials).next() {
+        return Err(error.into());
     }
     if request.label.chars().count() > MAX_NAME_CHARS || request.label.chars().any(char::is_control) {
         return Err(SealError::Parameters(format!(
@@ -569,6 +559,7 @@ pub fn seal_with_progress(
     };
     Ok(SealedCeremony {
         manifest,
+        paper: request.paper,
         sheets,
         generated,
         public_files,
@@ -829,8 +820,8 @@ mod tests {
     #[test]
     fn bad_parameters_are_refused_with_a_fix() {
         let message = |r| seal(r).unwrap_err().to_string();
-        assert!(message(request(&["a", "b"], 1)).contains("--threshold 2"));
-        assert!(message(request(&["a", "b"], 3)).contains("lower --threshold"));
+        assert!(message(request(&["a", "b"], 1)).contains("threshold 1 would let any single sheet"));
+        assert!(message(request(&["a", "b"], 3)).contains("is more than the 2 custodians"));
         assert!(message(request(&["a", "A"], 2)).contains("listed twice"));
         assert!(message(request(&["a"], 2)).contains("between 2 and 255"));
     }

@@ -34,11 +34,15 @@ pub struct FoundBlock {
     pub source: Source,
 }
 
-/// What was read from one input.
+/// What was read from one input: a file, or one sheet of a file holding several (a batch
+/// scanned through a document feeder, a multi-page TIFF).
 #[derive(Debug)]
 pub struct InputReport {
     /// The file.
     pub path: PathBuf,
+    /// The pages of the file this sheet was read from (from 1), when the file holds several
+    /// sheets; empty when the report covers the whole file.
+    pub pages: Vec<usize>,
     /// What kind of file it was (if readable).
     pub kind: Option<InputKind>,
     /// Blocks that decoded and passed their checks.
@@ -87,6 +91,28 @@ fn damaged_next_step(error: &FormatError) -> &'static str {
 }
 
 impl InputReport {
+    fn new(path: &Path) -> Self {
+        Self {
+            path: path.to_owned(),
+            pages: Vec::new(),
+            kind: None,
+            blocks: Vec::new(),
+            problems: Vec::new(),
+            health: None,
+        }
+    }
+
+    /// The file, and the pages when the file holds several sheets: "batch.pdf, page 3",
+    /// "batch.pdf, pages 3-4".
+    pub fn name(&self) -> String {
+        let file = self.path.display();
+        match self.pages.as_slice() {
+            [] => file.to_string(),
+            [page] => format!("{file}, page {page}"),
+            [first, .., last] => format!("{file}, pages {first}-{last}"),
+        }
+    }
+
     /// The share indices and ceremony of this input's share blocks.
     pub fn shares(&self) -> Vec<(CeremonyId, u8)> {
         self.blocks
@@ -146,42 +172,72 @@ fn decode_into(text: &str, source: Source, report: &mut InputReport) {
     }
 }
 
-/// Reads one input file and checks its blocks.
+/// Reads one input file and checks its blocks: the first sheet of a file that holds several
+/// ([`read_sheets_with`] reads them all).
 pub fn read_input(path: &Path) -> InputReport {
-    read_input_with(path, ReadOptions::default())
+    read_sheets_with(path, ReadOptions::default())
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| InputReport::new(path))
 }
 
-/// [`read_input`], with options.
-pub fn read_input_with(path: &Path, options: ReadOptions) -> InputReport {
-    let mut report = InputReport {
-        path: path.to_owned(),
-        kind: None,
-        blocks: Vec::new(),
-        problems: Vec::new(),
-        health: None,
-    };
+/// Reads one input file and checks its blocks, one report per sheet found in it (one report
+/// for a file holding a single sheet, or nothing readable).
+pub fn read_sheets_with(path: &Path, options: ReadOptions) -> Vec<InputReport> {
+    let mut report = InputReport::new(path);
     let scan_options = ScanOptions { health: options.health };
     let scanned = match scan::scan_file_with(path, &page_complete, scan_options) {
         Ok(scanned) => scanned,
         Err(error) => {
             report.problems.push(InputProblem::Unreadable(error));
-            return report;
+            return vec![report];
         }
     };
     report.kind = Some(scanned.kind);
-    report.health = scanned.health.clone();
     if let Some(typed) = &scanned.typed {
         decode_into(typed, Source::Typed, &mut report);
+        return vec![finish(report, &[])];
     }
-    for code in &scanned.codes {
-        decode_into(&code.text, Source::Qr(code.pass), &mut report);
+    let groups = group_pages(&scanned.pages);
+    if groups.len() <= 1 {
+        report.health = scanned.health();
+        for code in scanned.codes() {
+            decode_into(&code.text, Source::Qr(code.pass), &mut report);
+        }
+        let codes: Vec<&FoundQr> = scanned.codes().collect();
+        return vec![finish(report, &codes)];
     }
+    groups
+        .into_iter()
+        .map(|pages| {
+            let mut sheet = InputReport::new(path);
+            sheet.kind = Some(scanned.kind);
+            sheet.pages = pages.iter().map(|page| page.number).collect();
+            let mut health: Option<ScanHealth> = None;
+            for page in &pages {
+                if let Some(page_health) = &page.health {
+                    health
+                        .get_or_insert_with(ScanHealth::default)
+                        .merge(page_health.clone());
+                }
+            }
+            sheet.health = health;
+            let codes: Vec<&FoundQr> = pages.iter().flat_map(|page| &page.codes).collect();
+            for code in &codes {
+                decode_into(&code.text, Source::Qr(code.pass), &mut sheet);
+            }
+            finish(sheet, &codes)
+        })
+        .collect()
+}
+
+/// Adds the no-data and incomplete-sheet problems once a report's blocks are known.
+fn finish(mut report: InputReport, codes: &[&FoundQr]) -> InputReport {
     if report.blocks.is_empty() && report.problems.is_empty() {
         report.problems.push(InputProblem::NoData);
     }
-    if matches!(scanned.kind, InputKind::Pdf | InputKind::Image) && !report.blocks.is_empty() {
-        let texts: Vec<String> = scanned.codes.iter().map(|code| code.text.clone()).collect();
-        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    if matches!(report.kind, Some(InputKind::Pdf | InputKind::Image)) && !report.blocks.is_empty() {
+        let texts: Vec<&str> = codes.iter().map(|code| code.text.as_str()).collect();
         if !blocks_complete(&texts) {
             report
                 .problems
@@ -189,6 +245,59 @@ pub fn read_input_with(path: &Path, options: ReadOptions) -> InputReport {
         }
     }
     report
+}
+
+/// Whether a page's codes hold a share (so the page starts a sheet), and whether they hold any
+/// breakglass block at all.
+fn page_holds(page: &scan::ScannedPage) -> (bool, bool) {
+    let mut share = false;
+    let mut any = false;
+    for code in &page.codes {
+        let Ok(raw) = v1::split_blocks(&code.text) else {
+            continue;
+        };
+        for header in raw.iter().filter_map(|raw| v1::decode_header(&raw.header.0, None).ok()) {
+            any = true;
+            share |= matches!(header.part, Part::Share { .. } | Part::ProtectedShare { .. });
+        }
+    }
+    (share, any)
+}
+
+/// Groups the pages that held breakglass codes into sheets. A page holding a share starts a
+/// sheet; a page holding only vault codes (the back of a double-sided sheet) joins the sheet
+/// before it while that sheet's vault is incomplete, else the sheet after it (a stack fed in
+/// reverse order), else stands alone.
+fn group_pages(pages: &[scan::ScannedPage]) -> Vec<Vec<&scan::ScannedPage>> {
+    let mut groups: Vec<Vec<&scan::ScannedPage>> = Vec::new();
+    let mut waiting: Vec<&scan::ScannedPage> = Vec::new();
+    let group_complete = |group: &[&scan::ScannedPage]| {
+        let texts: Vec<&str> = group
+            .iter()
+            .flat_map(|page| page.codes.iter().map(|code| code.text.as_str()))
+            .collect();
+        blocks_complete(&texts)
+    };
+    for page in pages {
+        let (share, any) = page_holds(page);
+        if !any {
+            continue;
+        }
+        if share {
+            let mut group = std::mem::take(&mut waiting);
+            group.push(page);
+            groups.push(group);
+            continue;
+        }
+        match groups.last_mut() {
+            Some(last) if waiting.is_empty() && !group_complete(last) => last.push(page),
+            _ => waiting.push(page),
+        }
+    }
+    if !waiting.is_empty() {
+        groups.push(waiting);
+    }
+    groups
 }
 
 fn missing_description(blocks: &[FoundBlock]) -> String {
@@ -356,8 +465,8 @@ fn join<T: ToString>(items: impl IntoIterator<Item = T>) -> String {
         .join(", ")
 }
 
-fn input_name(path: &Path) -> String {
-    path.display().to_string()
+fn input_name(report: &InputReport) -> String {
+    report.name()
 }
 
 /// Takes the reports and proves the quorum.
@@ -378,7 +487,7 @@ pub fn prove(reports: &[InputReport], manifest: Option<&Manifest>) -> Result<Pro
         Some(manifest) => {
             let expected = manifest.ceremony();
             if let Some((other, blocks)) = by_ceremony.iter().find(|(id, _)| **id != expected) {
-                let inputs: BTreeSet<String> = blocks.iter().map(|(report, _)| input_name(&report.path)).collect();
+                let inputs: BTreeSet<String> = blocks.iter().map(|(report, _)| input_name(report)).collect();
                 return Err(VerifyError::ForeignSheets {
                     inputs: join(inputs),
                     found: other.display(),
@@ -554,12 +663,12 @@ fn collect_shares(blocks: &[(&InputReport, &FoundBlock)]) -> Result<Vec<Share>, 
         let Some(share) = Share::from_bytes(&found.block.data).filter(|share| share.index() == index) else {
             return Err(VerifyError::ConflictingShares {
                 index,
-                inputs: input_name(&report.path),
+                inputs: input_name(report),
             });
         };
         match by_index.get_mut(&index) {
             Some((known, inputs)) => {
-                inputs.push(input_name(&report.path));
+                inputs.push(input_name(report));
                 if *known != share {
                     return Err(VerifyError::ConflictingShares {
                         index,
@@ -568,7 +677,7 @@ fn collect_shares(blocks: &[(&InputReport, &FoundBlock)]) -> Result<Vec<Share>, 
                 }
             }
             None => {
-                by_index.insert(index, (share, vec![input_name(&report.path)]));
+                by_index.insert(index, (share, vec![input_name(report)]));
             }
         }
     }
@@ -631,8 +740,8 @@ pub fn unlock_share(reports: &mut [InputReport], locked: &LockedShare, share: &c
     }
 }
 
-/// Reads every input and checks its blocks. Inputs are read in parallel (each scan is
-/// independent and CPU-bound).
+/// Reads every input and checks its blocks, one report per sheet (a file holding several
+/// sheets gives several). Inputs are read in parallel (each scan is independent and CPU-bound).
 pub fn read_inputs(paths: &[PathBuf]) -> Vec<InputReport> {
     read_inputs_with(paths, ReadOptions::default(), &|_| {})
 }
@@ -640,5 +749,8 @@ pub fn read_inputs(paths: &[PathBuf]) -> Vec<InputReport> {
 /// [`read_inputs`], with options; `done` is called with the number of inputs read so far after
 /// each one (for a progress bar: the library itself never prints).
 pub fn read_inputs_with(paths: &[PathBuf], options: ReadOptions, done: &(dyn Fn(usize) + Sync)) -> Vec<InputReport> {
-    crate::platform::parallel::map(paths, |path| read_input_with(path, options), done)
+    crate::platform::parallel::map(paths, |path| read_sheets_with(path, options), done)
+        .into_iter()
+        .flatten()
+        .collect()
 }

@@ -8,10 +8,11 @@ use breakglass::evidence::assess::answers::{self, Answers};
 use breakglass::evidence::assess::evidence::{self, EvidenceError};
 use breakglass::evidence::assess::model::{Model, Practice, PracticeKind};
 use breakglass::evidence::assess::{self, Assessment, report};
+use breakglass::exit::Exit;
 use breakglass::paper::render::Paper;
 use breakglass::platform::{clock, output};
 
-use super::{Failure, PaperArg, exit};
+use super::{Failure, PaperArg};
 
 #[derive(Debug, clap::Args)]
 pub struct AssessArgs {
@@ -45,8 +46,8 @@ pub struct AssessArgs {
     answers_template: bool,
 }
 
-fn read_text(path: &Path, code: u8, what: &str, max: usize) -> Result<String, Failure> {
-    let bytes = std::fs::read(path).map_err(|error| {
+fn read_text(path: &Path, code: Exit, what: &str, max: usize) -> Result<String, Failure> {
+    let bytes = breakglass::platform::input::read(path, max as u64).map_err(|error| {
         Failure::new(
             code,
             format!("cannot read the {what} {}: {error}; check the path", path.display()),
@@ -72,13 +73,13 @@ fn load_model(path: Option<&PathBuf>) -> Result<Model, Failure> {
     };
     let text = read_text(
         path,
-        exit::MODEL,
+        Exit::Model,
         "model file",
         breakglass::evidence::assess::model::MAX_BYTES,
     )?;
     Model::parse(&text).map_err(|error| {
         Failure::new(
-            exit::MODEL,
+            Exit::Model,
             format!(
                 "{}: {error}; see templates/maturity-model.toml for the shape",
                 path.display()
@@ -91,9 +92,9 @@ fn load_answers(path: Option<&PathBuf>, model: &Model) -> Result<Answers, Failur
     let Some(path) = path else {
         return Ok(Answers::default());
     };
-    let text = read_text(path, exit::ANSWERS, "answers file", answers::MAX_BYTES)?;
+    let text = read_text(path, Exit::Answers, "answers file", answers::MAX_BYTES)?;
     let answers = Answers::parse(&text, model)
-        .map_err(|error| Failure::new(exit::ANSWERS, format!("{}: {error}", path.display())))?;
+        .map_err(|error| Failure::new(Exit::Answers, format!("{}: {error}", path.display())))?;
     if let Some(version) = answers.model_version.as_deref().filter(|v| *v != model.model.version) {
         errln!(
             "warning: {} was written for model v{version}, scoring against v{}; check that its ids still mean the same",
@@ -142,7 +143,7 @@ fn ask(
             let mut line = String::new();
             let read = input
                 .read_line(&mut line)
-                .map_err(|error| Failure::new(exit::INTERNAL, format!("cannot read the answer: {error}")))?;
+                .map_err(|error| Failure::new(Exit::Internal, format!("cannot read the answer: {error}")))?;
             if read == 0 {
                 let _ = writeln!(prompt);
                 return Ok(());
@@ -179,7 +180,7 @@ fn write_report(path: &Path, kind: ReportKind, assessment: &Assessment, paper: P
         ReportKind::Markdown => report::markdown(assessment).into_bytes(),
         ReportKind::Pdf => report::pdf(assessment, paper),
     };
-    output::write_new_file(path, &bytes).map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))
+    output::write_new_file(path, &bytes).map_err(|error| Failure::new(Exit::from(&error), error.to_string()))
 }
 
 /// Refuses a report path that cannot be written before any question is asked.
@@ -192,14 +193,14 @@ fn report_kind(path: &Path) -> Result<ReportKind, Failure> {
         Some("pdf") => ReportKind::Pdf,
         _ => {
             return Err(Failure::new(
-                exit::USAGE,
+                Exit::Usage,
                 format!("--report {}: name a .md (Markdown) or .pdf file", path.display()),
             ));
         }
     };
     if path.exists() {
         return Err(Failure::new(
-            exit::EXISTS,
+            Exit::OutputExists,
             format!(
                 "{} already exists; choose a new --report file (nothing was written)",
                 path.display()
@@ -222,8 +223,8 @@ pub fn run(args: AssessArgs) -> Result<(), Failure> {
     let now = clock::now_unix();
     let records = evidence::gather(&args.dir, args.policy.as_deref(), now).map_err(|error| {
         let code = match error {
-            EvidenceError::Dir { .. } | EvidenceError::Policy { .. } => exit::UNREADABLE,
-            _ => exit::INTERNAL,
+            EvidenceError::Dir { .. } | EvidenceError::Policy { .. } => Exit::Unreadable,
+            _ => Exit::Internal,
         };
         Failure::new(code, error.to_string())
     })?;
@@ -240,7 +241,7 @@ pub fn run(args: AssessArgs) -> Result<(), Failure> {
     let assessment = assess::assess(&model, &answers, records, now);
     if args.json {
         let json = serde_json::to_string_pretty(&assessment)
-            .map_err(|error| Failure::new(exit::INTERNAL, format!("cannot write JSON: {error}")))?;
+            .map_err(|error| Failure::new(Exit::Internal, format!("cannot write JSON: {error}")))?;
         outln!("{json}");
     } else {
         let text = report::text(&assessment);

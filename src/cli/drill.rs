@@ -3,13 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
+use breakglass::ceremony::verdict::{self, Shares};
 use breakglass::ceremony::verify::VerifyError;
 use breakglass::evidence::audit::{self, Entry};
 use breakglass::evidence::drill::{self, Drill};
 use breakglass::evidence::manifest::Manifest;
+use breakglass::exit::Exit;
 use breakglass::platform::clock;
 
-use super::{Failure, exit};
+use super::Failure;
 
 #[derive(Debug, clap::Args)]
 pub struct DrillArgs {
@@ -39,16 +41,16 @@ pub struct DrillArgs {
     inputs: Vec<PathBuf>,
 }
 
-/// The exit code and message verify would give for this drill (see `verify::gather`).
-fn outcome(drill: &Drill, manifest: &Manifest) -> (u8, Option<String>) {
-    let input_failure = super::verify::worst_input(&drill.reports);
-    let failure = match &drill.quorum {
-        Err(error) => Some(super::verify::quorum_failure(error, input_failure.as_ref())),
-        Ok(quorum) => {
-            super::verify::proven_problem(&quorum.agreeing, &quorum.disagreeing, input_failure, Some(manifest))
-        }
-    };
-    failure.map_or((exit::OK, None), |failure| (failure.code, Some(failure.message)))
+/// The exit code and message verify would give for this drill.
+fn outcome(drill: &Drill, manifest: &Manifest) -> (Exit, Option<String>) {
+    let shares = drill.quorum.as_ref().map(|quorum| Shares {
+        agreeing: &quorum.agreeing,
+        disagreeing: &quorum.disagreeing,
+    });
+    match verdict::verdict(&drill.reports, shares, Some(manifest)) {
+        None => (Exit::Ok, None),
+        Some(problem) => (problem.exit, Some(problem.message)),
+    }
 }
 
 /// `drill-YYYY-MM-DD.pdf` becomes `drill-2026-11-25.pdf`.
@@ -62,13 +64,8 @@ fn report_path(template: &Path, now: i64) -> PathBuf {
     }
 }
 
-fn print_human(drill: &Drill, manifest: &Manifest, code: u8, message: Option<&str>) {
-    for report in &drill.reports {
-        outln!("{}", super::verify::describe_input(report, Some(manifest)));
-        if let Some(warning) = super::verify::health_warning(report, Some(manifest)) {
-            outln!("        {warning}");
-        }
-    }
+fn print_human(drill: &Drill, manifest: &Manifest, code: Exit, message: Option<&str>) {
+    super::verify::print_inputs(&drill.reports, Some(manifest), &|line| outln!("{line}"));
     if let Ok(quorum) = &drill.quorum {
         let names: Vec<String> = audit::share_refs(&quorum.agreeing, Some(manifest))
             .iter()
@@ -110,7 +107,7 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
         && report.exists()
     {
         return Err(Failure::new(
-            exit::EXISTS,
+            Exit::OutputExists,
             format!(
                 "the report {} already exists; choose another --report name (nothing was recorded)",
                 report.display()
@@ -144,7 +141,7 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
             None => "the drill passed".to_owned(),
             Some(message) => format!("the drill failed (exit {code}: {message})"),
         };
-        Failure::new(exit::LOG, format!("{outcome} but was not recorded: {error}"))
+        Failure::new(Exit::Log, format!("{outcome} but was not recorded: {error}"))
     })?;
     if let Some(report) = &report {
         write_report(report, &manifest, &entry, &log_path, now)?;
@@ -187,5 +184,5 @@ fn write_report(path: &Path, manifest: &Manifest, entry: &Entry, log_path: &Path
         drill::report::pdf(manifest, entry, log_path, now)
     };
     breakglass::platform::output::write_new_file(path, &bytes)
-        .map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))
+        .map_err(|error| Failure::new(Exit::from(&error), error.to_string()))
 }

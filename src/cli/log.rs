@@ -3,9 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use breakglass::evidence::audit::{self, Action, Log, Record};
+use breakglass::exit::Exit;
 use breakglass::platform::clock;
 
-use super::{Failure, exit};
+use super::Failure;
 
 /// Where a command records what it did (shared by verify, recover and drill).
 #[derive(Debug, Clone, clap::Args)]
@@ -66,6 +67,12 @@ pub enum LogCommand {
         after_help = "Examples:\n  breakglass log show --manifest envelopes/manifest.json\n  breakglass log show --log envelopes/breakglass-log.jsonl --json"
     )]
     Show(LogFileArgs),
+    /// Remove the unfinished last line an interrupted append left (a crash or full disk during
+    /// an older version's write), keeping every intact record; any other break is left alone.
+    #[command(
+        after_help = "Examples:\n  breakglass log repair --manifest envelopes/manifest.json\n  breakglass log repair --log envelopes/breakglass-log.jsonl"
+    )]
+    Repair(LogFileArgs),
 }
 
 /// What a command learnt that its record should say (public facts only).
@@ -75,12 +82,10 @@ pub struct Seen {
     pub ceremony: Option<String>,
     /// Shares proven (or read).
     pub shares: Vec<u8>,
-    /// A warning for a command that still succeeded (a forged share left out of a recovery).
-    pub warning: Option<String>,
 }
 
 fn log_failure(error: audit::LogError) -> Failure {
-    Failure::new(exit::LOG, error.to_string())
+    Failure::new(Exit::Log, error.to_string())
 }
 
 /// Appends the record of a verify or recovery whose outcome is `result`, and returns the
@@ -107,7 +112,7 @@ pub fn record(
         .map(|m| m.ceremony_id.clone())
         .or_else(|| seen.ceremony.clone());
     let (code, message) = match &result {
-        Ok(()) => (exit::OK, seen.warning.clone()),
+        Ok(()) => (Exit::Ok, None),
         Err(failure) => (failure.code, Some(failure.message.clone())),
     };
     let mut entry = Record::new(action, ceremony, code, clock::now_unix());
@@ -136,7 +141,7 @@ fn read(args: &LogFileArgs) -> Result<(PathBuf, Log), Failure> {
     let path = log_path(args);
     if !path.exists() {
         return Err(Failure::new(
-            exit::LOG,
+            Exit::Log,
             format!(
                 "there is no log at {}; give --log FILE, or the --manifest of a ceremony sealed by this version",
                 path.display()
@@ -161,7 +166,7 @@ fn chain_json(path: &Path, log: &Log) -> serde_json::Value {
 fn broken_failure(path: &Path, log: &Log) -> Option<Failure> {
     log.broken.as_ref().map(|broken| {
         Failure::new(
-            exit::LOG,
+            Exit::Log,
             format!(
                 "the log {} is broken: {broken}; the {} record(s) before it are intact. Compare with a copy kept elsewhere (git, the signed drill reports)",
                 path.display(),
@@ -273,10 +278,32 @@ fn show(args: &LogFileArgs) -> Result<(), Failure> {
     broken_failure(&path, &log).map_or(Ok(()), Err)
 }
 
+/// `breakglass log repair`.
+fn repair(args: &LogFileArgs) -> Result<(), Failure> {
+    let path = log_path(args);
+    let removed = audit::repair_torn_tail(&path).map_err(log_failure)?;
+    let log = audit::read(&path).map_err(log_failure)?;
+    if args.json {
+        let mut value = chain_json(&path, &log);
+        value["removed_bytes"] = removed.into();
+        outln!("{value}");
+    } else if removed == 0 {
+        outln!("Log {} ends cleanly: nothing to repair.", path.display());
+    } else {
+        outln!(
+            "Log {}: removed an unfinished last line ({removed} bytes); {} intact record(s) kept.",
+            path.display(),
+            log.entries.len()
+        );
+    }
+    Ok(())
+}
+
 /// Runs a `log` subcommand.
 pub fn run(command: LogCommand) -> Result<(), Failure> {
     match command {
         LogCommand::Verify(args) => verify(&args),
         LogCommand::Show(args) => show(&args),
+        LogCommand::Repair(args) => repair(&args),
     }
 }

@@ -22,7 +22,6 @@ macro_rules! errln {
 
 mod assess;
 mod drill;
-pub mod exit;
 mod generate;
 mod log;
 mod policy;
@@ -30,6 +29,7 @@ pub mod progress;
 mod recover;
 mod reseal;
 mod seal;
+mod sheets;
 mod status;
 pub mod style;
 mod unlock;
@@ -37,6 +37,8 @@ mod verify;
 mod verify_json;
 
 use std::path::PathBuf;
+
+use breakglass::exit::Exit;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -46,25 +48,31 @@ pub fn print_line(line: std::fmt::Arguments) {
     let mut stdout = std::io::stdout().lock();
     if let Err(error) = writeln!(stdout, "{line}") {
         if error.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(i32::from(exit::WRITE));
+            std::process::exit(i32::from(Exit::WriteFailed.code()));
         }
         errln!("error: cannot write to standard output: {error}; check where it is redirected");
-        std::process::exit(i32::from(exit::WRITE));
+        std::process::exit(i32::from(Exit::WriteFailed.code()));
     }
 }
 
 /// A failure to report: a one-line message (with what to do next) and an exit code.
 #[derive(Debug)]
 pub struct Failure {
-    /// Exit code from [`exit`].
-    pub code: u8,
+    /// How the process exits.
+    pub code: Exit,
     /// One-line message.
     pub message: String,
 }
 
+impl From<breakglass::ceremony::verdict::Problem> for Failure {
+    fn from(problem: breakglass::ceremony::verdict::Problem) -> Self {
+        Self::new(problem.exit, problem.message)
+    }
+}
+
 impl Failure {
     /// Builds a failure.
-    pub fn new(code: u8, message: impl Into<String>) -> Self {
+    pub fn new(code: Exit, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
@@ -72,29 +80,9 @@ impl Failure {
     }
 }
 
-/// Exit codes, shown in `--help` and the man page (the README has the same table).
-const EXIT_CODES: &str = "Exit codes:
-   0  success (for verify/recover: every input sound and the quorum proven)
-   1  internal error          2  usage error
-   3  an input cannot be read 4  no readable sheet, or a block fails its checks
-   5  too few shares          6  shares disagree (forged or damaged share)
-   7  wrong ceremony          8  vault incomplete, altered or not decrypting
-   9  output exists           10 writing the output failed
-  11  seal self-check failed  12 the same share given twice, leaving too few
-  13  manifest unreadable     14 ceremony request or imported secret unusable
-  15  online and --require-offline given
-  16  a protected share's passphrase or identity is wrong or missing
-  17  the ceremony policy file is invalid
-  18  log unreadable, or its hash chain broken (nothing appended)
-  19  status: no ceremony found
-  status, worst first: 22 expired or rotation overdue, 24 last drill failed, 18 log broken,
-  20 drill overdue, 21 expiry or rotation within --warn-days, 23 sheets never verified
-  25  assess: the model file is unusable
-  26  assess: the answers file is unusable";
-
 /// Offline breakglass secrets on paper: seal, verify, recover.
 #[derive(Debug, Parser)]
-#[command(name = "breakglass", version, about, long_about = None, after_help = EXIT_CODES)]
+#[command(name = "breakglass", version, about, long_about = None, after_help = Exit::help_text())]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -425,9 +413,28 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             let command = <Cli as clap::CommandFactory>::command();
             clap_mangen::Man::new(command)
                 .render(&mut std::io::stdout())
-                .map_err(|error| Failure::new(exit::WRITE, format!("cannot write the man page: {error}")))
+                .map_err(|error| Failure::new(Exit::WriteFailed, format!("cannot write the man page: {error}")))
         }
     }
+}
+
+/// Parses repeated `INDEX=VALUE` options.
+pub fn indexed_options(entries: &[String], option: &str, example: &str) -> Result<Vec<(usize, String)>, Failure> {
+    entries
+        .iter()
+        .map(|entry| {
+            let parsed = entry
+                .split_once('=')
+                .and_then(|(index, value)| Some((index.trim().parse::<usize>().ok()?, value.to_owned())))
+                .filter(|(index, value)| *index >= 1 && !value.trim().is_empty());
+            parsed.ok_or_else(|| {
+                Failure::new(
+                    Exit::Usage,
+                    format!("{option} {entry:?} must be INDEX=VALUE with INDEX the share number, e.g. {example}"),
+                )
+            })
+        })
+        .collect()
 }
 
 /// Warns when the machine looks online; with `require_offline`, refuses to go on.
@@ -438,7 +445,7 @@ fn air_gap_preflight(require_offline: bool) -> Result<(), Failure> {
     }
     if require_offline {
         return Err(Failure::new(
-            exit::ONLINE,
+            Exit::Online,
             format!(
                 "this machine is online ({}); disconnect it, or drop --require-offline",
                 state.describe()
@@ -454,15 +461,16 @@ fn air_gap_preflight(require_offline: bool) -> Result<(), Failure> {
 }
 
 fn read_manifest(path: &std::path::Path) -> Result<breakglass::evidence::manifest::Manifest, Failure> {
-    let bytes = std::fs::read(path).map_err(|error| {
+    let limit = breakglass::evidence::manifest::MAX_BYTES as u64;
+    let bytes = breakglass::platform::input::read(path, limit).map_err(|error| {
         Failure::new(
-            exit::MANIFEST,
+            Exit::Manifest,
             format!("cannot read manifest {}: {error}; check the path", path.display()),
         )
     })?;
     breakglass::evidence::manifest::Manifest::parse(&bytes).map_err(|error| {
         Failure::new(
-            exit::MANIFEST,
+            Exit::Manifest,
             format!("{}: {error}; give the manifest.json written by seal", path.display()),
         )
     })

@@ -1,7 +1,9 @@
 //! `breakglass reseal`: from a quorum of an old ceremony's sheets, seal the same secret anew
 //! (new vault key, new shares, possibly new custodians or threshold) under a policy.
 
-use super::policy::{self, PolicyRun, SecretSource};
+use breakglass::ceremony::request::PolicySource;
+
+use super::policy::{self, PolicyRun};
 use super::verify::{self, Report};
 use super::{Failure, ResealArgs};
 
@@ -32,7 +34,7 @@ pub fn run(args: ResealArgs) -> Result<(), Failure> {
         custodian_passphrase_files: &args.custodian_passphrase_files,
     };
     let (mut request, templates) =
-        policy::request(&args.policy, &policy, run, SecretSource::Recovered(Box::new(payload)))?;
+        policy::request(&args.policy, &policy, run, PolicySource::Recovered(Box::new(payload)))?;
     request.record.replaces = Some(replaced);
     let new_manifest = super::seal::seal_and_write(request, &out, &templates, false)?;
     if let (Some(path), Some(old)) = (&args.manifest, &old_manifest) {

@@ -1,119 +1,30 @@
 //! `breakglass seal`: gather the request, run the ceremony, write and self-check the sheets,
 //! show a generated passphrase once.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::Path;
 
+use breakglass::ceremony::files::{self, MANIFEST_JSON, PaperTrailTemplates, RECORD_PDF, RUNBOOK_MD, RUNBOOK_PDF};
+use breakglass::ceremony::request::{self, ImportRun, PolicySource};
+use breakglass::ceremony::rules::RuleError;
 use breakglass::ceremony::seal::{self, CeremonyRecord, CeremonyRequest, CustodianSpec, SealError, SecretInput};
-use breakglass::ceremony::selfcheck;
 use breakglass::crypto::payload::SecretKind;
-use breakglass::crypto::secret::SecretBytes;
+use breakglass::crypto::secret::SecretText;
+use breakglass::evidence::audit;
 use breakglass::evidence::manifest::ShareProtection;
+use breakglass::exit::Exit;
 use breakglass::kinds::generate::certificate::CertificateRequest;
-use breakglass::kinds::import::{self, ImportOptions};
 use breakglass::kinds::totp::Algorithm;
 use breakglass::paper::render::Paper;
-use breakglass::paper::runbook;
 use breakglass::platform::clock;
-use breakglass::platform::output::Staging;
-use zeroize::Zeroizing;
+use breakglass::platform::input;
 
 use super::progress::Progress;
-use super::{Failure, KindArg, PaperArg, SealArgs, TotpAlgorithmArg, exit};
+use super::{Failure, KindArg, PaperArg, SealArgs, TotpAlgorithmArg};
 
-/// The cover page of the ceremony record.
-const RECORD_PDF: &str = "ceremony-record.pdf";
-/// The runbook, printable.
-const RUNBOOK_PDF: &str = "runbook.pdf";
-/// The runbook, editable.
-const RUNBOOK_MD: &str = "runbook.md";
-
-/// Largest secret read from a file or standard input.
-const MAX_SECRET_BYTES: u64 = 64 * 1024;
-
-fn read_secret(path: &Path) -> Result<SecretBytes, Failure> {
-    let mut buffer = Zeroizing::new(Vec::new());
-    let result = if path == Path::new("-") {
-        std::io::stdin()
-            .lock()
-            .take(MAX_SECRET_BYTES + 1)
-            .read_to_end(&mut buffer)
-    } else {
-        std::fs::File::open(path).and_then(|file| file.take(MAX_SECRET_BYTES + 1).read_to_end(&mut buffer))
-    };
-    result.map_err(|error| {
-        Failure::new(
-            exit::UNREADABLE,
-            format!(
-                "cannot read the secret from {}: {error}; check the path",
-                path.display()
-            ),
-        )
-    })?;
-    if buffer.len() as u64 > MAX_SECRET_BYTES {
-        return Err(Failure::new(
-            exit::BAD_REQUEST,
-            format!(
-                "the secret in {} is larger than 64 KiB; paper cannot carry it",
-                path.display()
-            ),
-        ));
-    }
-    Ok(SecretBytes::new(std::mem::take(&mut *buffer)))
-}
-
-/// Parses repeated `INDEX=VALUE` options.
-pub(super) fn indexed_options(
-    entries: &[String],
-    option: &str,
-    example: &str,
-) -> Result<Vec<(usize, String)>, Failure> {
-    entries
-        .iter()
-        .map(|entry| {
-            let parsed = entry
-                .split_once('=')
-                .and_then(|(index, value)| Some((index.trim().parse::<usize>().ok()?, value.to_owned())))
-                .filter(|(index, value)| *index >= 1 && !value.trim().is_empty());
-            parsed.ok_or_else(|| {
-                Failure::new(
-                    exit::USAGE,
-                    format!("{option} {entry:?} must be INDEX=VALUE with INDEX the share number, e.g. {example}"),
-                )
-            })
-        })
-        .collect()
-}
-
-/// Applies `--seal-serial INDEX=SERIAL` on top of the custodians' serials.
-pub(super) fn apply_seal_serials(custodians: &mut [CustodianSpec], seal_serials: &[String]) -> Result<(), Failure> {
-    for (index, serial) in indexed_options(seal_serials, "--seal-serial", "2=TE-004512")? {
-        let count = custodians.len();
-        let custodian = custodians.get_mut(index - 1).ok_or_else(|| {
-            Failure::new(
-                exit::USAGE,
-                format!("--seal-serial {index}=...: there are only {count} custodians"),
-            )
-        })?;
-        custodian.seal_serial = Some(serial.trim().to_owned());
-    }
-    Ok(())
-}
-
-/// Reads and imports a secret the user already holds.
-pub(super) fn import_secret(
-    kind: SecretKind,
-    path: &Path,
-    args: &SealArgs,
-    key_serials: Vec<String>,
-    expires: Option<String>,
-) -> Result<SecretInput, Failure> {
-    let options = ImportOptions {
-        file_name: (path != Path::new("-"))
-            .then(|| path.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .flatten(),
-        key_serials,
-        expires,
+/// The TOTP overrides and the time, as `seal`'s flags give them.
+fn import_run(args: &SealArgs) -> ImportRun {
+    ImportRun {
         totp_digits: args.totp_digits,
         totp_period: args.totp_period,
         totp_algorithm: args.totp_algorithm.map(|algorithm| match algorithm {
@@ -122,16 +33,14 @@ pub(super) fn import_secret(
             TotpAlgorithmArg::Sha512 => Algorithm::Sha512,
         }),
         now: clock::now_unix(),
-    };
-    let provided = import::import(kind, read_secret(path)?, options)
-        .map_err(|error| Failure::new(exit::BAD_REQUEST, error.to_string()))?;
-    Ok(SecretInput::Provided(Box::new(provided)))
+    }
 }
 
-fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
+/// The ceremony `seal`'s flags describe (without --policy).
+fn flags_request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
     if !args.custodian_passphrase_files.is_empty() {
         return Err(Failure::new(
-            exit::USAGE,
+            Exit::Usage,
             "--custodian-passphrase-file applies to custodians with protection = \"passphrase\" in a --policy file",
         ));
     }
@@ -146,13 +55,14 @@ fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
             .map(|name| CustodianSpec::named(name.clone()))
             .collect()
     };
-    apply_seal_serials(&mut custodians, &args.seal_serials)?;
+    let serials = super::indexed_options(&args.seal_serials, "--seal-serial", "2=TE-004512")?;
+    request::apply_seal_serials(&mut custodians, &serials).map_err(super::policy::request_failure)?;
     let threshold = match (args.threshold, demo) {
         (Some(threshold), _) => threshold,
         (None, true) => 3,
         (None, false) => {
             return Err(Failure::new(
-                exit::USAGE,
+                Exit::Usage,
                 "--threshold is required when custodians are named (how many sheets must come together?)",
             ));
         }
@@ -164,7 +74,7 @@ fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
         (None, Some(KindArg::Certificate)) => {
             let subject = args.subject.clone().ok_or_else(|| {
                 Failure::new(
-                    exit::USAGE,
+                    Exit::Usage,
                     "--kind certificate needs --subject, e.g. \"CN=contoso-breakglass-app\"",
                 )
             })?;
@@ -177,13 +87,13 @@ fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
         }
         (Some(_), Some(KindArg::Certificate)) => {
             return Err(Failure::new(
-                exit::USAGE,
+                Exit::Usage,
                 "--kind certificate generates its key; do not give --secret-file",
             ));
         }
         (None, Some(_)) => {
             return Err(Failure::new(
-                exit::USAGE,
+                Exit::Usage,
                 "this --kind needs --secret-file PATH (or - for standard input)",
             ));
         }
@@ -195,13 +105,21 @@ fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
                 Some(KindArg::ClientSecret) => SecretKind::ClientSecret,
                 Some(KindArg::File | KindArg::Certificate) | None => SecretKind::File,
             };
-            import_secret(kind, path, args, args.key_serials.clone(), args.expires.clone())?
+            request::import_secret(
+                kind,
+                path,
+                import_run(args),
+                &args.label,
+                args.key_serials.clone(),
+                args.expires.clone(),
+            )
+            .map_err(super::policy::request_failure)?
         }
     };
     let instructions = match &args.sheet_template {
-        Some(path) => std::fs::read_to_string(path).map_err(|error| {
+        Some(path) => input::read_text(path, input::TEMPLATE_LIMIT).map_err(|error| {
             Failure::new(
-                exit::UNREADABLE,
+                Exit::Unreadable,
                 format!("cannot read sheet template {}: {error}; check the path", path.display()),
             )
         })?,
@@ -223,8 +141,25 @@ fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
     })
 }
 
+/// A refused request, with the fix in terms of `seal`'s flags (the library says what is wrong).
 fn seal_failure(error: SealError) -> Failure {
-    Failure::new(exit::BAD_REQUEST, error.to_string())
+    let message = match &error {
+        SealError::Rules(rule) => format!("{rule}; {}", flag_fix(rule)),
+        _ => error.to_string(),
+    };
+    Failure::new(Exit::BadRequest, message)
+}
+
+/// How to fix a broken ceremony rule on `seal`'s command line.
+fn flag_fix(rule: &RuleError) -> &'static str {
+    match rule {
+        RuleError::CustodianCount { .. } => "name each of them with --custodian",
+        RuleError::ThresholdOne => "use --threshold 2 or more",
+        RuleError::ThresholdAboveCustodians { .. } => "lower --threshold or add custodians",
+        RuleError::ThresholdOutOfRange => "give --threshold between 2 and the number of custodians",
+        RuleError::NameTwice { .. } => "names must be unique",
+        RuleError::SerialTwice { .. } => "every envelope has its own serial",
+    }
 }
 
 fn show_passphrase(passphrase: &breakglass::kinds::generate::passphrase::Passphrase, forced: bool) {
@@ -236,13 +171,21 @@ fn show_passphrase(passphrase: &breakglass::kinds::generate::passphrase::Passphr
     }
     outln!();
     outln!(
-        "New breakglass passphrase ({:.0} bits). Set it on the emergency-access account now;",
-        passphrase.bits
+        "New breakglass passphrase ({} bits). Set it on the emergency-access account now;",
+        passphrase.whole_bits()
     );
     outln!("it is not stored anywhere except inside the sealed sheets:");
     outln!();
-    let spaced: String = passphrase.text.expose().split('-').collect::<Vec<_>>().join(" - ");
-    outln!("    {spaced}");
+    let text = passphrase.text.expose();
+    let mut spaced = SecretText::with_capacity(text.len() + 2 * text.matches('-').count());
+    for (position, group) in text.split('-').enumerate() {
+        if position > 0 {
+            spaced.push_str(" - ");
+        }
+        spaced.push_str(group);
+    }
+    // Only `&str` pieces were pushed, so the buffer is UTF-8; borrowed, never copied.
+    outln!("    {}", std::str::from_utf8(spaced.expose()).unwrap_or_default());
     outln!();
     outln!("(Type it exactly, with the dashes and without the spaces around them.)");
     if stdout_is_terminal && std::io::stdin().is_terminal() {
@@ -253,32 +196,16 @@ fn show_passphrase(passphrase: &breakglass::kinds::generate::passphrase::Passphr
     }
 }
 
-/// The first line of the ceremony's log, written with the sheets so it appears atomically.
-fn seal_record(manifest: &breakglass::evidence::manifest::Manifest) -> String {
-    use breakglass::evidence::audit::{self, Action, Record};
-    let mut record = Record::new(
-        Action::Seal,
-        Some(manifest.ceremony_id.clone()),
-        exit::OK,
-        clock::now_unix(),
-    );
-    let indices: Vec<u8> = manifest.custodians.iter().map(|custodian| custodian.index).collect();
-    record.shares = audit::share_refs(&indices, Some(manifest));
-    record.operator = audit::login_name();
-    audit::first_line(record).0
-}
-
 /// Refuses an output directory that exists and is not empty, before any work is done.
 pub(super) fn check_out(out: &Path) -> Result<(), Failure> {
-    breakglass::platform::output::check_target(out)
-        .map_err(|error| Failure::new(exit::for_output(&error), error.to_string()))
+    breakglass::platform::output::check_target(out).map_err(|error| Failure::new(Exit::from(&error), error.to_string()))
 }
 
 /// Runs `seal`.
 pub fn run(args: SealArgs) -> Result<(), Failure> {
     if args.policy.is_none() && args.out.is_none() {
         return Err(Failure::new(
-            exit::USAGE,
+            Exit::Usage,
             "give --out DIR (a new or empty directory for the sheets), or --policy FILE",
         ));
     }
@@ -292,19 +219,22 @@ pub fn run(args: SealArgs) -> Result<(), Failure> {
                 seal_serials: &args.seal_serials,
                 custodian_passphrase_files: &args.custodian_passphrase_files,
             };
-            let (request, templates) =
-                super::policy::request(policy_path, &policy, run, super::policy::SecretSource::Policy(&args))?;
+            let source = PolicySource::Policy {
+                secret_file: args.secret_file.as_deref(),
+                run: import_run(&args),
+            };
+            let (request, templates) = super::policy::request(policy_path, &policy, run, source)?;
             (request, out, templates)
         }
         None => {
             let out = args.out.clone().ok_or_else(|| {
                 Failure::new(
-                    exit::USAGE,
+                    Exit::Usage,
                     "give --out DIR (a new or empty directory for the sheets), or --policy FILE",
                 )
             })?;
             check_out(&out)?;
-            (request(&args)?, out, super::policy::PaperTrailTemplates::default())
+            (flags_request(&args)?, out, PaperTrailTemplates::default())
         }
     };
     seal_and_write(request, &out, &templates, args.show_passphrase).map(drop)
@@ -315,10 +245,9 @@ pub fn run(args: SealArgs) -> Result<(), Failure> {
 pub(super) fn seal_and_write(
     request: CeremonyRequest,
     out: &Path,
-    templates: &super::policy::PaperTrailTemplates,
+    templates: &PaperTrailTemplates,
     show_passphrase_anyway: bool,
 ) -> Result<breakglass::evidence::manifest::Manifest, Failure> {
-    let paper = request.paper;
     let progress = Progress::spinner(match &request.secret {
         SecretInput::GenerateCertificate(certificate) => {
             format!("Generating an RSA-{} key and certificate", certificate.key_bits)
@@ -333,50 +262,21 @@ pub(super) fn seal_and_write(
     })
     .map_err(seal_failure)?;
     let manifest = &ceremony.manifest;
-    let out_error =
-        |error: breakglass::platform::output::OutputError| Failure::new(exit::for_output(&error), error.to_string());
-    let staging = Staging::begin(out).map_err(out_error)?;
-    for sheet in &ceremony.sheets {
-        staging.write(&sheet.file_name, &sheet.pdf).map_err(out_error)?;
-    }
-    for (name, bytes) in &ceremony.public_files {
-        staging.write(name, bytes).map_err(out_error)?;
-    }
-    staging
-        .write("manifest.json", manifest.to_json().as_bytes())
-        .map_err(out_error)?;
-    let render_error = |error: breakglass::paper::render::RenderError| {
-        Failure::new(
-            exit::BAD_REQUEST,
-            format!("{error} (in a runbook or ceremony record template)"),
-        )
-    };
-    let record = runbook::fill(&templates.record, manifest);
-    staging
-        .write(
-            RECORD_PDF,
-            &runbook::render(&record, manifest, paper, "ceremony record").map_err(render_error)?,
-        )
-        .map_err(out_error)?;
-    let runbook_text = runbook::runbook_markdown(manifest, &templates.runbook);
-    staging.write(RUNBOOK_MD, runbook_text.as_bytes()).map_err(out_error)?;
-    staging
-        .write(
-            RUNBOOK_PDF,
-            &runbook::render(&runbook_text, manifest, paper, "runbook").map_err(render_error)?,
-        )
-        .map_err(out_error)?;
-    staging
-        .write(breakglass::evidence::audit::FILE_NAME, seal_record(manifest).as_bytes())
-        .map_err(out_error)?;
-    progress.message("Reading back sheets");
-    progress.set(0, Some(ceremony.sheets.len() as u64));
-    selfcheck::check_with_progress(staging.path(), &ceremony.sheets, manifest, &|done| {
-        progress.set(done as u64, None)
-    })
-    .map_err(|error| Failure::new(exit::SELF_CHECK, error.to_string()))?;
+    let target = files::write(
+        &ceremony,
+        out,
+        templates,
+        audit::login_name(),
+        clock::now_unix(),
+        &|done, total| {
+            if done == 0 {
+                progress.message("Reading back sheets");
+            }
+            progress.set(done as u64, Some(total as u64));
+        },
+    )
+    .map_err(|error| Failure::new(Exit::from(&error), error.to_string()))?;
     progress.finish();
-    let target = staging.commit().map_err(out_error)?;
     errln!(
         "Sealed ceremony {} (\"{}\"): any {} of {} sheets recover the {}.",
         manifest.ceremony(),
@@ -403,10 +303,7 @@ pub(super) fn seal_and_write(
             sheet.custodian
         );
     }
-    errln!(
-        "  {}  public record (no secret)",
-        target.join("manifest.json").display()
-    );
+    errln!("  {}  public record (no secret)", target.join(MANIFEST_JSON).display());
     errln!(
         "  {}  cover page for the ceremony record: sign it, file it (no secret)",
         target.join(RECORD_PDF).display()

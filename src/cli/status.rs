@@ -4,10 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use breakglass::evidence::audit;
-use breakglass::evidence::status::{self, CeremonyFiles, CeremonyStatus, Concern};
+use breakglass::evidence::status::{self, CeremonyFiles, CeremonyStatus};
+use breakglass::exit::Exit;
 use breakglass::platform::clock;
 
-use super::{Failure, exit};
+use super::Failure;
 
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
@@ -29,18 +30,6 @@ pub struct StatusArgs {
 /// How deep below each directory manifests are looked for.
 const MAX_DEPTH: usize = 4;
 
-/// The exit code of a concern.
-fn code(concern: Concern) -> u8 {
-    match concern {
-        Concern::Expired => exit::EXPIRED,
-        Concern::LastDrillFailed => exit::LAST_DRILL_FAILED,
-        Concern::LogBroken => exit::LOG,
-        Concern::DrillOverdue => exit::DRILL_OVERDUE,
-        Concern::ExpiresSoon => exit::EXPIRES_SOON,
-        Concern::NeverVerified => exit::NEVER_VERIFIED,
-    }
-}
-
 fn is_breakglass_manifest(bytes: &[u8]) -> bool {
     serde_json::from_slice::<serde_json::Value>(bytes)
         .is_ok_and(|value| value.get("format").and_then(|f| f.as_str()) == Some(breakglass::evidence::manifest::FORMAT))
@@ -50,7 +39,7 @@ fn is_breakglass_manifest(bytes: &[u8]) -> bool {
 fn find(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), Failure> {
     let entries = std::fs::read_dir(dir).map_err(|error| {
         Failure::new(
-            exit::UNREADABLE,
+            Exit::Unreadable,
             format!("cannot read the directory {}: {error}; check the path", dir.display()),
         )
     })?;
@@ -61,7 +50,8 @@ fn find(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), Failur
         let Ok(kind) = entry.file_type() else { continue };
         let path = entry.path();
         if kind.is_file() && name == "manifest.json" {
-            let bytes = std::fs::read(&path).unwrap_or_default();
+            let limit = breakglass::evidence::manifest::MAX_BYTES as u64;
+            let bytes = breakglass::platform::input::read(&path, limit).unwrap_or_default();
             if is_breakglass_manifest(&bytes) {
                 found.push(path);
             }
@@ -95,7 +85,7 @@ fn print_human(statuses: &[CeremonyStatus]) {
         );
         outln!(
             "  sealed        {} ({} days ago)",
-            &status.created[..10],
+            clock::day_of(&status.created),
             status.age_days
         );
         if let Some(new) = &status.replaced_by {
@@ -120,7 +110,7 @@ fn print_human(statuses: &[CeremonyStatus]) {
         };
         outln!(
             "  next drill    {} ({when}; every {} days)",
-            &status.next_drill_due[..10],
+            clock::day_of(&status.next_drill_due),
             status.drill_interval_days
         );
         for deadline in &status.deadlines {
@@ -132,7 +122,7 @@ fn print_human(statuses: &[CeremonyStatus]) {
             outln!(
                 "  {:13} {} ({when}, {})",
                 deadline.what,
-                &deadline.at[..10],
+                clock::day_of(&deadline.at),
                 deadline.state
             );
         }
@@ -151,7 +141,7 @@ fn print_human(statuses: &[CeremonyStatus]) {
         match status.worst() {
             None => outln!("  status        OK"),
             Some(worst) => {
-                outln!("  status        ATTENTION (exit {})", code(worst));
+                outln!("  status        ATTENTION (exit {})", Exit::from(worst));
                 for finding in &status.findings {
                     outln!("    - {}", finding.message);
                 }
@@ -175,7 +165,7 @@ pub fn run(args: StatusArgs) -> Result<(), Failure> {
     if paths.is_empty() {
         let places: Vec<String> = dirs.iter().map(|dir| dir.display().to_string()).collect();
         return Err(Failure::new(
-            exit::NO_CEREMONY,
+            Exit::NoCeremony,
             format!(
                 "no breakglass manifest.json found in {} (searched {MAX_DEPTH} levels deep); give the directory holding the ceremonies, or --manifest FILE",
                 places.join(", ")
@@ -188,13 +178,13 @@ pub fn run(args: StatusArgs) -> Result<(), Failure> {
     let now = clock::now_unix();
     let statuses = status::assess(&ceremonies, now, args.warn_days);
     let worst = statuses.iter().filter_map(CeremonyStatus::worst).min();
-    let overall = worst.map_or(exit::OK, code);
+    let overall = worst.map_or(Exit::Ok, Exit::from);
     if args.json {
         let ceremonies: Vec<serde_json::Value> = statuses
             .iter()
             .map(|status| {
                 let mut value = serde_json::to_value(status).expect("a status serialises");
-                value["exit_code"] = status.worst().map_or(exit::OK, code).into();
+                value["exit_code"] = status.worst().map_or(Exit::Ok, Exit::from).code().into();
                 value
             })
             .collect();
@@ -227,7 +217,7 @@ pub fn run(args: StatusArgs) -> Result<(), Failure> {
                 .next()
                 .unwrap_or_default();
             Err(Failure::new(
-                code(worst),
+                Exit::from(worst),
                 format!(
                     "{attention} of {} ceremony(ies) need attention; worst: {first}",
                     statuses.len()

@@ -8,8 +8,10 @@ use breakglass::ceremony::verify::{self, InputReport, LockedShare};
 use breakglass::crypto::protect::{self, Identities, Lock, ProtectError};
 use breakglass::crypto::secret::SecretString;
 use breakglass::evidence::manifest::Manifest;
+use breakglass::exit::Exit;
+use breakglass::platform::input;
 
-use super::{Failure, exit};
+use super::Failure;
 
 /// Attempts at a passphrase typed on the terminal.
 const PASSPHRASE_ATTEMPTS: usize = 3;
@@ -29,7 +31,7 @@ pub struct ShareKeyArgs {
 
 impl ShareKeyArgs {
     fn passphrase_file(&self, index: u8) -> Result<Option<PathBuf>, Failure> {
-        let files = super::seal::indexed_options(
+        let files = super::indexed_options(
             &self.passphrase_files,
             "--share-passphrase-file",
             "2=ben-passphrase.txt",
@@ -43,15 +45,15 @@ impl ShareKeyArgs {
 
 /// Reads a secret line from a file (trailing newline removed).
 pub fn read_secret_line(path: &std::path::Path, what: &str) -> Result<SecretString, Failure> {
-    let bytes = zeroize::Zeroizing::new(std::fs::read(path).map_err(|error| {
+    let bytes = input::read_secret(path, input::SECRET_FILE_LIMIT).map_err(|error| {
         Failure::new(
-            exit::UNREADABLE,
+            Exit::Unreadable,
             format!("cannot read {what} from {}: {error}; check the path", path.display()),
         )
-    })?);
+    })?;
     let text = std::str::from_utf8(&bytes).map_err(|_| {
         Failure::new(
-            exit::UNREADABLE,
+            Exit::Unreadable,
             format!("{} is not UTF-8 text; write {what} as plain text", path.display()),
         )
     })?;
@@ -73,7 +75,7 @@ fn holder(locked: &LockedShare, manifest: Option<&Manifest>) -> String {
 }
 
 fn locked_failure(message: String) -> Failure {
-    Failure::new(exit::SHARE_LOCKED, message)
+    Failure::new(Exit::ShareLocked, message)
 }
 
 /// Opens every protected share among the inputs (those of the manifest's ceremony, when one is
@@ -94,13 +96,13 @@ pub fn unlock_all(
     let identities = Identities::read(&keys.identities).map_err(|error| match error {
         // The file is fine; the share cannot be opened on this machine.
         ProtectError::IdentityPluginMissing { .. } => locked_failure(error.to_string()),
-        _ => Failure::new(exit::UNREADABLE, error.to_string()),
+        _ => Failure::new(Exit::Unreadable, error.to_string()),
     })?;
     for share in &locked {
         let who = who(share, manifest);
         let lock = protect::lock_of(&share.protected).map_err(|error| {
             Failure::new(
-                exit::DAMAGED,
+                Exit::Damaged,
                 format!(
                     "{who}: {error} ({}); rescan or retype that sheet",
                     share.input.display()

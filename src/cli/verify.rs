@@ -1,18 +1,17 @@
 //! `breakglass verify`: per-input report, then the quorum proof. Never shows the secret.
 
-use std::path::PathBuf;
-
-use breakglass::ceremony::verify::{self, InputReport, Proof, ReadOptions, Source, VerifyError};
+use breakglass::ceremony::verdict::{self, Problem};
+use breakglass::ceremony::verify::{InputReport, Proof, ReadOptions, Source, VerifyError};
 use breakglass::evidence::audit::Action;
 use breakglass::evidence::manifest::Manifest;
 use breakglass::paper::format::v1::Part;
 
-use super::progress::Progress;
-use super::unlock::{ShareKeyArgs, unlock_all};
-use super::{Failure, VerifyArgs, exit, read_manifest};
+use super::sheets::{self, Collected};
+use super::{Failure, VerifyArgs};
 
+/// One input's line of the text report: which sheet, which blocks read and how, its problems.
 pub(super) fn describe_input(report: &InputReport, manifest: Option<&Manifest>) -> String {
-    let name = report.path.display();
+    let name = report.name();
     let mut parts = Vec::new();
     for (ceremony, index) in report.shares() {
         let holder = manifest
@@ -67,173 +66,44 @@ pub enum Report {
     Stderr,
 }
 
-/// Everything read and proven, before anything is printed (text and JSON reports are made
-/// from it).
-pub struct Collected {
-    /// The manifest, when given.
-    pub manifest: Option<Manifest>,
-    /// One report per input, in the order given.
-    pub reports: Vec<InputReport>,
-    /// The worst per-input problem, if any.
-    pub input_failure: Option<Failure>,
-    /// The quorum proof, or why it failed.
-    pub outcome: Result<Proof, VerifyError>,
-}
-
-/// "sheet 3 (Chen Li)" for an input holding share 3, else the file name.
-pub fn sheet_name(report: &InputReport, manifest: Option<&Manifest>) -> String {
-    match report.shares().first() {
-        Some((_, index)) => match manifest.and_then(|m| m.custodian_name(*index)) {
-            Some(name) => format!("sheet {index} ({name})"),
-            None => format!("sheet {index}"),
-        },
-        None => report.path.display().to_string(),
-    }
-}
-
-/// The scan-health warning for one input ("sheet 3 (Chen Li): decodes but is fading: reprint
-/// it"), or `None` when its margin is good or it was typed.
-pub fn health_warning(report: &InputReport, manifest: Option<&Manifest>) -> Option<String> {
-    let advice = report.health.as_ref()?.advice()?;
-    Some(format!("{}: {advice}", sheet_name(report, manifest)))
-}
-
-/// Reads every input (with a progress bar when there are several) and proves the quorum,
-/// printing nothing. Fails only when the manifest cannot be read.
-pub fn collect(
-    inputs: &[PathBuf],
-    manifest_path: Option<&PathBuf>,
-    keys: &ShareKeyArgs,
-    options: ReadOptions,
-) -> Result<Collected, Failure> {
-    let manifest = manifest_path.map(|path| read_manifest(path)).transpose()?;
-    collect_against(inputs, manifest, keys, options)
-}
-
-/// [`collect`] against a manifest already read (so a command that checked it reads it once).
-fn collect_against(
-    inputs: &[PathBuf],
-    manifest: Option<Manifest>,
-    keys: &ShareKeyArgs,
-    options: ReadOptions,
-) -> Result<Collected, Failure> {
-    let progress = (inputs.len() > 1).then(|| Progress::bar(inputs.len() as u64, "Reading sheets"));
-    let mut reports = verify::read_inputs_with(inputs, options, &|done| {
-        if let Some(progress) = &progress {
-            progress.set(done as u64, None);
+/// Prints the per-input lines of the text report (each input, then its scan-health warning).
+pub(super) fn print_inputs(reports: &[InputReport], manifest: Option<&Manifest>, say: &dyn Fn(String)) {
+    for report in reports {
+        say(describe_input(report, manifest));
+        if let Some(warning) = verdict::health_warning(report, manifest) {
+            say(format!("        {warning}"));
         }
-    });
-    if let Some(progress) = progress {
-        progress.finish();
-    }
-    unlock_all(&mut reports, manifest.as_ref(), keys)?;
-    let input_failure = worst_input(&reports);
-    let outcome = verify::prove(&reports, manifest.as_ref());
-    Ok(Collected {
-        manifest,
-        reports,
-        input_failure,
-        outcome,
-    })
-}
-
-/// The worst problem among the inputs (the lowest exit code), named with its file.
-pub(super) fn worst_input(reports: &[InputReport]) -> Option<Failure> {
-    reports
-        .iter()
-        .flat_map(|report| {
-            report.problems.iter().map(move |problem| {
-                Failure::new(
-                    exit::for_input(problem),
-                    format!("{}: {problem}", report.path.display()),
-                )
-            })
-        })
-        .min_by_key(|failure| failure.code)
-}
-
-/// "1 (Ana Ruiz), 2 (Ben Okafor)" for share indices.
-pub(super) fn holders(indices: &[u8], manifest: Option<&Manifest>) -> String {
-    indices
-        .iter()
-        .map(|&index| match manifest.and_then(|m| m.custodian_name(index)) {
-            Some(name) => format!("{index} ({name})"),
-            None => index.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The failure to report for a failed quorum: when an input was bad, the bad input is the
-/// cause to report.
-pub(super) fn quorum_failure(error: &VerifyError, input_failure: Option<&Failure>) -> Failure {
-    match input_failure {
-        Some(first) => Failure::new(first.code, first.message.clone()),
-        None => Failure::new(exit::for_verify(error), error.to_string()),
     }
 }
 
-/// For a proven quorum (the `agreeing` shares, and the `disagreeing` ones that do not combine
-/// with them): the forged-share failure, else the worst input failure.
-pub(super) fn proven_problem(
-    agreeing: &[u8],
-    disagreeing: &[u8],
-    collected_failure: Option<Failure>,
-    manifest: Option<&Manifest>,
-) -> Option<Failure> {
-    let forged = (!disagreeing.is_empty()).then(|| {
-        let error = VerifyError::ForgedShares {
-            agreeing: holders(agreeing, manifest),
-            disagreeing: holders(disagreeing, manifest),
-        };
-        Failure::new(exit::for_verify(&error), error.to_string())
-    });
-    forged.or(collected_failure)
-}
-
-/// Reads all inputs, prints the per-input report, proves the quorum against `manifest` (read by
-/// the caller). Returns the proof and the worst per-input failure, if any.
-pub fn gather(
-    inputs: &[PathBuf],
-    manifest: Option<Manifest>,
-    keys: &ShareKeyArgs,
-    report: Report,
-) -> Result<(Proof, Option<Failure>), Failure> {
-    let collected = collect_against(inputs, manifest, keys, ReadOptions::default())?;
-    print_text(collected, report)
-}
-
-/// Prints the text report of `collected`; returns the proof and the worst per-input failure.
-fn print_text(collected: Collected, report: Report) -> Result<(Proof, Option<Failure>), Failure> {
+/// Prints the text report of `collected`; returns the proof and the verdict's problem, if any
+/// (a failed quorum is the `Err`).
+fn print_text(collected: Collected, report: Report) -> Result<(Proof, Option<Problem>), Failure> {
     let say = |line: String| match report {
         Report::Stdout => outln!("{line}"),
         Report::Stderr => errln!("{line}"),
     };
+    let problem = collected.verdict();
     let Collected {
         manifest,
         reports,
-        input_failure,
         outcome,
     } = collected;
     let manifest = manifest.as_ref();
-    for report in &reports {
-        say(describe_input(report, manifest));
-        if let Some(warning) = health_warning(report, manifest) {
-            say(format!("        {warning}"));
-        }
-    }
+    print_inputs(&reports, manifest, &say);
     let proof = match outcome {
         Ok(proof) => proof,
         Err(error) => {
-            if input_failure.is_some() && !matches!(error, VerifyError::NothingRead) {
+            let inputs_bad = reports.iter().any(|report| !report.problems.is_empty());
+            if inputs_bad && !matches!(error, VerifyError::NothingRead) {
                 say(format!("Quorum not proven: {error}"));
             }
-            return Err(quorum_failure(&error, input_failure.as_ref()));
+            return Err(Failure::from(problem.unwrap_or_else(|| Problem::of(&error))));
         }
     };
     say(format!(
         "Quorum: shares {} rebuild the vault key of ceremony {} ({} of {} needed).",
-        holders(&proof.agreeing, manifest),
+        verdict::holders(&proof.agreeing, manifest),
         proof.ceremony,
         proof.threshold,
         proof.shares
@@ -250,8 +120,19 @@ fn print_text(collected: Collected, report: Report) -> Result<(Proof, Option<Fai
             proof.payload.kind.as_str()
         )),
     }
-    let problem = proven_problem(&proof.agreeing, &proof.disagreeing, input_failure, manifest);
     Ok((proof, problem))
+}
+
+/// Reads all inputs, prints the per-input report (on `report`), proves the quorum against
+/// `manifest` (read by the caller). Returns the proof and the verdict's problem, if any.
+pub fn gather(
+    inputs: &[std::path::PathBuf],
+    manifest: Option<Manifest>,
+    keys: &super::unlock::ShareKeyArgs,
+    report: Report,
+) -> Result<(Proof, Option<Problem>), Failure> {
+    let collected = sheets::collect(inputs, manifest, keys, ReadOptions::default())?;
+    print_text(collected, report)
 }
 
 /// Runs `verify`, and records it in the log when a manifest or `--log` is given.
@@ -267,11 +148,12 @@ fn check(args: &VerifyArgs, seen: &mut super::log::Seen) -> Result<(), Failure> 
     if args.json {
         return super::verify_json::run(args, options, seen);
     }
-    let collected = collect(&args.inputs, args.manifest.as_ref(), &args.keys, options)?;
+    let manifest = args.manifest.as_deref().map(super::read_manifest).transpose()?;
+    let collected = sheets::collect(&args.inputs, manifest, &args.keys, options)?;
     let warnings = collected
         .reports
         .iter()
-        .filter(|report| health_warning(report, collected.manifest.as_ref()).is_some())
+        .filter(|report| verdict::health_warning(report, collected.manifest.as_ref()).is_some())
         .count();
     let (proof, problem) = print_text(collected, Report::Stdout)?;
     seen.ceremony = Some(proof.ceremony.as_str().to_owned());
@@ -279,31 +161,11 @@ fn check(args: &VerifyArgs, seen: &mut super::log::Seen) -> Result<(), Failure> 
     drop(proof);
     if let Some(problem) = problem {
         outln!("NOT VERIFIED: the quorum works, but not every sheet given is sound (see above).");
-        return Err(problem);
+        return Err(problem.into());
     }
     outln!("VERIFIED: every sheet given is sound and they recover the secret (not shown).");
     if warnings > 0 {
         outln!("{warnings} sheet(s) read with little margin left (see above): replace them before the next check.");
     }
     Ok(())
-}
-
-/// The JSON report's verdict on `collected`: the proof, and the failure to exit with.
-pub fn verdict(collected: &Collected) -> (Option<&Proof>, Option<Failure>) {
-    match &collected.outcome {
-        Ok(proof) => {
-            let failure = collected
-                .input_failure
-                .as_ref()
-                .map(|failure| Failure::new(failure.code, failure.message.clone()));
-            let problem = proven_problem(
-                &proof.agreeing,
-                &proof.disagreeing,
-                failure,
-                collected.manifest.as_ref(),
-            );
-            (Some(proof), problem)
-        }
-        Err(error) => (None, Some(quorum_failure(error, collected.input_failure.as_ref()))),
-    }
 }

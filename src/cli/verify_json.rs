@@ -4,14 +4,16 @@
 
 use std::io::Write;
 
+use breakglass::ceremony::verdict::{health_warning, sheet_name};
 use breakglass::ceremony::verify::{InputReport, ReadOptions, Source};
 use breakglass::evidence::manifest::Manifest;
+use breakglass::exit::Exit;
 use breakglass::paper::format::v1::Part;
 use breakglass::paper::scan::InputKind;
 use serde::Serialize;
 
-use super::verify::{Collected, collect, health_warning, sheet_name, verdict};
-use super::{Failure, VerifyArgs, exit};
+use super::sheets::{self, Collected};
+use super::{Failure, VerifyArgs};
 
 /// The schema name and version; bumped only when a field changes meaning or disappears.
 pub const SCHEMA: &str = "breakglass.verify/1";
@@ -21,7 +23,7 @@ struct Document {
     schema: &'static str,
     breakglass_version: &'static str,
     verified: bool,
-    exit_code: u8,
+    exit_code: Exit,
     error: Option<ErrorReport>,
     manifest: Option<String>,
     inputs: Vec<InputJson>,
@@ -33,7 +35,7 @@ struct Document {
 #[derive(Serialize)]
 pub struct ErrorReport {
     /// The exit code.
-    pub code: u8,
+    pub code: Exit,
     /// The same one-line message as on standard error.
     pub message: String,
 }
@@ -50,6 +52,9 @@ impl From<&Failure> for ErrorReport {
 #[derive(Serialize)]
 struct InputJson {
     path: String,
+    /// The pages of `path` this sheet was read from, when the file holds several sheets.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pages: Vec<usize>,
     kind: Option<&'static str>,
     ok: bool,
     sheet: Option<String>,
@@ -143,6 +148,7 @@ fn input_json(report: &InputReport, manifest: Option<&Manifest>) -> InputJson {
         .collect();
     InputJson {
         path: report.path.display().to_string(),
+        pages: report.pages.clone(),
         kind: report.kind.map(kind_name),
         ok: report.problems.is_empty(),
         sheet: (!shares.is_empty()).then(|| sheet_name(report, manifest)),
@@ -152,8 +158,8 @@ fn input_json(report: &InputReport, manifest: Option<&Manifest>) -> InputJson {
             .problems
             .iter()
             .map(|problem| ErrorReport {
-                code: exit::for_input(problem),
-                message: format!("{}: {problem}", report.path.display()),
+                code: Exit::from(problem),
+                message: format!("{}: {problem}", report.name()),
             })
             .collect(),
         health: report.health.as_ref().map(|health| HealthJson {
@@ -182,8 +188,8 @@ fn input_json(report: &InputReport, manifest: Option<&Manifest>) -> InputJson {
 
 fn document(collected: &Collected, manifest_path: Option<String>) -> (Document, Option<Failure>) {
     let manifest = collected.manifest.as_ref();
-    let (proof, failure) = verdict(collected);
-    let quorum = proof.map(|proof| {
+    let failure = collected.verdict().map(Failure::from);
+    let quorum = collected.outcome.as_ref().ok().map(|proof| {
         let ceremony = proof.ceremony.as_str().to_owned();
         QuorumJson {
             ceremony: ceremony.clone(),
@@ -208,7 +214,7 @@ fn document(collected: &Collected, manifest_path: Option<String>) -> (Document, 
         schema: SCHEMA,
         breakglass_version: env!("CARGO_PKG_VERSION"),
         verified: failure.is_none(),
-        exit_code: failure.as_ref().map_or(exit::OK, |failure| failure.code),
+        exit_code: failure.as_ref().map_or(Exit::Ok, |failure| failure.code),
         error: failure.as_ref().map(ErrorReport::from),
         manifest: manifest_path,
         inputs: collected
@@ -229,7 +235,7 @@ fn document(collected: &Collected, manifest_path: Option<String>) -> (Document, 
 fn print(document: &Document) -> Result<(), Failure> {
     let mut text = serde_json::to_string_pretty(document).map_err(|error| {
         Failure::new(
-            exit::INTERNAL,
+            Exit::Internal,
             format!("cannot format the JSON report: {error}; please report this bug"),
         )
     })?;
@@ -240,7 +246,7 @@ fn print(document: &Document) -> Result<(), Failure> {
         .and_then(|()| stdout.flush())
         .map_err(|error| {
             Failure::new(
-                exit::WRITE,
+                Exit::WriteFailed,
                 format!("cannot write the JSON report to standard output: {error}; check where it is piped"),
             )
         })
@@ -250,7 +256,13 @@ fn print(document: &Document) -> Result<(), Failure> {
 /// the same exit code (and one-line message on stderr) as without `--json`.
 pub fn run(args: &VerifyArgs, options: ReadOptions, seen: &mut super::log::Seen) -> Result<(), Failure> {
     let manifest_path = args.manifest.as_ref().map(|path| path.display().to_string());
-    let collected = match collect(&args.inputs, args.manifest.as_ref(), &args.keys, options) {
+    let collected = args
+        .manifest
+        .as_deref()
+        .map(super::read_manifest)
+        .transpose()
+        .and_then(|manifest| sheets::collect(&args.inputs, manifest, &args.keys, options));
+    let collected = match collected {
         Ok(collected) => collected,
         Err(failure) => {
             print(&Document {

@@ -11,6 +11,7 @@ use std::time::SystemTime;
 use crate::ceremony::verify::{self, InputReport, Source, VerifyError};
 use crate::evidence::audit::{self, Action, InputRecord, ReadMethod, Record};
 use crate::evidence::manifest::Manifest;
+use crate::exit::Exit;
 
 pub mod report;
 
@@ -115,18 +116,18 @@ impl Drill {
         indices
     }
 
-    /// The log record for this drill. `exit_code` and `message` are the command's outcome.
+    /// The log record for this drill. `exit` and `message` are the command's outcome.
     pub fn record(
         &self,
         manifest: &Manifest,
-        exit_code: u8,
+        exit: Exit,
         message: Option<String>,
         operator: Option<String>,
         now: i64,
     ) -> Record {
-        let mut record = Record::new(Action::Drill, Some(manifest.ceremony_id.clone()), exit_code, now);
+        let mut record = Record::new(Action::Drill, Some(manifest.ceremony_id.clone()), exit, now);
         let shares = match &self.quorum {
-            Ok(quorum) if exit_code == 0 => quorum.agreeing.clone(),
+            Ok(quorum) if exit.is_ok() => quorum.agreeing.clone(),
             _ => self.shares_read(),
         };
         record.shares = audit::share_refs(&shares, Some(manifest));
@@ -168,7 +169,7 @@ pub fn input_record(report: &InputReport) -> InputRecord {
     shares.sort_unstable();
     shares.dedup();
     InputRecord {
-        input: report.path.display().to_string(),
+        input: report.name(),
         shares,
         read,
         fallback_passes,

@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use crate::evidence::audit::{Action, Log, Outcome, ShareRef};
 use crate::evidence::manifest::{DEFAULT_DRILL_INTERVAL_DAYS, Manifest};
-use crate::kinds::import::parse_date;
 use crate::platform::clock;
+use crate::platform::clock::parse_date;
 
 const DAY: i64 = 86_400;
 
@@ -48,6 +48,18 @@ pub enum Concern {
     ExpiresSoon,
     /// Some custodians' sheets have never been verified since sealing.
     NeverVerified,
+}
+
+impl Concern {
+    /// Every concern, worst first (the order `status` picks its exit code by).
+    pub const WORST_FIRST: [Concern; 6] = [
+        Concern::Expired,
+        Concern::LastDrillFailed,
+        Concern::LogBroken,
+        Concern::DrillOverdue,
+        Concern::ExpiresSoon,
+        Concern::NeverVerified,
+    ];
 }
 
 /// A concern with its explanation.
@@ -268,7 +280,12 @@ fn assess_one(files: &CeremonyFiles, replaced_by: Option<String>, now: i64, warn
         for passed in deadlines.iter().filter(|d| d.state == "passed") {
             findings.push(Finding {
                 concern: Concern::Expired,
-                message: format!("{} {} ({} days ago)", passed.what, &passed.at[..10], -passed.days_left),
+                message: format!(
+                    "{} {} ({} days ago)",
+                    passed.what,
+                    clock::day_of(&passed.at),
+                    -passed.days_left
+                ),
             });
         }
         if let Some(last) = &last_drill
@@ -298,7 +315,7 @@ fn assess_one(files: &CeremonyFiles, replaced_by: Option<String>, now: i64, warn
         for soon in deadlines.iter().filter(|d| d.state == "soon") {
             findings.push(Finding {
                 concern: Concern::ExpiresSoon,
-                message: format!("{} {} (in {} days)", soon.what, &soon.at[..10], soon.days_left),
+                message: format!("{} {} (in {} days)", soon.what, clock::day_of(&soon.at), soon.days_left),
             });
         }
         if !never_verified.is_empty() {
@@ -354,7 +371,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(audit::FILE_NAME);
         for &(action, code, time, shares) in records {
-            let mut record = Record::new(action, Some(manifest().ceremony_id), code, time);
+            let mut record = Record::new(
+                action,
+                Some(manifest().ceremony_id),
+                crate::exit::Exit::from_code(code).unwrap(),
+                time,
+            );
             record.shares = audit::share_refs(shares, None);
             audit::append(&path, record).unwrap();
         }

@@ -54,6 +54,9 @@ pub struct ImportOptions {
     pub totp_algorithm: Option<totp::Algorithm>,
     /// The current time (Unix seconds), to refuse already-expired secrets.
     pub now: i64,
+    /// The ceremony's label: the account name of a bare TOTP seed, so that its recovered URI
+    /// has a label (authenticator apps reject `otpauth://totp/?secret=...`).
+    pub label: Option<String>,
 }
 
 /// Why an imported secret was refused.
@@ -99,29 +102,6 @@ fn text_of(secret: &SecretBytes, kind: &'static str) -> Result<String, ImportErr
     Ok(text.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-/// Checks a `YYYY-MM-DD` date and returns its Unix time at midnight UTC.
-pub fn parse_date(text: &str) -> Option<i64> {
-    let parts: Vec<&str> = text.trim().split('-').collect();
-    let [year, month, day] = parts[..] else { return None };
-    if year.len() != 4 || month.len() != 2 || day.len() != 2 {
-        return None;
-    }
-    let (year, month, day): (i64, u32, u32) = (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
-    if !(1970..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 {
-        return None;
-    }
-    // Days from civil (the inverse of clock's conversion), then check by converting back.
-    let shifted_year = if month <= 2 { year - 1 } else { year };
-    let era = shifted_year.div_euclid(400);
-    let year_of_era = shifted_year - era * 400;
-    let month_index = i64::from(if month > 2 { month - 3 } else { month + 9 });
-    let day_of_year = (153 * month_index + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    let days = era * 146_097 + day_of_era - 719_468;
-    let seconds = days * 86_400;
-    (clock::date(seconds) == text.trim()).then_some(seconds)
-}
-
 fn check_serials(serials: &[String]) -> Result<Vec<String>, ImportError> {
     serials
         .iter()
@@ -163,7 +143,9 @@ pub fn import(kind: SecretKind, secret: SecretBytes, options: ImportOptions) -> 
     let mut provided = ProvidedSecret {
         kind: kind.clone(),
         secret,
-        file_name: options.file_name.clone(),
+        // Only a file is handed back under its own name; for every other kind the name of the
+        // file it was imported from says nothing and is not sealed.
+        file_name: options.file_name.clone().filter(|_| kind == SecretKind::File),
         metadata: Vec::new(),
         public: PublicFacts::default(),
     };
@@ -171,9 +153,18 @@ pub fn import(kind: SecretKind, secret: SecretBytes, options: ImportOptions) -> 
         SecretKind::Totp => {
             let text = zeroize::Zeroizing::new(text_of(&provided.secret, "TOTP seed")?);
             let seed = totp::parse(text.trim())?;
-            let seed = totp::with_overrides(seed, options.totp_digits, options.totp_period, options.totp_algorithm)?;
+            let mut seed =
+                totp::with_overrides(seed, options.totp_digits, options.totp_period, options.totp_algorithm)?;
+            if seed.account.is_none() && seed.issuer.is_none() {
+                seed.account = options
+                    .label
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|label| !label.is_empty())
+                    .map(str::to_owned);
+            }
             provided.metadata = totp::to_metadata(&seed);
-            provided.secret = seed.secret.clone();
+            provided.secret = seed.secret;
         }
         SecretKind::Fido2Pin => {
             let pin = zeroize::Zeroizing::new(text_of(&provided.secret, "FIDO2 PIN")?);
@@ -199,7 +190,7 @@ pub fn import(kind: SecretKind, secret: SecretBytes, options: ImportOptions) -> 
                 return Err(ImportError::Empty);
             }
             let expires = options.expires.as_deref().ok_or(ImportError::NoExpiry)?;
-            let at = parse_date(expires).ok_or_else(|| ImportError::BadDate(expires.into()))?;
+            let at = clock::parse_date(expires).ok_or_else(|| ImportError::BadDate(expires.into()))?;
             if at + 86_400 <= options.now {
                 return Err(ImportError::Expired(expires.trim().into()));
             }
@@ -231,13 +222,24 @@ mod tests {
     }
 
     #[test]
-    fn dates_parse_strictly() {
-        assert_eq!(parse_date("1970-01-01"), Some(0));
-        assert_eq!(parse_date("2026-11-25"), Some(1_795_564_800));
-        assert_eq!(parse_date("2024-02-29").map(clock::date).as_deref(), Some("2024-02-29"));
-        assert_eq!(parse_date("2025-02-29"), None);
-        assert_eq!(parse_date("2026-13-01"), None);
-        assert_eq!(parse_date("26-11-25"), None);
+    fn a_bare_totp_seed_gets_the_label_and_no_file_name() {
+        let with = ImportOptions {
+            file_name: Some("seed.txt".into()),
+            label: Some("contoso bg-01".into()),
+            ..options()
+        };
+        let seed = SecretBytes::from_slice(b"JBSWY3DPEHPK3PXP\n");
+        let imported = import(SecretKind::Totp, seed, with.clone()).unwrap();
+        assert_eq!(imported.file_name, None, "only a file keeps its file name");
+        let recovered = totp::from_metadata(imported.secret.duplicate(), &imported.metadata).unwrap();
+        assert!(
+            totp::to_uri(&recovered)
+                .expose()
+                .starts_with("otpauth://totp/contoso%20bg-01?secret=JBSWY3DPEHPK3PXP"),
+            "a bare seed recovers to a URI with a label"
+        );
+        let file = import(SecretKind::File, SecretBytes::from_slice(b"x"), with).unwrap();
+        assert_eq!(file.file_name.as_deref(), Some("seed.txt"));
     }
 
     #[test]

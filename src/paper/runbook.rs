@@ -3,10 +3,10 @@
 //! reword or translate them; both are public (they hold no secret).
 
 use crate::evidence::manifest::{DEFAULT_DRILL_INTERVAL_DAYS, Manifest, ShareProtection};
-use crate::kinds::import::parse_date;
 use crate::paper::render::document::escape;
 use crate::paper::render::{self, Paper, RenderError};
 use crate::platform::clock;
+use crate::platform::clock::parse_date;
 
 /// The built-in runbook template (English).
 pub const RUNBOOK_TEMPLATE: &str = include_str!("../../templates/runbook.en.md");

@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use breakglass::exit::Exit;
+
 use crate::support::{external, run_in, run_with_env, seal_with_stdin, tool};
 
 /// `BREAKGLASS_NOW` for the runs below: 2026-11-25T12:30:45Z.
@@ -15,7 +17,7 @@ fn now_env(seconds: i64) -> String {
 /// Every asked practice of the first `levels` levels answered yes, as an answers file.
 fn answers_up_to(dir: &Path, levels: &[&str], extra: &str) -> String {
     let template = run_in(dir, &["assess", "--answers-template"], None);
-    assert_eq!(template.code, 0, "{}", template.all());
+    assert_eq!(template.code, i32::from(Exit::Ok), "{}", template.all());
     let mut text = String::from("[answers]\n");
     for line in template.stdout.lines() {
         let Some(answer) = line.strip_prefix("# ").filter(|rest| rest.ends_with(" = true")) else {
@@ -65,7 +67,7 @@ fn answers_file_gives_the_expected_level_and_what_is_missing_next() {
     );
     std::fs::write(dir.path().join("answers.toml"), answers).unwrap();
     let run = run_in(dir.path(), &["assess", "--answers", "answers.toml", "--no-input"], None);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     assert!(
         run.stdout.contains("Level reached: 3 of 7, Baseline Hygiene"),
         "{}",
@@ -99,7 +101,7 @@ fn answers_file_gives_the_expected_level_and_what_is_missing_next() {
 
     // Without a terminal and without an answers file nothing is asked: level 1, the floor.
     let bare = run_in(dir.path(), &["assess"], None);
-    assert_eq!(bare.code, 0, "{}", bare.all());
+    assert_eq!(bare.code, i32::from(Exit::Ok), "{}", bare.all());
     assert!(
         bare.stdout.contains("Level reached: 1 of 7, Unprepared"),
         "{}",
@@ -144,7 +146,7 @@ fn evidence_is_proven_from_a_sealed_fido2_ceremony_and_a_drill_in_its_log() {
     let env_now = now_env(NOW);
     let args = ["assess", "--answers", "answers.toml", "--json", "--no-input"];
     let run = run_with_env(dir, &args, None, &[("BREAKGLASS_NOW", &env_now)]);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     let value = json(&run);
     assert_eq!(value["format"], "breakglass-assessment");
     assert_eq!(value["model"]["author"], "KuShuSec");
@@ -183,17 +185,17 @@ fn evidence_is_proven_from_a_sealed_fido2_ceremony_and_a_drill_in_its_log() {
         None,
         &[("BREAKGLASS_NOW", &now_env(drilled))],
     );
-    assert_eq!(passed.code, 0, "{}", passed.all());
+    assert_eq!(passed.code, i32::from(Exit::Ok), "{}", passed.all());
     let failed = run_with_env(
         dir,
         &["drill", "--manifest", &manifest_path, &sheet_1],
         None,
         &[("BREAKGLASS_NOW", &now_env(NOW - 5 * 86_400))],
     );
-    assert_eq!(failed.code, 5, "{}", failed.all());
+    assert_eq!(failed.code, i32::from(Exit::TooFewShares), "{}", failed.all());
     let text_args = ["assess", "--no-input", "--dir", "out"];
     let recent = run_with_env(dir, &text_args, None, &[("BREAKGLASS_NOW", &env_now)]);
-    assert_eq!(recent.code, 0, "{}", recent.all());
+    assert_eq!(recent.code, i32::from(Exit::Ok), "{}", recent.all());
     assert!(
         recent
             .stdout
@@ -204,7 +206,7 @@ fn evidence_is_proven_from_a_sealed_fido2_ceremony_and_a_drill_in_its_log() {
     assert!(recent.stdout.contains("(10 days ago)"), "{}", recent.stdout);
     let later = now_env(drilled + 91 * 86_400);
     let stale = run_with_env(dir, &text_args, None, &[("BREAKGLASS_NOW", &later)]);
-    assert_eq!(stale.code, 0, "{}", stale.all());
+    assert_eq!(stale.code, i32::from(Exit::Ok), "{}", stale.all());
     assert!(
         stale
             .stdout
@@ -240,7 +242,7 @@ fn a_certificate_ceremony_proves_the_app_and_its_expiry() {
         None,
     );
     let run = sealed.run(&["assess", "--no-input", "--json"]);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     let value = json(&run);
     assert_eq!(finding(&value, "app-certificate-sealed")["proved"], true);
     assert_eq!(finding(&value, "expiry-defined")["proved"], true);
@@ -265,7 +267,7 @@ fn a_policy_file_counts_only_when_sealed_unchanged_and_tracked_by_git() {
 
     let policy_finding = |expect: &str| {
         let run = sealed.run(&["assess", "--no-input"]);
-        assert_eq!(run.code, 0, "{}", run.all());
+        assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
         assert!(run.stdout.contains(expect), "wanted {expect:?}:\n{}", run.stdout);
     };
     policy_finding("[ ] policy-in-git: ceremony");
@@ -277,7 +279,7 @@ fn a_policy_file_counts_only_when_sealed_unchanged_and_tracked_by_git() {
     std::fs::write(dir.join("breakglass.toml"), format!("{policy}# edited\n")).unwrap();
     policy_finding("no sealed ceremony was sealed from ./breakglass.toml as it is now");
     let missing = sealed.run(&["assess", "--no-input", "--policy", "absent.toml"]);
-    missing.exits_with(3, "cannot read the policy file absent.toml");
+    missing.exits_with(Exit::Unreadable, "cannot read the policy file absent.toml");
 }
 
 #[test]
@@ -291,7 +293,7 @@ fn reports_are_written_as_markdown_and_pdf_and_never_overwrite() {
     std::fs::write(dir.path().join("answers.toml"), answers).unwrap();
     let base = ["assess", "--answers", "answers.toml", "--no-input", "--report"];
     let run = run_in(dir.path(), &[&base[..], &["report.md"]].concat(), None);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     let markdown = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
     assert!(markdown.contains("## Level reached: 2 of 7, Reactive"), "{markdown}");
     assert!(
@@ -299,17 +301,17 @@ fn reports_are_written_as_markdown_and_pdf_and_never_overwrite() {
         "{markdown}"
     );
     let again = run_in(dir.path(), &[&base[..], &["report.md"]].concat(), None);
-    assert_eq!(again.code, 9, "{}", again.all());
+    assert_eq!(again.code, i32::from(Exit::OutputExists), "{}", again.all());
     assert_eq!(std::fs::read_to_string(dir.path().join("report.md")).unwrap(), markdown);
     let wrong = run_in(dir.path(), &[&base[..], &["report.docx"]].concat(), None);
-    wrong.exits_with(2, "name a .md (Markdown) or .pdf file");
+    wrong.exits_with(Exit::Usage, "name a .md (Markdown) or .pdf file");
 
     let run = run_in(
         dir.path(),
         &[&base[..], &["report.pdf", "--paper", "letter"]].concat(),
         None,
     );
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     let pdf = std::fs::read(dir.path().join("report.pdf")).unwrap();
     assert!(pdf.starts_with(b"%PDF"));
     let Some(pdftotext) = tool("pdftotext") else { return };
@@ -336,7 +338,7 @@ fn bad_answers_and_model_files_are_refused_with_their_line() {
     )
     .unwrap();
     let run = run_in(dir.path(), &["assess", "--answers", "answers.toml"], None);
-    assert_eq!(run.code, 26, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Answers), "{}", run.all());
     assert!(
         run.stderr
             .contains("answers.toml: line 3: unknown practice id \"reactive-acount-exists\""),
@@ -346,9 +348,9 @@ fn bad_answers_and_model_files_are_refused_with_their_line() {
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     std::fs::write(dir.path().join("yes.toml"), "[answers]\nbaseline-some-pim = yes\n").unwrap();
     let run = run_in(dir.path(), &["assess", "--answers", "yes.toml"], None);
-    run.exits_with(26, "yes.toml: line 2: ");
+    run.exits_with(Exit::Answers, "yes.toml: line 2: ");
     let run = run_in(dir.path(), &["assess", "--answers", "absent.toml"], None);
-    assert_eq!(run.code, 26, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Answers), "{}", run.all());
 
     let model = breakglass::evidence::assess::model::BUILT_IN.replacen(
         "evidence = \"drill-within-90-days\"",
@@ -357,7 +359,7 @@ fn bad_answers_and_model_files_are_refused_with_their_line() {
     );
     std::fs::write(dir.path().join("model.toml"), &model).unwrap();
     let run = run_in(dir.path(), &["assess", "--model", "model.toml"], None);
-    run.exits_with(25, "model.toml: line ");
+    run.exits_with(Exit::Model, "model.toml: line ");
     assert!(run.stderr.contains("drill-within-a-year"), "{}", run.stderr);
 
     // A new model version is only an edit of the data file.
@@ -371,7 +373,7 @@ fn bad_answers_and_model_files_are_refused_with_their_line() {
         &["assess", "--model", "v12.toml", "--answers", "v11.toml"],
         None,
     );
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     assert!(
         run.stdout.contains("v1.2") && run.stdout.contains("7 Isolated & Independent"),
         "{}",
@@ -384,5 +386,5 @@ fn bad_answers_and_model_files_are_refused_with_their_line() {
     );
 
     let run = run_in(dir.path(), &["assess", "--dir", "absent"], None);
-    assert_eq!(run.code, 3, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Unreadable), "{}", run.all());
 }

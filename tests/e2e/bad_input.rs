@@ -2,10 +2,11 @@
 
 use std::io::Cursor;
 
+use breakglass::exit::Exit;
 use breakglass::paper::format::v1;
 use image::{GrayImage, ImageFormat};
 
-use crate::support::{run_in, seal, typed_copy};
+use crate::support::{pdf_file, pdf_stream, run_in, seal, typed_copy};
 
 fn error_line(run: &crate::support::Run) -> String {
     let errors: Vec<&str> = run.stderr.lines().filter(|line| line.starts_with("error:")).collect();
@@ -26,15 +27,19 @@ fn unreadable_empty_and_foreign_files() {
     std::fs::write(sealed.path("white.png"), &white).unwrap();
     std::fs::write(sealed.path("notes.txt"), "just some notes\nnothing here\n").unwrap();
     for (file, code, phrase) in [
-        ("missing.png", 3, "cannot read the file"),
-        ("empty.png", 3, "the file is empty"),
-        ("binary.dat", 3, "not a PDF, PNG/JPEG image or text file"),
-        ("broken.pdf", 3, "damaged or not a PDF"),
-        ("white.png", 4, "no breakglass QR code or text found"),
-        ("notes.txt", 4, "no breakglass QR code or text found"),
+        ("missing.png", Exit::Unreadable, "cannot read the file"),
+        ("empty.png", Exit::Unreadable, "the file is empty"),
+        (
+            "binary.dat",
+            Exit::Unreadable,
+            "not a PDF, image (PNG, JPEG, TIFF, WebP, BMP) or text file",
+        ),
+        ("broken.pdf", Exit::Unreadable, "damaged or not a PDF"),
+        ("white.png", Exit::Damaged, "no breakglass QR code or text found"),
+        ("notes.txt", Exit::Damaged, "no breakglass QR code or text found"),
     ] {
         let run = sealed.run(&["verify", file]);
-        assert_eq!(run.code, code, "{file}: {}", run.all());
+        assert_eq!(run.code, i32::from(code), "{file}: {}", run.all());
         let line = error_line(&run);
         assert!(line.contains(file) && line.contains(phrase), "{file}: {line}");
     }
@@ -53,7 +58,7 @@ fn decompression_bomb_is_refused_before_decoding() {
     png[29..33].copy_from_slice(&crc.to_be_bytes());
     std::fs::write(sealed.path("bomb.png"), &png).unwrap();
     let run = sealed.run(&["verify", "bomb.png"]);
-    assert_eq!(run.code, 3, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Unreadable), "{}", run.all());
     assert!(
         error_line(&run).contains("too large to be a sheet (60000x60000 pixels)"),
         "{}",
@@ -70,21 +75,21 @@ fn too_few_duplicate_and_mixed_ceremonies() {
     let b3 = other.sheet(3).display().to_string();
 
     let run = one.run(&["recover", "--print", &a1, &a2]);
-    assert_eq!(run.code, 5, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::TooFewShares), "{}", run.all());
     assert!(error_line(&run).contains("only 2 of the 3 shares needed are present (have: 1, 2)"));
     assert!(run.stdout.is_empty(), "nothing on stdout when recovery fails");
 
     let run = one.run(&["verify", &a1, &a1, &a2]);
-    assert_eq!(run.code, 12, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::DuplicateShares), "{}", run.all());
     assert!(error_line(&run).contains("share 1 given more than once"));
 
     let run = one.run(&["verify", &a1, &a2, &b3]);
-    assert_eq!(run.code, 7, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::WrongCeremony), "{}", run.all());
     assert!(error_line(&run).contains("come from 2 different ceremonies"));
 
     let manifest = one.manifest().display().to_string();
     let run = one.run(&["verify", "--manifest", &manifest, &a1, &b3]);
-    assert_eq!(run.code, 7, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::WrongCeremony), "{}", run.all());
     assert!(error_line(&run).contains("not to the manifest's ceremony"));
 }
 
@@ -95,7 +100,7 @@ fn truncated_typed_block_and_bad_manifest() {
     let truncated: Vec<&str> = typed.lines().take(4).collect();
     std::fs::write(sealed.path("short.txt"), truncated.join("\n")).unwrap();
     let run = sealed.run(&["verify", "short.txt"]);
-    assert_eq!(run.code, 4, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Damaged), "{}", run.all());
     assert!(
         error_line(&run).contains("ends after 3 of its 5 lines"),
         "{}",
@@ -105,7 +110,7 @@ fn truncated_typed_block_and_bad_manifest() {
     std::fs::write(sealed.path("manifest.json"), b"{\"format\": \"something else\"}").unwrap();
     let one = sealed.sheet(1).display().to_string();
     let run = sealed.run(&["verify", "--manifest", "manifest.json", &one]);
-    assert_eq!(run.code, 13, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Manifest), "{}", run.all());
     assert!(error_line(&run).contains("not a breakglass manifest"));
 }
 
@@ -134,19 +139,23 @@ fn forged_share_is_named_and_tampered_vault_detected() {
         .collect();
 
     let run = sealed.run(&["verify", &sheets[0], &sheets[1], &sheets[2], "forged-4.txt"]);
-    assert_eq!(run.code, 6, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::SharesDisagree), "{}", run.all());
     assert!(
         error_line(&run).contains("shares 1, 2, 3 agree with each other; share(s) 4 do not belong"),
         "{}",
         run.stderr
     );
+    // The secret is still handed out in an emergency, but recover does not claim every input is
+    // sound: it exits as verify does.
     let run = sealed.run(&["recover", "--print", &sheets[0], &sheets[1], &sheets[2], "forged-4.txt"]);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::SharesDisagree), "{}", run.all());
     assert!(run.stdout == format!("{passphrase}\n"));
-    assert!(run.stderr.contains("warning: shares 1, 2, 3 agree"));
+    let error = error_line(&run);
+    assert!(error.contains("shares 1, 2, 3 agree"), "{error}");
+    assert!(error.contains("the secret was still handed out"), "{error}");
 
     let run = sealed.run(&["verify", &sheets[0], &sheets[1], "forged-4.txt"]);
-    assert_eq!(run.code, 6, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::SharesDisagree), "{}", run.all());
     assert!(error_line(&run).contains("do not combine into the vault key"));
 
     let vault = report
@@ -165,9 +174,14 @@ fn forged_share_is_named_and_tampered_vault_detected() {
     let share_only = typed_copy(&sealed.sheet(1)).split("\n\n").next().unwrap().to_owned();
     std::fs::write(sealed.path("share-1.txt"), share_only).unwrap();
     let run = sealed.run(&["verify", "share-1.txt", "tampered.txt", &sheets[1], &sheets[2]]);
-    assert_eq!(run.code, 0, "a good vault copy on other sheets wins: {}", run.all());
+    assert_eq!(
+        run.code,
+        i32::from(Exit::Ok),
+        "a good vault copy on other sheets wins: {}",
+        run.all()
+    );
     let run = sealed.run(&["verify", "share-1.txt", "tampered.txt"]);
-    assert_eq!(run.code, 8, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Vault), "{}", run.all());
     assert!(
         error_line(&run).contains("vault data does not match the ceremony id"),
         "{}",
@@ -181,7 +195,7 @@ fn existing_output_is_never_touched() {
     std::fs::create_dir(dir.path().join("envelopes")).unwrap();
     std::fs::write(dir.path().join("envelopes/keep.txt"), b"precious").unwrap();
     let run = run_in(dir.path(), &["seal", "--out", "envelopes"], None);
-    assert_eq!(run.code, 9, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::OutputExists), "{}", run.all());
     assert!(error_line(&run).contains("already exists and is not empty"));
     assert_eq!(
         std::fs::read(dir.path().join("envelopes/keep.txt")).unwrap(),
@@ -198,16 +212,16 @@ fn existing_output_is_never_touched() {
 fn usage_errors_are_exit_2_and_bad_ceremonies_exit_14() {
     let dir = tempfile::tempdir().unwrap();
     let run = run_in(dir.path(), &["recover", "x.png"], None);
-    assert_eq!(run.code, 2, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Usage), "{}", run.all());
     let run = run_in(dir.path(), &["seal", "--out", "o", "--threshold", "1"], None);
-    assert_eq!(run.code, 14, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::BadRequest), "{}", run.all());
     assert!(error_line(&run).contains("use --threshold 2 or more"));
     let run = run_in(
         dir.path(),
         &["seal", "--out", "o", "--custodian", "Ana", "--custodian", "Ben"],
         None,
     );
-    assert_eq!(run.code, 2, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Usage), "{}", run.all());
     let run = run_in(
         dir.path(),
         &[
@@ -223,7 +237,7 @@ fn usage_errors_are_exit_2_and_bad_ceremonies_exit_14() {
         ],
         None,
     );
-    assert_eq!(run.code, 14, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::BadRequest), "{}", run.all());
     assert!(error_line(&run).contains("cannot print"), "{}", run.stderr);
     assert!(!dir.path().join("o").exists());
 }
@@ -236,13 +250,13 @@ fn require_offline_refuses_on_an_online_machine() {
     let state = breakglass::platform::hardening::network_state();
     let run = run_in(dir.path(), &["seal", "--out", "o", "--require-offline"], None);
     if state.offline() {
-        assert_eq!(run.code, 0, "{}", run.all());
+        assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     } else {
-        assert_eq!(run.code, 15, "{}", run.all());
+        assert_eq!(run.code, i32::from(Exit::Online), "{}", run.all());
         assert!(error_line(&run).contains(&state.describe()), "{}", run.stderr);
         assert!(!dir.path().join("o").exists());
         let run = run_in(dir.path(), &["seal", "--out", "o"], None);
-        assert_eq!(run.code, 0, "{}", run.all());
+        assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
         assert!(
             run.stderr.starts_with("warning: this machine is online"),
             "{}",
@@ -272,16 +286,20 @@ fn encrypted_empty_and_truncated_pdfs() {
     for (file, code, phrase) in [
         (
             "encrypted-user-password.pdf",
-            3,
+            Exit::Unreadable,
             "the PDF is password-protected; print or export it without a password",
         ),
-        ("encrypted-rc4-user-password.pdf", 3, "the PDF is password-protected"),
-        ("empty.pdf", 3, "the file is empty"),
+        (
+            "encrypted-rc4-user-password.pdf",
+            Exit::Unreadable,
+            "the PDF is password-protected",
+        ),
+        ("empty.pdf", Exit::Unreadable, "the file is empty"),
         // The PDF reader rebuilds what it can of a cut file; the QR code is in the lost half.
-        ("truncated.pdf", 4, "no breakglass QR code or text found"),
+        ("truncated.pdf", Exit::Damaged, "no breakglass QR code or text found"),
     ] {
         let run = run_in(dir.path(), &["verify", file], None);
-        assert_eq!(run.code, code, "{file}: {}", run.all());
+        assert_eq!(run.code, i32::from(code), "{file}: {}", run.all());
         let line = error_line(&run);
         assert!(line.contains(file) && line.contains(phrase), "{file}: {line}");
     }
@@ -338,4 +356,113 @@ fn closed_standard_error_is_not_a_panic() {
     assert_eq!(run(&["seal", "--out", "o"]), Some(0));
     assert!(dir.path().join("o/manifest.json").exists());
     assert_eq!(run(&["verify", "missing.pdf"]), Some(3));
+}
+
+/// A one-page PDF whose page has `media_box`, draws `content` (deflated when `deflate`), and
+/// holds `extra` objects from number 5 on.
+fn one_page_pdf(media_box: &str, content: &[u8], deflate: bool, resources: &str, extra: Vec<Vec<u8>>) -> Vec<u8> {
+    let content = if deflate {
+        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut encoder, content).unwrap();
+        pdf_stream("/Filter /FlateDecode", &encoder.finish().unwrap())
+    } else {
+        pdf_stream("", content)
+    };
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        format!("<< /Type /Page /Parent 2 0 R /MediaBox [{media_box}] /Contents 4 0 R /Resources << {resources} >> >>")
+            .into_bytes(),
+        content,
+    ];
+    objects.extend(extra);
+    pdf_file(&objects)
+}
+
+/// Form XObjects 8 levels deep, each drawing the next 8 times: 16 million draws.
+fn fan_out_pdf() -> Vec<u8> {
+    let levels = 8;
+    let forms = (0..levels)
+        .map(|level| {
+            if level == levels - 1 {
+                pdf_stream("/Type /XObject /Subtype /Form /BBox [0 0 612 792]", b"0 0 1 1 re f")
+            } else {
+                pdf_stream(
+                    &format!(
+                        "/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /XObject << /X {} 0 R >> >>",
+                        6 + level
+                    ),
+                    "/X Do\n".repeat(8).as_bytes(),
+                )
+            }
+        })
+        .collect();
+    one_page_pdf("0 0 612 792", b"/X Do", false, "/XObject << /X 5 0 R >>", forms)
+}
+
+/// A PNG tiled with QR finder patterns (3 px modules), as in the attack that ran for minutes.
+fn finder_tiled_png(side: u32) -> Vec<u8> {
+    const FINDER: [&str; 7] = [
+        "1111111", "1000001", "1011101", "1011101", "1011101", "1000001", "1111111",
+    ];
+    let tile = GrayImage::from_fn(side, side, |x, y| {
+        let (module_x, module_y) = ((x / 3) % 8, (y / 3) % 8);
+        let dark = module_x < 7 && module_y < 7 && FINDER[module_y as usize].as_bytes()[module_x as usize] == b'1';
+        image::Luma([if dark { 0 } else { 255 }])
+    });
+    let mut png = Vec::new();
+    tile.write_to(&mut Cursor::new(&mut png), ImageFormat::Png).unwrap();
+    png
+}
+
+#[test]
+fn hostile_pages_are_refused_within_their_budgets_not_panicked_on() {
+    let sealed = seal(&[]);
+    let cases: Vec<(&str, Vec<u8>, i32, &str)> = vec![
+        (
+            "sliver.pdf",
+            one_page_pdf("0 0 14400 0.01", b"0 0 1 1 re f", false, "", Vec::new()),
+            3,
+            "smaller than an inch",
+        ),
+        (
+            "nan.pdf",
+            one_page_pdf("0 0 1e40 -1e40", b"0 0 1 1 re f", false, "", Vec::new()),
+            3,
+            "PDF",
+        ),
+        ("fan-out.pdf", fan_out_pdf(), 3, "drawing operations"),
+        (
+            "inflates.pdf",
+            one_page_pdf("0 0 612 792", &vec![b' '; 80 * 1024 * 1024], true, "", Vec::new()),
+            3,
+            "inflates past 64 MB",
+        ),
+        (
+            "rectangles.pdf",
+            one_page_pdf(
+                "0 0 612 792",
+                "0 0 0.01 0.01 re f\n".repeat(2_000_000).as_bytes(),
+                true,
+                "",
+                Vec::new(),
+            ),
+            3,
+            "drawing operations",
+        ),
+        ("finders.png", finder_tiled_png(1200), 27, "gave up on a page after"),
+        (
+            "photo.heic",
+            b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec(),
+            3,
+            "convert it to JPEG",
+        ),
+    ];
+    for (file, bytes, code, phrase) in cases {
+        std::fs::write(sealed.path(file), bytes).unwrap();
+        let run = sealed.run(&["verify", file]);
+        assert_eq!(run.code, code, "{file}: {}", run.all());
+        let line = error_line(&run);
+        assert!(line.contains(phrase) && line.contains(file), "{file}: {line}");
+    }
 }

@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use breakglass::exit::Exit;
+
 use crate::support::{Run, run_in};
 
 pub(crate) const TEMPLATE: &str = include_str!("../../templates/breakglass.toml");
@@ -50,17 +52,17 @@ pub(crate) fn age_keygen(dir: &Path, name: &str) -> String {
 fn init_writes_a_valid_policy_and_never_overwrites() {
     let dir = tempfile::tempdir().expect("tempdir");
     let run = run_in(dir.path(), &["init"], None);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     assert_eq!(
         std::fs::read_to_string(dir.path().join("breakglass.toml")).expect("written"),
         TEMPLATE
     );
     let check = run_in(dir.path(), &["check-policy", "breakglass.toml"], None);
-    assert_eq!(check.code, 0, "{}", check.all());
+    assert_eq!(check.code, i32::from(Exit::Ok), "{}", check.all());
     assert!(check.stdout.contains("3 of 5 custodians"), "{}", check.stdout);
     std::fs::write(dir.path().join("breakglass.toml"), "edited").expect("edit");
     let again = run_in(dir.path(), &["init"], None);
-    again.exits_with(9, "already exists; choose another file name");
+    again.exits_with(Exit::OutputExists, "already exists; choose another file name");
     assert_eq!(
         std::fs::read_to_string(dir.path().join("breakglass.toml")).expect("kept"),
         "edited"
@@ -133,7 +135,7 @@ fn check_policy_points_at_the_line_of_every_problem() {
         let name = format!("policy-{number}.toml");
         write(dir.path(), &name, text);
         let run: Run = run_in(dir.path(), &["check-policy", &name], None);
-        assert_eq!(run.code, 17, "{message}: {}", run.all());
+        assert_eq!(run.code, i32::from(Exit::Policy), "{message}: {}", run.all());
         assert!(run.stderr.contains(message), "{message}: {}", run.stderr);
         let line = if needle.is_empty() {
             1
@@ -152,7 +154,12 @@ fn check_policy_points_at_the_line_of_every_problem() {
             &["seal", "--policy", &name, "--out", &format!("out-{number}")],
             None,
         );
-        assert_eq!(sealed.code, 17, "seal refuses it too: {}", sealed.all());
+        assert_eq!(
+            sealed.code,
+            i32::from(Exit::Policy),
+            "seal refuses it too: {}",
+            sealed.all()
+        );
         assert!(!dir.path().join(format!("out-{number}")).exists());
     }
 }
@@ -174,7 +181,7 @@ fn seal_from_a_policy_records_it_in_the_manifest() {
         ],
         None,
     );
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("envelopes/manifest.json")).expect("manifest"))
             .expect("json");
@@ -204,7 +211,7 @@ fn seal_from_a_policy_records_it_in_the_manifest() {
     let ceremony = manifest["ceremony_id"].as_str().expect("id");
     let shown_id = format!("{}-{}", &ceremony[..5], &ceremony[5..]);
     let created = &manifest["created"].as_str().expect("created")[..10];
-    let created_day = breakglass::kinds::import::parse_date(created).expect("date");
+    let created_day = breakglass::platform::clock::parse_date(created).expect("date");
     let next_drill = breakglass::platform::clock::date(created_day + 90 * 86_400);
     let rotation = breakglass::platform::clock::date(created_day + 365 * 86_400);
     let markdown = std::fs::read_to_string(dir.path().join("envelopes/runbook.md")).expect("runbook.md");
@@ -257,7 +264,7 @@ fn mixed_protection_ceremony_verifies_and_recovers_with_the_right_keys_only() {
     write(path, "wrong.txt", "not ben's passphrase\n");
 
     let unasked = run_in(path, &["seal", "--policy", "breakglass.toml", "--out", "never"], None);
-    unasked.exits_with(2, "--custodian-passphrase-file 2=FILE");
+    unasked.exits_with(Exit::Usage, "--custodian-passphrase-file 2=FILE");
     assert!(!path.join("never").exists());
 
     let run = run_in(
@@ -271,7 +278,7 @@ fn mixed_protection_ceremony_verifies_and_recovers_with_the_right_keys_only() {
         ],
         None,
     );
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     let manifest = std::fs::read_to_string(path.join("envelopes/manifest.json")).expect("manifest");
     assert!(manifest.contains("\"kind\": \"passphrase\""), "{manifest}");
     assert!(manifest.contains(&chen), "{manifest}");
@@ -291,19 +298,22 @@ fn mixed_protection_ceremony_verifies_and_recovers_with_the_right_keys_only() {
         run_in(path, &args, None)
     };
     let no_keys = verify(&[]);
-    no_keys.exits_with(16, "share 2 (Ben Okafor) is protected by a passphrase");
+    no_keys.exits_with(Exit::ShareLocked, "share 2 (Ben Okafor) is protected by a passphrase");
 
     let wrong = verify(&["--share-passphrase-file", "2=wrong.txt", "--identity", "chen.key"]);
-    wrong.exits_with(16, "share 2 (Ben Okafor): wrong passphrase in wrong.txt");
+    wrong.exits_with(Exit::ShareLocked, "share 2 (Ben Okafor): wrong passphrase in wrong.txt");
 
     let no_identity = verify(&["--share-passphrase-file", "2=ben.txt"]);
-    no_identity.exits_with(16, "share 3 (Chen Li) is protected by an age identity");
+    no_identity.exits_with(Exit::ShareLocked, "share 3 (Chen Li) is protected by an age identity");
 
     let stranger = verify(&["--share-passphrase-file", "2=ben.txt", "--identity", "stranger.key"]);
-    stranger.exits_with(16, "share 3 (Chen Li): none of the given identities opens it");
+    stranger.exits_with(
+        Exit::ShareLocked,
+        "share 3 (Chen Li): none of the given identities opens it",
+    );
 
     let good = verify(&["--share-passphrase-file", "2=ben.txt", "--identity", "chen.key"]);
-    assert_eq!(good.code, 0, "{}", good.all());
+    assert_eq!(good.code, i32::from(Exit::Ok), "{}", good.all());
     assert!(good.stdout.contains("VERIFIED"), "{}", good.stdout);
 
     // A drill opens protected shares the same way, and a wrong passphrase fails it (logged).
@@ -314,10 +324,10 @@ fn mixed_protection_ceremony_verifies_and_recovers_with_the_right_keys_only() {
         run_in(path, &args, None)
     };
     let passed = drill("2=ben.txt");
-    assert_eq!(passed.code, 0, "{}", passed.all());
+    assert_eq!(passed.code, i32::from(Exit::Ok), "{}", passed.all());
     assert!(passed.stdout.contains("DRILL PASSED"), "{}", passed.stdout);
     let failed = drill("2=wrong.txt");
-    assert_eq!(failed.code, 16, "{}", failed.all());
+    assert_eq!(failed.code, i32::from(Exit::ShareLocked), "{}", failed.all());
     assert!(
         failed.stdout.contains("share 2 (Ben Okafor): wrong passphrase"),
         "{}",
@@ -344,7 +354,7 @@ fn mixed_protection_ceremony_verifies_and_recovers_with_the_right_keys_only() {
         ],
         None,
     );
-    assert_eq!(plain.code, 0, "{}", plain.all());
+    assert_eq!(plain.code, i32::from(Exit::Ok), "{}", plain.all());
     let protected = run_in(
         path,
         &[
@@ -362,7 +372,7 @@ fn mixed_protection_ceremony_verifies_and_recovers_with_the_right_keys_only() {
         ],
         None,
     );
-    assert_eq!(protected.code, 0, "{}", protected.all());
+    assert_eq!(protected.code, i32::from(Exit::Ok), "{}", protected.all());
     assert_eq!(protected.stdout, plain.stdout, "both quorums rebuild the same secret");
 }
 
@@ -379,7 +389,7 @@ fn a_protected_share_opens_with_the_age_cli() {
     );
     write(path, "breakglass.toml", &policy);
     let run = run_in(path, &["seal", "--policy", "breakglass.toml"], None);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     let report = breakglass::ceremony::verify::read_input(&path.join("envelopes/sheet-3-chen-li.pdf"));
     let locked = breakglass::ceremony::verify::locked_shares(&[report]);
     assert_eq!(locked.len(), 1);
@@ -438,7 +448,7 @@ fn a_protected_share_opens_with_the_age_cli() {
         ],
         None,
     );
-    assert_eq!(exported.code, 0, "{}", exported.all());
+    assert_eq!(exported.code, i32::from(Exit::Ok), "{}", exported.all());
     assert_eq!(
         String::from_utf8_lossy(&combined.stdout).trim(),
         exported.stdout.trim(),
@@ -454,7 +464,7 @@ fn reseal_replaces_a_ceremony_with_new_custodians() {
     let path = dir.path();
     write(path, "old.toml", TEMPLATE);
     let sealed = run_in(path, &["seal", "--policy", "old.toml"], None);
-    assert_eq!(sealed.code, 0, "{}", sealed.all());
+    assert_eq!(sealed.code, i32::from(Exit::Ok), "{}", sealed.all());
     let start = TEMPLATE.find("[[custodian]]\nname = \"Dana Novak\"").expect("Dana");
     let new_policy = TEMPLATE[..start]
         .replace("threshold = 3", "threshold = 2")
@@ -475,7 +485,7 @@ fn reseal_replaces_a_ceremony_with_new_custodians() {
     ];
     args.extend_from_slice(&old_sheets);
     let run = run_in(path, &args, None);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     let old: serde_json::Value =
         serde_json::from_slice(&std::fs::read(path.join("envelopes/manifest.json")).expect("old")).expect("json");
     let new: serde_json::Value =
@@ -492,14 +502,19 @@ fn reseal_replaces_a_ceremony_with_new_custodians() {
     assert!(last.contains("\"action\":\"reseal\""), "{last}");
     assert!(last.contains(new["ceremony_id"].as_str().expect("id")), "{last}");
     let status = run_in(path, &["status", "--manifest", "envelopes/manifest.json"], None);
-    assert_eq!(status.code, 0, "a replaced ceremony raises nothing: {}", status.all());
+    assert_eq!(
+        status.code,
+        i32::from(Exit::Ok),
+        "a replaced ceremony raises nothing: {}",
+        status.all()
+    );
     assert!(status.stdout.contains("replaced by"), "{}", status.stdout);
 
     let recover = |manifest: &str, sheets: &[&str]| {
         let mut args = vec!["recover", "--print", "--manifest", manifest];
         args.extend_from_slice(sheets);
         let run = run_in(path, &args, None);
-        assert_eq!(run.code, 0, "{}", run.all());
+        assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
         run.stdout
     };
     assert_eq!(
@@ -516,7 +531,7 @@ fn reseal_replaces_a_ceremony_with_new_custodians() {
 
     // Refused before any sheet is read: an existing output, and a policy of another kind.
     let again = run_in(path, &args, None);
-    assert_eq!(again.code, 9, "{}", again.all());
+    assert_eq!(again.code, i32::from(Exit::OutputExists), "{}", again.all());
     assert!(!again.stderr.contains("Quorum"), "{}", again.stderr);
     write(
         path,
@@ -536,6 +551,9 @@ fn reseal_replaces_a_ceremony_with_new_custodians() {
     ];
     wrong_kind.extend_from_slice(&old_sheets);
     let refused = run_in(path, &wrong_kind, None);
-    refused.exits_with(14, "the sheets hold a passphrase but the policy seals a certificate");
+    refused.exits_with(
+        Exit::BadRequest,
+        "the sheets hold a passphrase but the policy seals a certificate",
+    );
     assert!(!path.join("envelopes-3").exists());
 }

@@ -2,6 +2,7 @@
 
 use crate::ceremony::{TEMPLATE, write};
 use crate::support::{pdf_text, run_in};
+use breakglass::exit::Exit;
 
 /// Two contacts, appended to the commented template.
 const CONTACTS: &str = "
@@ -39,7 +40,7 @@ fn contacts_are_listed_recorded_and_printed_in_the_runbook() {
     write(path, "breakglass.toml", &format!("{TEMPLATE}{CONTACTS}"));
 
     let check = run_in(path, &["check-policy", "breakglass.toml"], None);
-    assert_eq!(check.code, 0, "{}", check.all());
+    assert_eq!(check.code, i32::from(Exit::Ok), "{}", check.all());
     assert!(
         check.stdout.contains(
             "contact: Security operations (SOC): Contoso SOC, +44 20 7946 0000 (24x7, ask for the duty manager)\n\
@@ -50,7 +51,7 @@ fn contacts_are_listed_recorded_and_printed_in_the_runbook() {
     );
 
     let sealed = run_in(path, &["seal", "--policy", "breakglass.toml"], None);
-    assert_eq!(sealed.code, 0, "{}", sealed.all());
+    assert_eq!(sealed.code, i32::from(Exit::Ok), "{}", sealed.all());
     let recorded = manifest(&path.join("envelopes/manifest.json"));
     assert_eq!(
         recorded["contacts"],
@@ -87,7 +88,7 @@ fn without_contacts_the_runbook_keeps_its_blanks_and_reseal_adds_them() {
     let path = dir.path();
     write(path, "old.toml", TEMPLATE);
     let sealed = run_in(path, &["seal", "--policy", "old.toml"], None);
-    assert_eq!(sealed.code, 0, "{}", sealed.all());
+    assert_eq!(sealed.code, i32::from(Exit::Ok), "{}", sealed.all());
     let markdown = std::fs::read_to_string(path.join("envelopes/runbook.md")).expect("runbook.md");
     assert!(
         markdown.contains(&format!("## 2. Who to call\n\n{BLANKS}\n")),
@@ -115,7 +116,7 @@ fn without_contacts_the_runbook_keeps_its_blanks_and_reseal_adds_them() {
         ],
         None,
     );
-    assert_eq!(resealed.code, 0, "{}", resealed.all());
+    assert_eq!(resealed.code, i32::from(Exit::Ok), "{}", resealed.all());
     let recorded = manifest(&path.join("envelopes-2/manifest.json"));
     assert_eq!(recorded["contacts"][1]["role"], "Incident manager on call");
     let markdown = std::fs::read_to_string(path.join("envelopes-2/runbook.md")).expect("runbook.md");
@@ -140,7 +141,7 @@ fn a_bad_contact_is_reported_at_its_line() {
         .expect("role")
         + 1;
     let check = run_in(path, &["check-policy", "breakglass.toml"], None);
-    assert_eq!(check.code, 17, "{}", check.all());
+    assert_eq!(check.code, i32::from(Exit::Policy), "{}", check.all());
     assert!(
         check.stderr.contains(&format!(
             "breakglass.toml:{line}: contact \"Incident manager on call\" has neither name nor phone"
@@ -149,6 +150,6 @@ fn a_bad_contact_is_reported_at_its_line() {
         check.stderr
     );
     let sealed = run_in(path, &["seal", "--policy", "breakglass.toml"], None);
-    assert_eq!(sealed.code, 17, "{}", sealed.all());
+    assert_eq!(sealed.code, i32::from(Exit::Policy), "{}", sealed.all());
     assert!(!path.join("envelopes").exists());
 }

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use breakglass::exit::Exit;
 use breakglass::paper::scan::pdf;
 use breakglass::platform::clock;
 
@@ -39,7 +40,7 @@ impl Ceremony {
         args.extend_from_slice(extra);
         let now = T0.to_string();
         let run = run_with_env(dir.path(), &args, stdin, &[("BREAKGLASS_NOW", &now)]);
-        assert_eq!(run.code, 0, "{}", run.all());
+        assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
         Self { dir }
     }
 
@@ -77,7 +78,7 @@ impl Ceremony {
 
     fn records(&self) -> Vec<serde_json::Value> {
         let run = self.at(0, &["log", "show", "--manifest", "out/manifest.json", "--json"]);
-        assert_eq!(run.code, 0, "{}", run.all());
+        assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
         let value: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
         value["records"].as_array().unwrap().clone()
     }
@@ -121,7 +122,7 @@ fn drills_with_k_and_k_minus_one_sheets_are_logged_and_tampering_is_found_at_its
             "drill-YYYY-MM-DD.pdf",
         ],
     );
-    assert_eq!(passed.code, 0, "{}", passed.all());
+    assert_eq!(passed.code, i32::from(Exit::Ok), "{}", passed.all());
     assert!(passed.stdout.contains("DRILL PASSED"), "{}", passed.stdout);
     let again = ceremony.at(
         10,
@@ -135,10 +136,20 @@ fn drills_with_k_and_k_minus_one_sheets_are_logged_and_tampering_is_found_at_its
             "drill-YYYY-MM-DD.pdf",
         ],
     );
-    assert_eq!(again.code, 9, "an existing report is never replaced: {}", again.all());
+    assert_eq!(
+        again.code,
+        i32::from(Exit::OutputExists),
+        "an existing report is never replaced: {}",
+        again.all()
+    );
     assert!(error_line(&again).contains("already exists"), "{}", again.all());
     let failed = ceremony.at(11, &["drill", "--manifest", "out/manifest.json", &ceremony.sheet(3)]);
-    assert_eq!(failed.code, 5, "the same code verify uses: {}", failed.all());
+    assert_eq!(
+        failed.code,
+        i32::from(Exit::TooFewShares),
+        "the same code verify uses: {}",
+        failed.all()
+    );
     assert!(failed.stdout.contains("DRILL FAILED"), "{}", failed.stdout);
 
     let records = ceremony.records();
@@ -164,7 +175,7 @@ fn drills_with_k_and_k_minus_one_sheets_are_logged_and_tampering_is_found_at_its
     let failure = &records[2];
     assert_eq!(
         (failure["result"].as_str(), failure["exit_code"].as_u64()),
-        (Some("failure"), Some(5))
+        (Some("failure"), Some(u64::from(Exit::TooFewShares.code())))
     );
     assert_eq!(failure["operator"], "ops-laptop", "operator defaults to $USER");
     assert!(failure["message"].as_str().unwrap().contains("only 1 of the 2 shares"));
@@ -205,7 +216,7 @@ fn drills_with_k_and_k_minus_one_sheets_are_logged_and_tampering_is_found_at_its
     }
 
     let verified = ceremony.at(12, &["log", "verify", "--manifest", "out/manifest.json"]);
-    assert_eq!(verified.code, 0, "{}", verified.all());
+    assert_eq!(verified.code, i32::from(Exit::Ok), "{}", verified.all());
     assert!(verified.stdout.contains("intact: 3 record(s)"), "{}", verified.stdout);
 
     // Tampering, each detected at the right line.
@@ -214,7 +225,7 @@ fn drills_with_k_and_k_minus_one_sheets_are_logged_and_tampering_is_found_at_its
     let check = |text: String, line: usize, what: &str| {
         ceremony.write_log(&text);
         let run = ceremony.at(12, &["log", "verify", "--manifest", "out/manifest.json"]);
-        assert_eq!(run.code, 18, "{what}: {}", run.all());
+        assert_eq!(run.code, i32::from(Exit::Log), "{what}: {}", run.all());
         let error = error_line(&run);
         assert!(error.contains(&format!("line {line} ")), "{what}: {error}");
         error
@@ -241,7 +252,7 @@ fn drills_with_k_and_k_minus_one_sheets_are_logged_and_tampering_is_found_at_its
         13,
         &["drill", "--manifest", "out/manifest.json", &sheet1, "ben-typed.txt"],
     );
-    assert_eq!(refused.code, 18, "{}", refused.all());
+    assert_eq!(refused.code, i32::from(Exit::Log), "{}", refused.all());
     assert!(
         error_line(&refused).contains("the drill passed but was not recorded"),
         "{}",
@@ -251,7 +262,7 @@ fn drills_with_k_and_k_minus_one_sheets_are_logged_and_tampering_is_found_at_its
     let shown = ceremony.at(13, &["log", "show", "--manifest", "out/manifest.json"]);
     assert_eq!(
         shown.code,
-        18,
+        i32::from(Exit::Log),
         "show prints the intact part, then fails: {}",
         shown.all()
     );
@@ -263,7 +274,7 @@ fn drills_with_k_and_k_minus_one_sheets_are_logged_and_tampering_is_found_at_its
         14,
         &["verify", "--manifest", "out/manifest.json", &sheet1, "ben-typed.txt"],
     );
-    assert_eq!(verify.code, 0, "{}", verify.all());
+    assert_eq!(verify.code, i32::from(Exit::Ok), "{}", verify.all());
     let quiet = ceremony.at(
         14,
         &[
@@ -275,7 +286,7 @@ fn drills_with_k_and_k_minus_one_sheets_are_logged_and_tampering_is_found_at_its
             "ben-typed.txt",
         ],
     );
-    assert_eq!(quiet.code, 0, "{}", quiet.all());
+    assert_eq!(quiet.code, i32::from(Exit::Ok), "{}", quiet.all());
     let records = ceremony.records();
     assert_eq!(records.len(), 4);
     assert_eq!(
@@ -293,7 +304,12 @@ fn status_exit_codes_follow_the_clock() {
     );
     let status = |days: i64| ceremony.at(days, &["status"]);
     let fresh = status(1);
-    assert_eq!(fresh.code, 23, "sheets never verified: {}", fresh.all());
+    assert_eq!(
+        fresh.code,
+        i32::from(Exit::NeverVerified),
+        "sheets never verified: {}",
+        fresh.all()
+    );
     assert!(
         fresh
             .stdout
@@ -303,9 +319,9 @@ fn status_exit_codes_follow_the_clock() {
     let sheets: Vec<String> = (1..=3).map(|i| ceremony.sheet(i)).collect();
     let mut verify = vec!["verify", "--manifest", "out/manifest.json"];
     verify.extend(sheets.iter().map(String::as_str));
-    assert_eq!(ceremony.at(2, &verify).code, 0);
+    assert_eq!(ceremony.at(2, &verify).code, i32::from(Exit::Ok));
     let good = status(3);
-    assert_eq!(good.code, 0, "{}", good.all());
+    assert_eq!(good.code, i32::from(Exit::Ok), "{}", good.all());
     assert!(
         good.stdout
             .contains("next drill    2026-12-20 (in 87 days; every 90 days)"),
@@ -315,7 +331,7 @@ fn status_exit_codes_follow_the_clock() {
 
     // Day 95: the drill is overdue (20) and the secret expires within 30 days (21): worst wins.
     let overdue = status(95);
-    assert_eq!(overdue.code, 20, "{}", overdue.all());
+    assert_eq!(overdue.code, i32::from(Exit::DrillOverdue), "{}", overdue.all());
     assert!(overdue.stdout.contains("secret expires"), "{}", overdue.stdout);
 
     // A drill on day 94 resets the drill clock; the expiry warning remains.
@@ -323,31 +339,34 @@ fn status_exit_codes_follow_the_clock() {
         94,
         &["drill", "--manifest", "out/manifest.json", &sheets[0], &sheets[2]],
     );
-    assert_eq!(drill.code, 0, "{}", drill.all());
-    assert_eq!(status(95).code, 21);
-    assert_eq!(ceremony.at(95, &["status", "--warn-days", "10"]).code, 0);
+    assert_eq!(drill.code, i32::from(Exit::Ok), "{}", drill.all());
+    assert_eq!(status(95).code, i32::from(Exit::ExpiresSoon));
+    assert_eq!(
+        ceremony.at(95, &["status", "--warn-days", "10"]).code,
+        i32::from(Exit::Ok)
+    );
     let expired = ceremony.at(125, &["status", "--json"]);
-    assert_eq!(expired.code, 22, "{}", expired.all());
+    assert_eq!(expired.code, i32::from(Exit::Expired), "{}", expired.all());
     let json: serde_json::Value = serde_json::from_str(&expired.stdout).unwrap();
-    assert_eq!(json["exit_code"], 22);
+    assert_eq!(json["exit_code"], Exit::Expired.code());
     assert_eq!(json["ceremonies"][0]["findings"][0]["concern"], "expired");
     assert_eq!(json["ceremonies"][0]["last_drill"]["result"], "success");
 
     // A failed drill is worse than an overdue one.
     let failed = ceremony.at(100, &["drill", "--manifest", "out/manifest.json", &sheets[1]]);
-    assert_eq!(failed.code, 5);
-    assert_eq!(status(101).code, 24);
+    assert_eq!(failed.code, i32::from(Exit::TooFewShares));
+    assert_eq!(status(101).code, i32::from(Exit::LastDrillFailed));
 
     // A tampered log outranks an overdue drill, and status names it.
     let log = ceremony.log().replacen("ops-laptop", "someone-else", 1);
     ceremony.write_log(&log);
     let broken = ceremony.at(3, &["status", "--manifest", "out/manifest.json"]);
-    assert_eq!(broken.code, 18, "{}", broken.all());
+    assert_eq!(broken.code, i32::from(Exit::Log), "{}", broken.all());
     assert!(error_line(&broken).contains("line 2 was altered"), "{}", broken.all());
 
     let empty = tempfile::tempdir().unwrap();
     let none = run_with_env(empty.path(), &["status"], None, &[]);
-    assert_eq!(none.code, 19, "{}", none.all());
+    assert_eq!(none.code, i32::from(Exit::NoCeremony), "{}", none.all());
     assert!(
         error_line(&none).contains("no breakglass manifest.json found"),
         "{}",
@@ -425,7 +444,7 @@ fn nothing_drill_verify_status_or_log_write_or_print_holds_the_secret() {
         ceremony.at(5, &["log", "show", "--manifest", "out/manifest.json", "--json"]),
         ceremony.at(5, &["log", "verify", "--manifest", "out/manifest.json", "--json"]),
     ];
-    assert_eq!(runs[0].code, 0, "{}", runs[0].all());
+    assert_eq!(runs[0].code, i32::from(Exit::Ok), "{}", runs[0].all());
     // The same report as Markdown, for a wiki or a ticket: it carries the record's hash.
     let markdown = std::fs::read_to_string(ceremony.path("report.md")).unwrap();
     let record = ceremony.records().into_iter().nth(3).unwrap();

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use breakglass::ceremony::verify;
 use breakglass::crypto::share::{self, Share};
 use breakglass::crypto::vault;
+use breakglass::exit::Exit;
 use breakglass::paper::format::v1;
 
 use crate::support::{external, seal, tool};
@@ -38,7 +39,7 @@ fn pdftoppm_scans_at_150_and_300_dpi_recover() {
         let mut args = vec!["verify", "--manifest", &manifest];
         args.extend(files.iter().map(String::as_str));
         let run = sealed.run(&args);
-        assert_eq!(run.code, 0, "{dpi} dpi: {}", run.all());
+        assert_eq!(run.code, i32::from(Exit::Ok), "{dpi} dpi: {}", run.all());
         let mut args = vec!["recover", "--print"];
         args.extend(files.iter().map(String::as_str));
         let run = sealed.run(&args);
@@ -166,7 +167,7 @@ fn imagemagick_phone_photos_verify() {
     let mut args = vec!["verify", "--manifest", &manifest];
     args.extend(photos.iter().map(String::as_str));
     let run = sealed.run(&args);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     let mut args = vec!["recover", "--print"];
     args.extend(photos.iter().map(String::as_str));
     assert!(sealed.run(&args).stdout == format!("{passphrase}\n"));
@@ -198,7 +199,7 @@ fn text_copied_from_the_pdf_is_accepted_as_typed_input() {
         );
     }
     let run = sealed.run(&["recover", "--print", "typed-1.txt", "typed-2.txt", "typed-3.txt"]);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     assert!(
         run.stdout
             .ends_with(&format!("{}\n", sealed.passphrase.clone().unwrap()))
@@ -243,7 +244,7 @@ fn go_age_decrypts_the_vault_with_the_rebuilt_identity() {
         .map(|&i| sealed.sheet(i).display().to_string())
         .collect();
     let exported = sealed.run(&["recover", "--export-age-identity", &sheets[0], &sheets[1], &sheets[2]]);
-    assert_eq!(exported.code, 0, "{}", exported.all());
+    assert_eq!(exported.code, i32::from(Exit::Ok), "{}", exported.all());
     assert_eq!(
         exported.stdout,
         std::fs::read_to_string(sealed.path("identity.txt")).unwrap()

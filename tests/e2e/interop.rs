@@ -8,6 +8,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use breakglass::exit::Exit;
+
 use crate::support::{external, seal, tool, typed_copy};
 
 fn script(name: &str) -> String {
@@ -105,7 +107,7 @@ fn python_and_go_age_recover_a_fresh_ceremony_without_breakglass_code() {
         .map(|&index| sealed.sheet(index).display().to_string())
         .collect();
     let exported = sealed.run(&["recover", "--export-age-identity", &sheets[0], &sheets[1], &sheets[2]]);
-    assert_eq!(exported.code, 0, "{}", exported.all());
+    assert_eq!(exported.code, i32::from(Exit::Ok), "{}", exported.all());
     assert_eq!(
         exported.stdout, identity,
         "breakglass and the Python path rebuild the same key"

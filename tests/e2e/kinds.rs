@@ -1,6 +1,7 @@
 //! Every kind of breakglass secret: generated passphrases, TOTP seeds, FIDO2 PINs, client
 //! secrets; sealed, rasterised, recovered and presented as a responder needs them.
 
+use breakglass::exit::Exit;
 use breakglass::kinds::generate::passphrase::{avoids_terms, forbidden_terms, meets_entra_rules};
 
 use crate::support::{Sealed, run_in, run_with_env, seal};
@@ -20,7 +21,7 @@ fn generated_passphrases_meet_entra_rules_in_both_styles() {
             &["generate", "passphrase", style, "--count", "200", "--account", account],
             None,
         );
-        assert_eq!(run.code, 0, "{}", run.all());
+        assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
         let lines: Vec<&str> = run.stdout.lines().collect();
         assert_eq!(lines.len(), 200);
         for line in &lines {
@@ -41,7 +42,7 @@ fn generated_passphrases_meet_entra_rules_in_both_styles() {
         run.stdout
     );
     let run = run_in(dir.path(), &["generate", "passphrase", "--bits", "64"], None);
-    assert_eq!(run.code, 14, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::BadRequest), "{}", run.all());
     assert!(run.stderr.contains("between 80 and 256"));
 }
 
@@ -68,12 +69,12 @@ fn totp_seed_recovers_with_the_current_code() {
         &["seal", "--out", "out", "--kind", "totp", "--secret-file", "seed.txt"],
         None,
     );
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     let sheet = |i: usize| format!("out/sheet-{i}-custodian-{i}.pdf");
     let (one, three, five) = (sheet(1), sheet(3), sheet(5));
     let at_59 = [("BREAKGLASS_NOW", "59")];
     let run = run_with_env(dir.path(), &["recover", "--print", &one, &three, &five], None, &at_59);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     assert!(
         run.stdout.contains("seed: GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n"),
         "{}",
@@ -91,7 +92,7 @@ fn totp_seed_recovers_with_the_current_code() {
         None,
         &at_59,
     );
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     let saved = std::fs::read_to_string(dir.path().join("rec/totp-uri.txt")).unwrap();
     assert!(
         saved.starts_with("otpauth://totp/") && saved.contains("digits=8"),
@@ -104,7 +105,7 @@ fn totp_seed_recovers_with_the_current_code() {
         &["seal", "--out", "bad", "--kind", "totp", "--secret-file", "bad.txt"],
         None,
     );
-    assert_eq!(run.code, 14, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::BadRequest), "{}", run.all());
     assert!(!run.all().contains("not base32 !!"), "the secret is never echoed");
 }
 
@@ -125,7 +126,12 @@ fn fido2_pin_is_bound_to_its_key_serials() {
         ],
         None,
     );
-    assert_eq!(run.code, 14, "a PIN without its key serial is refused: {}", run.all());
+    assert_eq!(
+        run.code,
+        i32::from(Exit::BadRequest),
+        "a PIN without its key serial is refused: {}",
+        run.all()
+    );
     assert!(run.stderr.contains("--key-serial"));
     let args = [
         "seal",
@@ -141,7 +147,7 @@ fn fido2_pin_is_bound_to_its_key_serials() {
         "YK5-21984513",
     ];
     let run = run_in(dir.path(), &args, None);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     let manifest = std::fs::read_to_string(dir.path().join("out/manifest.json")).unwrap();
     assert!(
         manifest.contains("\"key_serials\": [\n    \"YK5-21984512\",\n    \"YK5-21984513\"\n  ]"),
@@ -157,7 +163,7 @@ fn fido2_pin_is_bound_to_its_key_serials() {
         &["recover", "--out", "rec", sheets[0], sheets[1], sheets[2]],
         None,
     );
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     assert_eq!(
         std::fs::read_to_string(dir.path().join("rec/fido2-pin.txt")).unwrap(),
         "730-514\n"
@@ -186,7 +192,7 @@ fn client_secret_carries_its_expiry() {
         "2026-11-01",
     ];
     let run = run_with_env(dir.path(), &args, None, &now);
-    assert_eq!(run.code, 14, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::BadRequest), "{}", run.all());
     assert!(run.stderr.contains("expired on 2026-11-01"));
     let args = [
         "seal",
@@ -200,7 +206,7 @@ fn client_secret_carries_its_expiry() {
         "2027-05-31",
     ];
     let run = run_with_env(dir.path(), &args, None, &now);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     let manifest = std::fs::read_to_string(dir.path().join("out/manifest.json")).unwrap();
     assert!(manifest.contains("\"secret_expires\": \"2027-05-31\""), "{manifest}");
     assert!(manifest.contains("\"secret_kind\": \"client-secret\""), "{manifest}");
@@ -239,9 +245,9 @@ fn misplaced_options_are_refused() {
         ],
         None,
     );
-    run.exits_with(14, "--expires only applies to --kind client-secret");
+    run.exits_with(Exit::BadRequest, "--expires only applies to --kind client-secret");
     let run = run_in(dir.path(), &["seal", "--out", "o", "--kind", "totp"], None);
-    assert_eq!(run.code, 2, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Usage), "{}", run.all());
 }
 
 /// An app certificate: public files ready for Entra, thumbprints that openssl agrees with, and
@@ -269,7 +275,7 @@ fn certificate_seals_and_recovers_as_pem_and_pfx() {
         "contoso app bg",
     ];
     let run = run_with_env(dir.path(), &args, None, &at);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/manifest.json")).unwrap()).unwrap();
     let certificate = &manifest["certificate"];
@@ -329,7 +335,12 @@ fn certificate_seals_and_recovers_as_pem_and_pfx() {
         &["recover", "--out", "rec", sheets[0], sheets[1], sheets[2]],
         None,
     );
-    assert_eq!(run.code, 2, "no password and no terminal: {}", run.all());
+    assert_eq!(
+        run.code,
+        i32::from(Exit::Usage),
+        "no password and no terminal: {}",
+        run.all()
+    );
     assert!(run.stderr.contains("--pfx-password-file"));
     let run = run_in(
         dir.path(),
@@ -345,7 +356,7 @@ fn certificate_seals_and_recovers_as_pem_and_pfx() {
         ],
         None,
     );
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     assert!(
         run.stderr
             .contains(&format!("SHA-1 thumbprint (as the Entra portal shows it): {sha1}")),
@@ -401,4 +412,32 @@ fn certificate_seals_and_recovers_as_pem_and_pfx() {
     assert!(
         run.stdout.starts_with("-----BEGIN PRIVATE KEY-----\n") && run.stdout.contains("-----BEGIN CERTIFICATE-----")
     );
+}
+
+#[test]
+fn entropy_is_shown_rounded_down() {
+    // 15 characters of a 55-character alphabet are 86.72 bits: shown as 86, never 87.
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_in(dir.path(), &["generate", "passphrase", "--chars", "--bits", "80"], None);
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
+    assert!(run.stderr.contains("86 bits of entropy each"), "{}", run.stderr);
+}
+
+#[test]
+fn log_records_written_under_breakglass_now_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let overridden = run_with_env(
+        dir.path(),
+        &["seal", "--out", "out"],
+        None,
+        &[("BREAKGLASS_NOW", "1795609845")],
+    );
+    assert_eq!(overridden.code, i32::from(Exit::Ok), "{}", overridden.all());
+    let log = std::fs::read_to_string(dir.path().join("out/breakglass-log.jsonl")).unwrap();
+    assert!(log.contains("\"time\":\"2026-11-25T"), "{log}");
+    assert!(log.contains("\"clock_overridden\":true"), "{log}");
+    let real = run_in(dir.path(), &["seal", "--out", "real"], None);
+    assert_eq!(real.code, i32::from(Exit::Ok), "{}", real.all());
+    let log = std::fs::read_to_string(dir.path().join("real/breakglass-log.jsonl")).unwrap();
+    assert!(!log.contains("clock_overridden"), "{log}");
 }

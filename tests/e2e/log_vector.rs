@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use breakglass::evidence::audit::{self, Action, Outcome};
+use breakglass::exit::Exit;
 
 use crate::support::{external, run_in, run_with_env, tool};
 
@@ -55,7 +56,7 @@ fn log_vector_chains_and_its_records_serialise_byte_for_byte() {
         &["log", "verify", "--log", &vector().display().to_string()],
         None,
     );
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     assert!(run.stdout.contains(&format!(
         "intact: 4 record(s), the last on 2027-03-01T09:20:00Z (record 4, hash {HEAD})"
     )));
@@ -74,7 +75,7 @@ fn log_vector_status_reports_the_failed_last_drill() {
         None,
         &[("BREAKGLASS_NOW", "1803945600")],
     );
-    assert_eq!(run.code, 24, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::LastDrillFailed), "{}", run.all());
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let status = &json["ceremonies"][0];
     assert_eq!(status["last_successful_drill"], "2026-12-01T10:15:00Z");

@@ -10,6 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use breakglass::exit::Exit;
+
 use crate::support::{Run, run_in};
 
 /// Runs breakglass under `sh` with a file-size limit of `blocks` 512-byte blocks (POSIX `sh`
@@ -36,7 +38,7 @@ fn run_file_limited(dir: &Path, blocks: u32, args: &[&str]) -> Run {
 
 /// The single `error:` line, which must name the failure and say nothing was left behind.
 fn write_error(run: &Run, reason: &str) -> String {
-    assert_eq!(run.code, 10, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::WriteFailed), "{}", run.all());
     let errors: Vec<&str> = run.stderr.lines().filter(|line| line.starts_with("error:")).collect();
     assert_eq!(errors.len(), 1, "exactly one error line expected:\n{}", run.stderr);
     let line = errors[0].to_owned();
@@ -82,7 +84,7 @@ fn sealed_file_ceremony(dir: &Path) -> [String; 2] {
         ],
         None,
     );
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     ["sealed/sheet-1-ana.pdf".into(), "sealed/sheet-2-ben.pdf".into()]
 }
 

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use breakglass::crypto::protect::{self, Lock};
+use breakglass::exit::Exit;
 use breakglass::paper::format::v1::{self, Part};
 
 use crate::ceremony::{TEMPLATE, protect as protect_custodian, write};
@@ -77,9 +78,9 @@ fn a_plugin_recipient_seals_and_recovers_with_its_identity_only() {
     generate(&python, path, "stranger.id");
 
     let check = with_plugin(path, &["check-policy", "breakglass.toml"]);
-    assert_eq!(check.code, 0, "{}", check.all());
+    assert_eq!(check.code, i32::from(Exit::Ok), "{}", check.all());
     let sealed = with_plugin(path, &["seal", "--policy", "breakglass.toml"]);
-    assert_eq!(sealed.code, 0, "{}", sealed.all());
+    assert_eq!(sealed.code, i32::from(Exit::Ok), "{}", sealed.all());
     let manifest = std::fs::read_to_string(path.join("envelopes/manifest.json")).expect("manifest");
     assert!(
         manifest.contains(&chen),
@@ -112,7 +113,7 @@ fn a_plugin_recipient_seals_and_recovers_with_its_identity_only() {
 
     let verify = |extra: &[&str]| with_plugin(path, &verify_args(extra));
     let good = verify(&["--identity", "chen.id"]);
-    assert_eq!(good.code, 0, "{}", good.all());
+    assert_eq!(good.code, i32::from(Exit::Ok), "{}", good.all());
     assert!(good.stdout.contains("VERIFIED"), "{}", good.stdout);
     assert!(
         good.stderr.contains("bgtest: pretend to touch the test key"),
@@ -122,10 +123,16 @@ fn a_plugin_recipient_seals_and_recovers_with_its_identity_only() {
     assert!(good.stderr.contains("Opened protected share 3"), "{}", good.stderr);
 
     let no_identity = verify(&[]);
-    no_identity.exits_with(16, "share 3 (Chen Li) is protected by an age identity (bgtest)");
+    no_identity.exits_with(
+        Exit::ShareLocked,
+        "share 3 (Chen Li) is protected by an age identity (bgtest)",
+    );
 
     let stranger = verify(&["--identity", "stranger.id"]);
-    stranger.exits_with(16, "share 3 (Chen Li): none of the given identities opens it");
+    stranger.exits_with(
+        Exit::ShareLocked,
+        "share 3 (Chen Li): none of the given identities opens it",
+    );
 
     // The plugin quorum rebuilds the same secret as a quorum of plain sheets.
     let recover = |sheets: &[&str], extra: &[&str]| {
@@ -143,9 +150,9 @@ fn a_plugin_recipient_seals_and_recovers_with_its_identity_only() {
         ],
         &[],
     );
-    assert_eq!(plain.code, 0, "{}", plain.all());
+    assert_eq!(plain.code, i32::from(Exit::Ok), "{}", plain.all());
     let opened = recover(&QUORUM, &["-i", "chen.id"]);
-    assert_eq!(opened.code, 0, "{}", opened.all());
+    assert_eq!(opened.code, i32::from(Exit::Ok), "{}", opened.all());
     assert_eq!(opened.stdout, plain.stdout, "both quorums rebuild the same secret");
 }
 
@@ -160,7 +167,7 @@ fn plugin_failures_name_the_plugin_and_the_fix() {
     let plugin_path = path_with_plugin();
 
     let missing = run_with_env(path, &["seal", "--policy", "breakglass.toml"], None, &[]);
-    assert_eq!(missing.code, 14, "{}", missing.all());
+    assert_eq!(missing.code, i32::from(Exit::BadRequest), "{}", missing.all());
     assert!(
         missing.stderr.contains(
             "custodian Chen Li: the age plugin for bgtest is not installed (age-plugin-bgtest must be on PATH)"
@@ -174,7 +181,7 @@ fn plugin_failures_name_the_plugin_and_the_fix() {
         None,
         &[("PATH", &plugin_path), ("BGTEST_FAIL", "1")],
     );
-    assert_eq!(failing.code, 14, "{}", failing.all());
+    assert_eq!(failing.code, i32::from(Exit::BadRequest), "{}", failing.all());
     assert!(
         failing.stderr.contains("custodian Chen Li: the age plugin reported: ")
             && failing.stderr.contains("the test key is not inserted"),
@@ -187,9 +194,9 @@ fn plugin_failures_name_the_plugin_and_the_fix() {
     );
 
     let sealed = with_plugin(path, &["seal", "--policy", "breakglass.toml"]);
-    assert_eq!(sealed.code, 0, "{}", sealed.all());
+    assert_eq!(sealed.code, i32::from(Exit::Ok), "{}", sealed.all());
     let unplugged = run_with_env(path, &verify_args(&["-i", "chen.id"]), None, &[]);
-    assert_eq!(unplugged.code, 16, "{}", unplugged.all());
+    assert_eq!(unplugged.code, i32::from(Exit::ShareLocked), "{}", unplugged.all());
     assert!(
         unplugged.stderr.contains(
             "error: identity file chen.id needs the age plugin for bgtest, and age-plugin-bgtest is not on PATH"
@@ -203,7 +210,12 @@ fn plugin_failures_name_the_plugin_and_the_fix() {
         None,
         &[("PATH", &plugin_path), ("BGTEST_FAIL", "1")],
     );
-    assert_eq!(not_inserted.code, 16, "{}", not_inserted.all());
+    assert_eq!(
+        not_inserted.code,
+        i32::from(Exit::ShareLocked),
+        "{}",
+        not_inserted.all()
+    );
     let error = not_inserted
         .stderr
         .lines()

@@ -2,6 +2,7 @@
 
 use std::io::Cursor;
 
+use breakglass::exit::Exit;
 use breakglass::paper::scan::pdf;
 use image::{DynamicImage, ImageFormat, imageops};
 
@@ -53,7 +54,7 @@ fn demo_ceremony_verifies_and_recovers_without_leaking() {
     let mut args = vec!["verify", "--manifest", &manifest_path];
     args.extend(sheets.iter().map(String::as_str));
     let verified = sealed.run(&args);
-    assert_eq!(verified.code, 0, "{}", verified.all());
+    assert_eq!(verified.code, i32::from(Exit::Ok), "{}", verified.all());
     assert!(verified.stdout.contains("VERIFIED"), "{}", verified.stdout);
     assert!(
         verified.stdout.contains("shares 1 (Custodian 1), 2 (Custodian 2)"),
@@ -63,7 +64,7 @@ fn demo_ceremony_verifies_and_recovers_without_leaking() {
     assert!(!verified.all().contains(&passphrase));
 
     let recovered = sealed.run(&["recover", "--print", &sheets[4], &sheets[0], &sheets[2]]);
-    assert_eq!(recovered.code, 0, "{}", recovered.all());
+    assert_eq!(recovered.code, i32::from(Exit::Ok), "{}", recovered.all());
     assert!(recovered.stdout == format!("{passphrase}\n"), "{}", recovered.stdout);
     assert!(!recovered.stderr.contains(&passphrase));
 }
@@ -89,13 +90,13 @@ fn every_k_subset_recovers_and_every_smaller_one_fails() {
         let mut args = vec!["recover", "--print"];
         args.extend(&chosen);
         let run = sealed.run(&args);
-        assert_eq!(run.code, 0, "{}", run.all());
+        assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
         assert!(run.stdout == format!("{passphrase}\n"));
     }
     for first in 0..4 {
         for second in first + 1..4 {
             let run = sealed.run(&["verify", &sheets[first], &sheets[second]]);
-            assert_eq!(run.code, 5, "{}", run.all());
+            assert_eq!(run.code, i32::from(Exit::TooFewShares), "{}", run.all());
             assert!(
                 run.stderr.contains("only 2 of the 3 shares needed are present"),
                 "{}",
@@ -157,7 +158,7 @@ fn named_custodians_secret_file_letter_paper_and_out_dir() {
         &three,
         &one,
     ]);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     let recovered = sealed.path("recovered").join("secret.bin");
     assert_eq!(std::fs::read(&recovered).unwrap(), secret);
     #[cfg(unix)]
@@ -169,7 +170,7 @@ fn named_custodians_secret_file_letter_paper_and_out_dir() {
         );
     }
     let again = sealed.run(&["recover", "--out", "recovered", &three, &one]);
-    assert_eq!(again.code, 9, "{}", again.all());
+    assert_eq!(again.code, i32::from(Exit::OutputExists), "{}", again.all());
     assert_eq!(std::fs::read(&recovered).unwrap(), secret, "existing output untouched");
 }
 
@@ -183,7 +184,7 @@ fn secret_from_standard_input() {
     let two = sealed.sheet(2).display().to_string();
     let four = sealed.sheet(4).display().to_string();
     let run = sealed.run(&["recover", "--print", &one, &two, &four]);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     assert_eq!(run.stdout, "Correct-Horse-7-Battery\n");
 }
 
@@ -227,14 +228,14 @@ fn degraded_photo_typed_copy_and_pdf_mix_recovers() {
         "typed-4.txt",
         "scan-5.png",
     ]);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     assert!(
         run.stdout.contains("typed-4.txt: share 4 of 5 (Custodian 4)"),
         "{}",
         run.stdout
     );
     let run = sealed.run(&["recover", "--print", "photo-2.jpg", "typed-4.txt", "scan-5.png"]);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     assert!(run.stdout == format!("{passphrase}\n"));
 }
 
@@ -253,7 +254,7 @@ fn typed_share_with_one_wrong_character_names_its_line() {
     let two = sealed.sheet(2).display().to_string();
     let three = sealed.sheet(3).display().to_string();
     let run = sealed.run(&["verify", "typed-1.txt", &two, &three]);
-    assert_eq!(run.code, 4, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Damaged), "{}", run.all());
     assert!(
         run.all()
             .contains("line 4 (the line numbered 03 on the sheet): check characters do not match"),
@@ -305,7 +306,7 @@ fn the_secret_is_in_no_output_but_recover() {
     let mut args = vec!["verify", "--manifest", &manifest];
     args.extend(sheets.iter().map(String::as_str));
     let verified = sealed.run(&args);
-    assert_eq!(verified.code, 0, "{}", verified.all());
+    assert_eq!(verified.code, i32::from(Exit::Ok), "{}", verified.all());
     outputs.push(("verify output".to_owned(), verified.all().into_bytes()));
     let recovered = sealed.run(&["recover", "--print", &sheets[0], &sheets[1], &sheets[2]]);
     outputs.push(("recover stderr".to_owned(), recovered.stderr.clone().into_bytes()));

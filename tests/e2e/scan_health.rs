@@ -2,6 +2,7 @@
 //! it; `--json` carries the same verdict; typed text has no scan health; progress indicators
 //! and colour never reach a pipe.
 
+use breakglass::exit::Exit;
 use breakglass::paper::scan::{health, pdf};
 use serde_json::Value;
 
@@ -36,13 +37,13 @@ fn a_fading_sheet_verifies_with_a_warning_naming_it_and_json_carries_the_same() 
     let sheet2 = sheet2.to_str().unwrap();
 
     let good = sealed.run(&["verify", "--manifest", manifest, &clean, sheet2]);
-    assert_eq!(good.code, 0, "{}", good.all());
+    assert_eq!(good.code, i32::from(Exit::Ok), "{}", good.all());
     assert!(!good.stdout.contains("reprint"), "{}", good.stdout);
 
     let weak = sealed.run(&["verify", "--manifest", manifest, &faded, sheet2]);
     assert_eq!(
         weak.code,
-        0,
+        i32::from(Exit::Ok),
         "a fading sheet is a warning, not a failure: {}",
         weak.all()
     );
@@ -55,7 +56,7 @@ fn a_fading_sheet_verifies_with_a_warning_naming_it_and_json_carries_the_same() 
     assert!(weak.stdout.contains("VERIFIED"), "{}", weak.stdout);
 
     let json = sealed.run(&["verify", "--json", "--manifest", manifest, &faded, &clean, sheet2]);
-    assert_eq!(json.code, 0, "{}", json.all());
+    assert_eq!(json.code, i32::from(Exit::Ok), "{}", json.all());
     let report: Value = serde_json::from_str(&json.stdout).expect("stdout is one JSON document");
     assert_eq!(report["schema"], "breakglass.verify/1");
     assert_eq!(report["verified"], true);
@@ -87,7 +88,7 @@ fn typed_text_has_no_scan_health_and_pipes_get_no_progress_or_colour() {
     let mut args = vec!["verify", "--json"];
     args.extend(typed.iter().map(String::as_str));
     let run = run_with_env(sealed.dir.path(), &args, None, &[("TERM", "xterm-256color")]);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
     assert!(
         report["inputs"]
@@ -105,6 +106,6 @@ fn typed_text_has_no_scan_health_and_pipes_get_no_progress_or_colour() {
         None,
         &[("TERM", "xterm-256color")],
     );
-    assert_eq!(missing.code, 3);
+    assert_eq!(missing.code, i32::from(Exit::Unreadable));
     assert!(missing.stderr.starts_with("error: missing.png"), "{:?}", missing.stderr);
 }

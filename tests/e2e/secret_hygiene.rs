@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+use breakglass::exit::Exit;
+
 use base64::Engine;
 
 use crate::ceremony::{TEMPLATE, age_keygen, protect, write};
@@ -73,7 +75,7 @@ fn protected_policy_ceremony_leaks_no_secret_passphrase_or_identity() {
         ],
         None,
     );
-    assert_eq!(seal.code, 0, "{}", seal.all());
+    assert_eq!(seal.code, i32::from(Exit::Ok), "{}", seal.all());
     printed.push(("seal output", seal.all()));
 
     let sheets = [
@@ -90,16 +92,16 @@ fn protected_policy_ceremony_leaks_no_secret_passphrase_or_identity() {
         run_in(path, &args, None)
     };
     let verify = with(&["verify"]);
-    assert_eq!(verify.code, 0, "{}", verify.all());
+    assert_eq!(verify.code, i32::from(Exit::Ok), "{}", verify.all());
     printed.push(("verify output", verify.all()));
     let json = with(&["verify", "--json"]);
-    assert_eq!(json.code, 0, "{}", json.all());
+    assert_eq!(json.code, i32::from(Exit::Ok), "{}", json.all());
     printed.push(("verify --json output", json.all()));
     let recover = with(&["recover", "--out", "recovered"]);
-    assert_eq!(recover.code, 0, "{}", recover.all());
+    assert_eq!(recover.code, i32::from(Exit::Ok), "{}", recover.all());
     printed.push(("recover --out output", recover.all()));
     let export = with(&["recover", "--export-age-identity"]);
-    assert_eq!(export.code, 0, "{}", export.all());
+    assert_eq!(export.code, i32::from(Exit::Ok), "{}", export.all());
     printed.push(("recover --export-age-identity stderr", export.stderr.clone()));
     let vault_identity = export.stdout.trim().to_owned();
     assert!(vault_identity.starts_with("AGE-SECRET-KEY-1"), "{vault_identity}");

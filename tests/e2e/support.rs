@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use breakglass::ceremony::verify;
+use breakglass::exit::Exit;
 use breakglass::paper::format::v1;
 
 /// What a run of the binary produced.
@@ -22,8 +23,8 @@ impl Run {
     /// Asserts the run exited with `code` and said `message` on standard error (what a user
     /// sees of a refusal), showing everything it printed when it did not.
     #[track_caller]
-    pub fn exits_with(&self, code: i32, message: &str) {
-        assert_eq!(self.code, code, "{}", self.all());
+    pub fn exits_with(&self, exit: Exit, message: &str) {
+        assert_eq!(self.code, i32::from(exit), "{}", self.all());
         assert!(self.stderr.contains(message), "{message:?} not in:\n{}", self.stderr);
     }
 }
@@ -111,7 +112,7 @@ pub fn seal_with_stdin(extra: &[&str], stdin: Option<&[u8]>) -> Sealed {
     let mut args = vec!["seal", "--out", "out", "--show-passphrase"];
     args.extend_from_slice(extra);
     let run = run_in(dir.path(), &args, stdin);
-    assert_eq!(run.code, 0, "seal failed: {}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "seal failed: {}", run.all());
     let passphrase = run
         .stdout
         .lines()
@@ -193,4 +194,38 @@ pub fn pdf_text(pdf: &Path) -> String {
         .expect("pdftotext runs (Debian package poppler-utils)");
     assert!(output.status.success(), "pdftotext failed on {}", pdf.display());
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A PDF file holding `objects` (numbered from 1; object 1 is the catalogue), with a valid
+/// cross-reference table.
+pub fn pdf_file(objects: &[Vec<u8>]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (number, object) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        writeln!(out, "{} 0 obj", number + 1).unwrap();
+        out.extend_from_slice(object);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    write!(out, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).unwrap();
+    for offset in offsets {
+        writeln!(out, "{offset:010} 00000 n ").unwrap();
+    }
+    write!(
+        out,
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    )
+    .unwrap();
+    out
+}
+
+/// A PDF stream object with `dictionary` entries and `data`.
+pub fn pdf_stream(dictionary: &str, data: &[u8]) -> Vec<u8> {
+    let mut stream = format!("<< /Length {} {dictionary} >>\nstream\n", data.len()).into_bytes();
+    stream.extend_from_slice(data);
+    stream.extend_from_slice(b"\nendstream");
+    stream
 }

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use breakglass::exit::Exit;
 use breakglass::paper::format::v1::{self, CeremonyId, Header, Part};
 
 use crate::support::run_in;
@@ -105,7 +106,7 @@ fn frozen_ceremony_recovers_from_typed_sheets() {
         let mut args = vec!["recover", "--print", "--manifest", manifest.as_str()];
         args.extend(files.iter().map(String::as_str));
         let run = run_in(scratch.path(), &args, None);
-        assert_eq!(run.code, 0, "{chosen:?}: {}", run.all());
+        assert_eq!(run.code, i32::from(Exit::Ok), "{chosen:?}: {}", run.all());
         assert_eq!(
             run.stdout.lines().last().unwrap().as_bytes(),
             &expected[..],
@@ -127,7 +128,7 @@ fn frozen_ceremony_recovers_from_typed_sheets() {
         &["verify", "--manifest", &manifest, &typed(2), &typed(4)],
         None,
     );
-    assert_eq!(run.code, 5, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::TooFewShares), "{}", run.all());
 }
 
 /// A frozen passphrase-protected share (share 1 of the frozen ceremony, as a PSHARE block: an
@@ -157,7 +158,7 @@ fn frozen_protected_share_recovers_with_its_passphrase() {
         ],
         None,
     );
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     assert_eq!(run.stdout.as_bytes(), [&expected[..], b"\n"].concat());
     assert!(
         run.stderr.contains("Opened protected share 1 (Ana Ruiz)"),
@@ -179,7 +180,7 @@ fn frozen_protected_share_recovers_with_its_passphrase() {
         ],
         None,
     );
-    wrong.exits_with(16, "share 1 (Ana Ruiz): wrong passphrase");
+    wrong.exits_with(Exit::ShareLocked, "share 1 (Ana Ruiz): wrong passphrase");
 }
 
 /// Frozen vault payloads, one per kind of secret: every future version must read them the same
@@ -205,7 +206,7 @@ fn payload_vectors_of_every_kind_parse_and_present() {
 
     let totp_payload = read("totp.payload");
     assert_eq!(totp_payload.kind, SecretKind::Totp);
-    let seed = totp::from_metadata(totp_payload.secret.clone(), &totp_payload.metadata).unwrap();
+    let seed = totp::from_metadata(totp_payload.secret.duplicate(), &totp_payload.metadata).unwrap();
     assert_eq!(totp::code(&seed, 59), "94287082", "RFC 6238 vector");
     assert_eq!(seed.issuer.as_deref(), Some("Contoso"));
 
@@ -230,4 +231,36 @@ fn payload_vectors_of_every_kind_parse_and_present() {
         rebuilt.key_pkcs8_der.expose(),
         &rebuilt.cert_der
     ));
+}
+
+/// Negative vectors in the age testkit style: one damaged input per file, its `expect:` line
+/// naming the error (`FormatError::name`) every implementation must reject it with.
+#[test]
+fn negative_vectors_are_rejected_with_the_named_error() {
+    let dir = vectors().join("negative");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "txt"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "{files:?}");
+    let mut wrong = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (head, body) = text.split_once("\n\n").expect("a blank line ends the header");
+        let expected = head
+            .lines()
+            .find_map(|line| line.strip_prefix("expect: "))
+            .unwrap_or_else(|| panic!("{}: no expect: line", path.display()));
+        let first_error = match v1::decode_text(body) {
+            Err(error) => Some(error),
+            Ok(blocks) => blocks.into_iter().find_map(Result::err),
+        };
+        let name = first_error.as_ref().map(v1::FormatError::name);
+        if name != Some(expected) {
+            wrong.push(format!("{}: expected {expected}, got {first_error:?}", path.display()));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

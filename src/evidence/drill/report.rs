@@ -226,7 +226,12 @@ mod tests {
         let json = std::fs::read("tests/vectors/v1/ceremony-1/manifest.json").expect("vector manifest");
         let mut manifest = Manifest::parse(&json).expect("parses");
         manifest.paper = "letter".into();
-        let mut record = Record::new(Action::Drill, Some(manifest.ceremony_id.clone()), 0, 1_790_000_000);
+        let mut record = Record::new(
+            Action::Drill,
+            Some(manifest.ceremony_id.clone()),
+            crate::exit::Exit::Ok,
+            1_790_000_000,
+        );
         record.seq = 2;
         record.operator = Some("Dana_Auditor".into());
         record.note = Some(note.into());

@@ -21,7 +21,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use rsa::pkcs8::EncodePrivateKey;
 use zeroize::Zeroize;
 
-use crate::crypto::secret::SecretBytes;
+use crate::crypto::secret::{SecretBytes, SecretText};
 use crate::platform::clock;
 
 /// RSA modulus sizes offered: Entra's minimum and the two common stronger ones.
@@ -333,7 +333,8 @@ fn issue(
 /// The public exponent of every key generated here.
 const PUBLIC_EXPONENT: u64 = 65_537;
 
-fn fixed_width(bytes: &[u8], width: usize) -> Result<Vec<u8>, CertificateError> {
+/// `bytes` (a prime) left-padded with zeros to `width`, in one wiped allocation.
+fn fixed_width(bytes: &[u8], width: usize) -> Result<SecretBytes, CertificateError> {
     let start = bytes.iter().position(|&byte| byte != 0).unwrap_or(bytes.len());
     let significant = &bytes[start..];
     if significant.len() > width {
@@ -341,9 +342,10 @@ fn fixed_width(bytes: &[u8], width: usize) -> Result<Vec<u8>, CertificateError> 
             "a prime is larger than the key size allows".into(),
         ));
     }
-    let mut out = vec![0u8; width - significant.len()];
-    out.extend_from_slice(significant);
-    Ok(out)
+    let mut out = SecretText::with_capacity(width);
+    out.push_bytes(&vec![0u8; width - significant.len()]);
+    out.push_bytes(significant);
+    Ok(out.into_secret_bytes())
 }
 
 /// The two primes of a PKCS#8 RSA key, big-endian, each `key_bits / 16` bytes.
@@ -365,7 +367,7 @@ fn primes_of(key_pkcs8_der: &[u8], key_bits: usize) -> Result<(SecretBytes, Secr
     let q = fixed_width(&second, width);
     first.zeroize();
     second.zeroize();
-    Ok((SecretBytes::new(p?), SecretBytes::new(q?)))
+    Ok((p?, q?))
 }
 
 /// Rebuilds the PKCS#8 DER of the key with primes `p` and `q` and exponent 65537.
@@ -419,11 +421,11 @@ pub fn to_sealed(
     let not_before = cert.validity().not_before.timestamp();
     let not_after = cert.validity().not_after.timestamp();
     let (p, q) = primes_of(generated.key_pkcs8_der.expose(), request.key_bits)?;
-    let mut secret = Vec::with_capacity(p.len() + q.len());
-    secret.extend_from_slice(p.expose());
-    secret.extend_from_slice(q.expose());
+    let mut secret = SecretText::with_capacity(p.len() + q.len());
+    secret.push_bytes(p.expose());
+    secret.push_bytes(q.expose());
     let sealed = SealedCertificate {
-        secret: SecretBytes::new(secret),
+        secret: secret.into_secret_bytes(),
         metadata: vec![
             (keys::SUBJECT.into(), request.subject.clone()),
             (keys::SERIAL.into(), serial),
@@ -579,15 +581,23 @@ pub fn key_matches_certificate(key_pkcs8_der: &[u8], cert_der: &[u8]) -> bool {
 /// PEM text: `-----BEGIN {label}-----`, base64 in 64-character lines, `-----END {label}-----`.
 /// Labels used here: `CERTIFICATE` and `PRIVATE KEY` (PKCS#8).
 pub fn pem(label: &str, der: &[u8]) -> String {
-    let body = STANDARD.encode(der);
-    let mut text = String::with_capacity(body.len() + body.len() / 64 + 2 * label.len() + 40);
-    text.push_str(&format!("-----BEGIN {label}-----\n"));
-    for line in body.as_bytes().chunks(64) {
-        text.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
-        text.push('\n');
+    String::from_utf8_lossy(secret_pem(label, der).expose()).into_owned()
+}
+
+/// [`pem`] for secret DER (a private key): the base64 body and the text are built in wiped,
+/// pre-sized buffers, so no plain copy of the key's encoding is left in memory.
+pub fn secret_pem(label: &str, der: &[u8]) -> SecretBytes {
+    let encoded = base64::encoded_len(der.len(), true).unwrap_or(0);
+    let mut body = zeroize::Zeroizing::new(vec![0u8; encoded]);
+    let written = STANDARD.encode_slice(der, &mut body[..]).unwrap_or(0);
+    let mut text = SecretText::with_capacity(written + written / 64 + 2 * label.len() + 40);
+    text.push_fmt(format_args!("-----BEGIN {label}-----\n"));
+    for line in body[..written].chunks(64) {
+        text.push_bytes(line);
+        text.push_bytes(b"\n");
     }
-    text.push_str(&format!("-----END {label}-----\n"));
-    text
+    text.push_fmt(format_args!("-----END {label}-----\n"));
+    text.into_secret_bytes()
 }
 
 /// One Microsoft Graph `keyCredentials` entry, field names as Graph spells them.

@@ -293,6 +293,27 @@ pub enum FormatError {
     Padding(Location),
 }
 
+impl FormatError {
+    /// The error's stable name, as the negative test vectors (`tests/vectors/v1/negative/`)
+    /// spell it in their `expect:` line, so a second implementation can check that it rejects
+    /// the same inputs for the same reasons.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FormatError::NotBreakglass => "not-breakglass",
+            FormatError::UnsupportedVersion(_) => "unsupported-version",
+            FormatError::LineCheck(_) => "line-check",
+            FormatError::LineLength { .. } => "line-length",
+            FormatError::BadCharacter { .. } => "bad-character",
+            FormatError::BadHeader { .. } => "bad-header",
+            FormatError::LineNumber { .. } => "line-number",
+            FormatError::Truncated { .. } => "truncated",
+            FormatError::ExtraLines(_) => "extra-lines",
+            FormatError::DataBeforeHeader(_) => "data-before-header",
+            FormatError::Padding(_) => "padding",
+        }
+    }
+}
+
 fn qr_index(symbol: char) -> u8 {
     QR_ALPHANUMERIC.find(symbol).unwrap_or(QR_ALPHANUMERIC.len()) as u8
 }

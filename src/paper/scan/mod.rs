@@ -1,21 +1,29 @@
 //! Turning a user's input file into the texts printed on a sheet.
 //!
-//! An input is a PDF sheet, a scan or photo (PNG, JPEG), or a text file of typed lines. This
-//! module knows nothing of the paper format: it returns the raw texts (QR payloads, or the typed
-//! file's content) and lets the caller decide when a page has been read completely.
+//! An input is a PDF (a sheet as sealed, or a batch from a document feeder), a scan or photo
+//! (PNG, JPEG, TIFF with any number of pages, WebP, BMP), or a text file of typed lines. This
+//! module knows nothing of the paper format: it returns the raw texts (QR payloads per page, or
+//! the typed file's content) and lets the caller decide when a page has been read completely.
+//! Every page is read, one at a time (so memory does not grow with the page count), within a
+//! time budget ([`budget`]).
 
+mod budget;
 mod guard;
 pub mod health;
 pub mod pdf;
 pub mod qr;
+mod raster;
 
-use std::io::Cursor;
 use std::path::Path;
 
-use image::{GrayImage, ImageFormat, ImageReader, Limits};
+use image::GrayImage;
 
+use crate::platform::input::{self, InputError};
+
+pub use budget::{Budget, INPUT_SECONDS, PAGE_SECONDS};
 pub use health::ScanHealth;
-pub use qr::FoundQr;
+pub use qr::{FoundQr, PageImage};
+pub use raster::{decode_image, decode_page};
 
 /// Largest input file read at all.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -43,11 +51,16 @@ pub enum ScanError {
     /// Over [`MAX_FILE_BYTES`] or the image limits.
     #[error("the file is too large to be a sheet ({0}); scan at 300 to 600 dpi")]
     TooLarge(String),
-    /// Neither PDF, PNG/JPEG, nor UTF-8 text.
+    /// Neither PDF, a readable image, nor UTF-8 text.
     #[error(
-        "not a PDF, PNG/JPEG image or text file; save the scan as PDF, PNG or JPEG, or type the lines into a text file"
+        "not a PDF, image (PNG, JPEG, TIFF, WebP, BMP) or text file; save the scan as PDF, PNG or JPEG, or type the lines into a text file"
     )]
     UnknownKind,
+    /// A HEIC/HEIF (or AVIF) phone photo: no kept pure-Rust decoder exists.
+    #[error(
+        "HEIC/HEIF photos are not read; convert it to JPEG first (e.g. `heif-convert photo.heic photo.jpg`, or export as JPEG from the phone), or better, scan the sheet on a flatbed"
+    )]
+    Heic,
     /// An image that does not decode.
     #[error("the image is damaged or in an unsupported format ({0}); save the scan again as PNG or JPEG")]
     BadImage(String),
@@ -57,6 +70,16 @@ pub enum ScanError {
     /// A PDF that does not render.
     #[error("{0}; print the sheet and scan it, or give the original PDF")]
     BadPdf(&'static str),
+    /// Reading ran past its time budget ([`budget`]).
+    #[error(
+        "gave up on {what} after {seconds} s: not a breakglass sheet; give the sheet's own PDF or a plain scan of it"
+    )]
+    GaveUp {
+        /// "a page" or "the file".
+        what: &'static str,
+        /// The limit that ran out.
+        seconds: u64,
+    },
 }
 
 /// What kind of input a file is.
@@ -64,10 +87,21 @@ pub enum ScanError {
 pub enum InputKind {
     /// A PDF, rasterised in-process.
     Pdf,
-    /// A scan or photo.
+    /// A scan or photo (a multi-page TIFF included).
     Image,
     /// Typed lines.
     Text,
+}
+
+/// The codes read on one page.
+#[derive(Clone, Debug, Default)]
+pub struct ScannedPage {
+    /// Page number, from 1.
+    pub number: usize,
+    /// Each QR code read on it.
+    pub codes: Vec<FoundQr>,
+    /// Its scan health, when asked for ([`ScanOptions::health`]) and codes were read.
+    pub health: Option<ScanHealth>,
 }
 
 /// The texts read from one input.
@@ -75,14 +109,28 @@ pub enum InputKind {
 pub struct ScannedInput {
     /// What the input was.
     pub kind: InputKind,
-    /// For PDFs and images: each QR code read (all pages). For text: empty.
-    pub codes: Vec<FoundQr>,
+    /// For PDFs and images: every page that held a QR code, in page order. For text: empty.
+    pub pages: Vec<ScannedPage>,
     /// For text files: the content.
     pub typed: Option<String>,
-    /// Pages looked at (1 for images and text).
-    pub pages: usize,
-    /// For PDFs and images whose codes were read, when asked for ([`ScanOptions::health`]).
-    pub health: Option<ScanHealth>,
+    /// Pages looked at (1 for single images and text).
+    pub page_count: usize,
+}
+
+impl ScannedInput {
+    /// Every code read, all pages together.
+    pub fn codes(&self) -> impl Iterator<Item = &FoundQr> {
+        self.pages.iter().flat_map(|page| &page.codes)
+    }
+
+    /// The scan health of all pages together, when asked for and codes were read.
+    pub fn health(&self) -> Option<ScanHealth> {
+        let mut pages = self.pages.iter().filter_map(|page| page.health.clone()).peekable();
+        pages.peek()?;
+        let mut all = ScanHealth::default();
+        pages.for_each(|page| all.merge(page));
+        Some(all)
+    }
 }
 
 /// What to do beyond reading the codes.
@@ -94,18 +142,26 @@ pub struct ScanOptions {
 
 /// Reads a file's bytes with a size limit.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, ScanError> {
-    let metadata = std::fs::metadata(path).map_err(|error| ScanError::Io(error.kind().to_string()))?;
-    if metadata.is_dir() {
-        return Err(ScanError::Io("it is a directory".into()));
-    }
-    if metadata.len() > MAX_FILE_BYTES {
-        return Err(ScanError::TooLarge(format!("{} bytes", metadata.len())));
-    }
-    let bytes = std::fs::read(path).map_err(|error| ScanError::Io(error.kind().to_string()))?;
+    let bytes = input::read(path, MAX_FILE_BYTES).map_err(|error| match error {
+        InputError::TooLarge(_) => ScanError::TooLarge(format!("more than {MAX_FILE_BYTES} bytes")),
+        InputError::Io(error) => ScanError::Io(error.kind().to_string()),
+        error => ScanError::Io(error.to_string()),
+    })?;
     if bytes.is_empty() {
         return Err(ScanError::Empty);
     }
     Ok(bytes)
+}
+
+/// True for an ISO base media file whose brand is HEIC/HEIF or AVIF (phone photos).
+fn is_heif(bytes: &[u8]) -> bool {
+    const BRANDS: [&[u8; 4]; 10] = [
+        b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis",
+    ];
+    bytes.get(4..8) == Some(b"ftyp")
+        && bytes
+            .get(8..12)
+            .is_some_and(|brand| BRANDS.iter().any(|known| *known == brand))
 }
 
 /// Decides what `bytes` are from their content, not their name.
@@ -116,6 +172,9 @@ pub fn classify(bytes: &[u8]) -> Result<InputKind, ScanError> {
     if bytes.starts_with(b"%PDF-") {
         return Ok(InputKind::Pdf);
     }
+    if is_heif(bytes) {
+        return Err(ScanError::Heic);
+    }
     if image::guess_format(bytes).is_ok() {
         return Ok(InputKind::Image);
     }
@@ -123,40 +182,6 @@ pub fn classify(bytes: &[u8]) -> Result<InputKind, ScanError> {
         Ok(text) if !text.contains('\0') => Ok(InputKind::Text),
         _ => Err(ScanError::UnknownKind),
     }
-}
-
-/// Decodes an image to greyscale, refusing oversized ones before allocating their pixels.
-pub fn decode_image(bytes: &[u8]) -> Result<GrayImage, ScanError> {
-    let reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|error| ScanError::BadImage(error.to_string()))?;
-    match reader.format() {
-        Some(ImageFormat::Png | ImageFormat::Jpeg) => {}
-        _ => return Err(ScanError::UnknownKind),
-    }
-    let (width, height) = reader
-        .into_dimensions()
-        .map_err(|error| ScanError::BadImage(error.to_string()))?;
-    if width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || u64::from(width) * u64::from(height) > MAX_IMAGE_PIXELS {
-        return Err(ScanError::TooLarge(format!("{width}x{height} pixels")));
-    }
-    let mut reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|error| ScanError::BadImage(error.to_string()))?;
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_IMAGE_SIDE);
-    limits.max_image_height = Some(MAX_IMAGE_SIDE);
-    limits.max_alloc = Some(MAX_IMAGE_PIXELS * 4);
-    reader.limits(limits);
-    let decoded = guard::contain(|| reader.decode())
-        .ok_or_else(|| ScanError::BadImage("the image decoder failed".into()))?
-        .map_err(|error| ScanError::BadImage(error.to_string()))?;
-    // A greyscale scan is already what the reader wants; `into_luma8` would convert it pixel by
-    // pixel anyway (a fifth of a 300 dpi verify).
-    Ok(match decoded {
-        image::DynamicImage::ImageLuma8(gray) => gray,
-        other => other.into_luma8(),
-    })
 }
 
 /// Reads one input. `complete` says, given the codes found on a page so far, whether that page
@@ -171,6 +196,16 @@ pub fn scan_bytes_with(
     complete: &dyn Fn(&[FoundQr]) -> bool,
     options: ScanOptions,
 ) -> Result<ScannedInput, ScanError> {
+    scan_bytes_within(bytes, complete, options, Budget::new())
+}
+
+/// [`scan_bytes_with`] within a given budget.
+pub fn scan_bytes_within(
+    bytes: &[u8],
+    complete: &dyn Fn(&[FoundQr]) -> bool,
+    options: ScanOptions,
+    mut budget: Budget,
+) -> Result<ScannedInput, ScanError> {
     match classify(bytes)? {
         InputKind::Text => {
             if bytes.len() > MAX_TEXT_BYTES {
@@ -179,86 +214,150 @@ pub fn scan_bytes_with(
             let text = String::from_utf8_lossy(bytes).into_owned();
             Ok(ScannedInput {
                 kind: InputKind::Text,
-                codes: Vec::new(),
+                pages: Vec::new(),
                 typed: Some(text),
-                pages: 1,
-                health: None,
+                page_count: 1,
             })
         }
         InputKind::Image => {
-            let image = decode_image(bytes)?;
-            let codes = qr::read_all(&image, complete);
-            let health = (options.health && !codes.is_empty()).then(|| health::estimate(&image, &codes, true));
+            let count = raster::page_count(bytes)?;
+            let render = |index: usize, _retry: bool, _: &Budget| decode_page(bytes, index);
+            let pages = read_pages(count, &render, false, complete, options, &mut budget)?;
             Ok(ScannedInput {
                 kind: InputKind::Image,
-                codes,
+                pages,
                 typed: None,
-                pages: 1,
-                health,
+                page_count: count,
             })
         }
         InputKind::Pdf => {
-            let pages = pdf::rasterise(bytes, PDF_DPI)?;
-            let page_count = pages.len();
-            let (mut codes, mut per_page) = read_pages(&pages, Vec::new(), complete);
-            let mut read_pages_at = pages;
-            let mut retried = false;
-            if !complete(&codes) {
-                let sharper = pdf::rasterise(bytes, PDF_RETRY_DPI)?;
-                let first = codes.len();
-                (codes, per_page) = read_pages(&sharper, codes, complete);
-                retried = codes.len() > first;
-                read_pages_at = sharper;
-            }
-            let health = (options.health && !codes.is_empty()).then(|| {
-                let mut health = ScanHealth::default();
-                if retried {
-                    health.merge(ScanHealth {
-                        concerns: vec![health::Concern::WeakRead(health::PDF_RETRY_PASS)],
-                    });
-                }
-                for (page, found) in read_pages_at.iter().zip(&per_page) {
-                    health.merge(health::estimate(page, found, false));
-                }
-                health
-            });
+            let document = pdf::Document::open(bytes)?;
+            let count = document.page_count();
+            let render = |index: usize, retry: bool, budget: &Budget| {
+                let dpi = if retry { PDF_RETRY_DPI } else { PDF_DPI };
+                document.render(index, dpi, budget).map(PageImage::from)
+            };
+            let pages = read_pages(count, &render, true, complete, options, &mut budget)?;
             Ok(ScannedInput {
                 kind: InputKind::Pdf,
-                codes,
+                pages,
                 typed: None,
-                pages: page_count,
-                health,
+                page_count: count,
             })
         }
     }
 }
 
-/// Reads pages in order until the codes found so far (across pages) are complete. Returns all
-/// codes, and the codes read on each page looked at (for scan health).
-fn read_pages(
-    pages: &[GrayImage],
-    mut codes: Vec<FoundQr>,
-    complete: &dyn Fn(&[FoundQr]) -> bool,
-) -> (Vec<FoundQr>, Vec<Vec<FoundQr>>) {
-    let mut per_page = Vec::new();
-    for page in pages {
-        if complete(&codes) {
+/// True when a page holds (almost) no ink: fewer than 1 in 5000 pixels clearly darker than the
+/// paper. The blank backs of single-sided sheets fed through a duplex scanner are skipped.
+fn looks_blank(image: &GrayImage) -> bool {
+    let mut histogram = [0usize; 256];
+    for pixel in image.iter() {
+        histogram[usize::from(*pixel)] += 1;
+    }
+    let total = image.as_raw().len();
+    let mut seen = 0;
+    let mut paper = 255usize;
+    // The paper's grey: the level 95% of pixels are at or below (so a few specks of glare or
+    // white margins do not count).
+    for (level, count) in histogram.iter().enumerate() {
+        seen += count;
+        if seen * 100 >= total * 95 {
+            paper = level;
             break;
         }
-        let known = codes.clone();
-        let found = qr::read_all(page, &|found: &[FoundQr]| {
-            let mut all = known.clone();
+    }
+    let ink: usize = histogram[..paper.saturating_sub(24)].iter().sum();
+    ink * 5000 < total
+}
+
+/// Reads `count` pages in order, each rendered by `render(index, retry)` (retry: a sharper
+/// rendering, for PDFs). A page holding only part of a sheet (the back of a double-sided
+/// certificate sheet) is judged complete together with the page before it.
+fn read_pages(
+    count: usize,
+    render: &dyn Fn(usize, bool, &Budget) -> Result<PageImage, ScanError>,
+    can_retry: bool,
+    complete: &dyn Fn(&[FoundQr]) -> bool,
+    options: ScanOptions,
+    budget: &mut Budget,
+) -> Result<Vec<ScannedPage>, ScanError> {
+    let mut pages: Vec<ScannedPage> = Vec::new();
+    let mut context: Vec<FoundQr> = Vec::new();
+    for index in 0..count {
+        budget.start_page();
+        if let Some(exhausted) = budget.exhausted() {
+            return Err(ScanError::GaveUp {
+                what: exhausted.what,
+                seconds: exhausted.seconds,
+            });
+        }
+        let image = render(index, false, budget)?;
+        if count > 1 && looks_blank(&image.gray) {
+            context.clear();
+            continue;
+        }
+        let with_context = |found: &[FoundQr]| {
+            let mut all = context.clone();
             all.extend(found.iter().cloned());
             complete(&all)
-        });
-        for code in &found {
-            if !codes.iter().any(|existing| existing.text == code.text) {
-                codes.push(code.clone());
+        };
+        let (mut codes, exhausted) = qr::read_page(&image, &with_context, budget);
+        let mut read_at = image;
+        let mut retried = false;
+        if can_retry && exhausted.is_none() && !with_context(&codes) {
+            let sharper = render(index, true, budget)?;
+            let known = codes.clone();
+            let (more, _) = qr::read_page(
+                &sharper,
+                &|found: &[FoundQr]| {
+                    let mut all = known.clone();
+                    all.extend(found.iter().cloned());
+                    with_context(&all)
+                },
+                budget,
+            );
+            for code in more {
+                if !codes.iter().any(|known| known.text == code.text) {
+                    retried = true;
+                    codes.push(code);
+                }
             }
+            read_at = sharper;
         }
-        per_page.push(found);
+        if codes.is_empty() {
+            if let Some(exhausted) = exhausted {
+                return Err(ScanError::GaveUp {
+                    what: exhausted.what,
+                    seconds: exhausted.seconds,
+                });
+            }
+            context.clear();
+            continue;
+        }
+        let health = options.health.then(|| {
+            let mut health = health::estimate(&read_at.gray, &codes, !can_retry);
+            if retried {
+                health.merge(ScanHealth {
+                    concerns: vec![health::Concern::WeakRead(health::PDF_RETRY_PASS)],
+                });
+            }
+            health
+        });
+        context = if with_context(&codes) {
+            Vec::new()
+        } else {
+            let mut joined = context.clone();
+            joined.extend(codes.iter().cloned());
+            joined
+        };
+        pages.push(ScannedPage {
+            number: index + 1,
+            codes,
+            health,
+        });
     }
-    (codes, per_page)
+    Ok(pages)
 }
 
 /// Reads one input file.
@@ -277,6 +376,10 @@ pub fn scan_file_with(
 
 #[cfg(test)]
 mod tests {
+    use std::io::Cursor;
+
+    use image::ImageFormat;
+
     use super::*;
 
     #[test]

@@ -1,7 +1,25 @@
 //! Rasterising PDF sheets in-process with `hayro` (pure Rust, no poppler), so `verify` can
 //! check the very files `seal` wrote, on a machine with nothing else installed.
+//!
+//! A PDF is a program, and a hostile one can ask for gigabytes (a stream that inflates 1000-fold,
+//! an image of a billion pixels) or for endless drawing (form XObjects that call each other eight
+//! times over eight levels, millions of tiny rectangles). Before anything is rendered, every
+//! stream's inflated size and every image's size are measured against caps, and each page is
+//! first interpreted without drawing, counting its drawing work against a cap; only then is it
+//! rendered, at a size capped in pixels. Breakglass sheets and office scans are far below every
+//! cap (`docs/BAD-INPUT.md`).
 
-use hayro::hayro_interpret::InterpreterSettings;
+use std::io::Write;
+
+use hayro::hayro_interpret::font::GlyphRun;
+use hayro::hayro_interpret::hayro_syntax::Filter;
+use hayro::hayro_interpret::hayro_syntax::object::{Object, Stream};
+use hayro::hayro_interpret::hayro_syntax::page::Page;
+use hayro::hayro_interpret::kurbo::{Affine, BezPath, Rect};
+use hayro::hayro_interpret::{
+    BlendMode, ClipPath, Context, Device, DrawMode, DrawProps, Image, ImageDrawProps, InterpreterCache,
+    InterpreterSettings, SoftMask, interpret_page,
+};
 use hayro::hayro_syntax::DecryptionError;
 use hayro::hayro_syntax::{LoadPdfError, Pdf};
 use hayro::vello_cpu::color::palette::css::WHITE;
@@ -9,37 +27,100 @@ use hayro::{PixmapSettings, RenderCache, RenderSettings, render};
 use image::GrayImage;
 
 use super::ScanError;
+use super::budget::Budget;
 use super::guard::contain;
 
-/// Pages beyond this are ignored: a sheet has one or two.
-pub const MAX_PAGES: usize = 8;
+/// Pages read at most: a stack of 2 x 255 double-sided sheets fed through a document feeder,
+/// with room to spare. Pages are rendered one at a time, so memory does not grow with the count.
+pub const MAX_PAGES: usize = 1100;
+/// Largest inflated size of one stream. A sheet's content is tens of kilobytes; a 600 dpi
+/// grey A4 scan stored as a flate image is 35 MB.
+pub const MAX_STREAM_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest inflated size of all streams together (a long scanned batch stores its pages as
+/// JPEG, which does not count here).
+pub const MAX_TOTAL_STREAM_BYTES: u64 = 1024 * 1024 * 1024;
+/// Largest image in a PDF, in pixels times colour components: a 600 dpi grey A4 scan or a
+/// 400 dpi colour one. JPEG 2000 decoding needs several bytes per sample on top.
+pub const MAX_IMAGE_SAMPLES: u64 = 40_000_000;
+/// Drawing work allowed per page, in paths, clips, glyph runs and images drawn (path segments
+/// count an eighth each). A breakglass sheet needs about ten thousand.
+pub const MAX_DRAW_UNITS: u64 = 1_000_000;
 /// Longest side of a rendered page in pixels, whatever a hostile MediaBox says.
 const MAX_SIDE_PX: f32 = 8_000.0;
+/// Largest rendered page in pixels: A4 at 300 dpi is 8.7 million (35 MB as RGBA).
+const MAX_PAGE_PIXELS: f32 = 12_000_000.0;
+/// Smallest and largest page side in points that can hold a sheet: one inch, and the 200 inches
+/// PDF itself allows.
+const PAGE_SIDE_PT: std::ops::RangeInclusive<f32> = 72.0..=14_400.0;
 
 /// Renders every page (up to [`MAX_PAGES`]) at `dpi` to greyscale.
 pub fn rasterise(bytes: &[u8], dpi: f32) -> Result<Vec<GrayImage>, ScanError> {
-    let loaded = contain(|| Pdf::new(bytes.to_vec())).ok_or(ScanError::BadPdf("the PDF reader failed on this file"))?;
-    let pdf = loaded.map_err(|error| match error {
-        LoadPdfError::Decryption(DecryptionError::PasswordProtected) => ScanError::EncryptedPdf,
-        LoadPdfError::Decryption(_) => ScanError::EncryptedPdf,
-        LoadPdfError::Invalid => ScanError::BadPdf("the file is damaged or not a PDF"),
-    })?;
-    let pages = contain(|| pdf.pages().len()).ok_or(ScanError::BadPdf("the PDF reader failed on this file"))?;
-    if pages == 0 {
-        return Err(ScanError::BadPdf("the PDF has no pages"));
+    let document = Document::open(bytes)?;
+    let mut budget = Budget::new();
+    (0..document.page_count())
+        .map(|page| {
+            budget.start_page();
+            document.render(page, dpi, &budget)
+        })
+        .collect()
+}
+
+/// An opened PDF whose streams and images passed their caps.
+pub struct Document {
+    pdf: Pdf,
+}
+
+impl Document {
+    /// Opens a PDF, measuring every stream and image against the caps first.
+    pub fn open(bytes: &[u8]) -> Result<Self, ScanError> {
+        check_raw_streams(bytes)?;
+        let loaded =
+            contain(|| Pdf::new(bytes.to_vec())).ok_or(ScanError::BadPdf("the PDF reader failed on this file"))?;
+        let pdf = loaded.map_err(|error| match error {
+            LoadPdfError::Decryption(DecryptionError::PasswordProtected) => ScanError::EncryptedPdf,
+            LoadPdfError::Decryption(_) => ScanError::EncryptedPdf,
+            LoadPdfError::Invalid => ScanError::BadPdf("the file is damaged or not a PDF"),
+        })?;
+        contain(|| check_objects(&pdf)).ok_or(ScanError::BadPdf("the PDF reader failed on this file"))??;
+        let pages = contain(|| pdf.pages().len()).ok_or(ScanError::BadPdf("the PDF reader failed on this file"))?;
+        if pages == 0 {
+            return Err(ScanError::BadPdf("the PDF has no pages"));
+        }
+        if pages > MAX_PAGES {
+            return Err(ScanError::TooLarge(format!(
+                "{pages} pages; split it into files of at most {MAX_PAGES} pages"
+            )));
+        }
+        Ok(Self { pdf })
     }
-    let cache = RenderCache::new();
-    let interpreter = InterpreterSettings::default();
-    let settings = RenderSettings::default();
-    let mut images = Vec::new();
-    for page in pdf.pages().iter().take(MAX_PAGES) {
+
+    /// Number of pages.
+    pub fn page_count(&self) -> usize {
+        self.pdf.pages().len()
+    }
+
+    /// Renders page `index` (from 0) to greyscale at `dpi` (less for pages too large to render
+    /// at `dpi` within [`MAX_PAGE_PIXELS`]), after counting its drawing work.
+    pub fn render(&self, index: usize, dpi: f32, budget: &Budget) -> Result<GrayImage, ScanError> {
+        let page = &self.pdf.pages()[index];
         let (width_pt, height_pt) = page.render_dimensions();
-        let scale = (dpi / 72.0).min(MAX_SIDE_PX / width_pt.max(height_pt).max(1.0));
+        if !(PAGE_SIDE_PT.contains(&width_pt) && PAGE_SIDE_PT.contains(&height_pt)) {
+            return Err(ScanError::BadPdf(
+                "a page is smaller than an inch or larger than 200 inches, so it cannot hold a sheet",
+            ));
+        }
+        count_drawing(page, budget)?;
+        let scale = (dpi / 72.0)
+            .min(MAX_SIDE_PX / width_pt.max(height_pt))
+            .min((MAX_PAGE_PIXELS / (width_pt * height_pt)).sqrt());
         let pixmap_settings = PixmapSettings {
             x_scale: scale,
             y_scale: scale,
             bg_color: WHITE,
         };
+        let cache = RenderCache::new();
+        let interpreter = InterpreterSettings::default();
+        let settings = RenderSettings::default();
         let pixmap = contain(|| render(page, &cache, &interpreter, &settings, &pixmap_settings))
             .ok_or(ScanError::BadPdf("the PDF reader failed on a page of this file"))?;
         let (width, height) = (u32::from(pixmap.width()), u32::from(pixmap.height()));
@@ -48,10 +129,341 @@ pub fn rasterise(bytes: &[u8], dpi: f32) -> Result<Vec<GrayImage>, ScanError> {
             .chunks_exact(4)
             .map(|rgba| ((u32::from(rgba[0]) * 299 + u32::from(rgba[1]) * 587 + u32::from(rgba[2]) * 114) / 1000) as u8)
             .collect();
-        images.push(
-            GrayImage::from_raw(width, height, gray)
-                .ok_or(ScanError::BadPdf("a page rendered to an unexpected size"))?,
-        );
+        GrayImage::from_raw(width, height, gray).ok_or(ScanError::BadPdf("a page rendered to an unexpected size"))
     }
-    Ok(images)
+}
+
+/// Counts inflated bytes up to a cap, keeping only the first two (to spot a second layer).
+struct CappedCount {
+    written: u64,
+    cap: u64,
+    head: Vec<u8>,
+}
+
+impl Write for CappedCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.head.len() < 2 {
+            self.head.extend(buf.iter().take(2 - self.head.len()));
+        }
+        self.written += buf.len() as u64;
+        if self.written > self.cap {
+            return Err(std::io::Error::other("over the cap"));
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// How many bytes `data` inflates to (zlib, or raw deflate as lenient readers accept), up to
+/// `cap + 1`, and whether the result looks like zlib data again. Data that is not deflate at
+/// all counts as 0.
+fn inflated_size(data: &[u8], cap: u64) -> (u64, bool) {
+    let zlib_head = |bytes: &[u8]| {
+        bytes.len() == 2 && bytes[0] & 0x0f == 8 && (u16::from(bytes[0]) * 256 + u16::from(bytes[1])) % 31 == 0
+    };
+    let mut counter = CappedCount {
+        written: 0,
+        cap,
+        head: Vec::new(),
+    };
+    {
+        let mut decoder = flate2::write::ZlibDecoder::new(&mut counter);
+        let _ = decoder.write_all(data);
+        let _ = decoder.try_finish();
+    }
+    if counter.written > 0 {
+        return (counter.written, zlib_head(&counter.head));
+    }
+    let mut raw = CappedCount {
+        written: 0,
+        cap,
+        head: Vec::new(),
+    };
+    {
+        let mut decoder = flate2::write::DeflateDecoder::new(&mut raw);
+        let _ = decoder.write_all(data);
+        let _ = decoder.try_finish();
+    }
+    (raw.written, false)
+}
+
+fn stream_too_large() -> ScanError {
+    ScanError::TooLarge(format!(
+        "a PDF stream inflates past {} MB",
+        MAX_STREAM_BYTES / (1024 * 1024)
+    ))
+}
+
+/// Measures every `stream ... endstream` in the raw file as if it were deflated, before the
+/// PDF reader (which inflates cross-reference and object streams while opening) sees it.
+fn check_raw_streams(bytes: &[u8]) -> Result<(), ScanError> {
+    let mut total = 0u64;
+    let mut at = 0;
+    while let Some(found) = find(&bytes[at..], b"stream") {
+        let mut start = at + found + b"stream".len();
+        at = start;
+        if bytes[..start - b"stream".len()].ends_with(b"end") {
+            continue;
+        }
+        match bytes.get(start..start + 2) {
+            Some(b"\r\n") => start += 2,
+            Some([b'\n', _]) | Some([b'\r', _]) => start += 1,
+            _ => continue,
+        }
+        let end = find(&bytes[start..], b"endstream").map_or(bytes.len(), |end| start + end);
+        let (size, layered) = inflated_size(&bytes[start..end], MAX_STREAM_BYTES);
+        // A stream inside a stream (filters applied twice) multiplies; look one level deeper.
+        let nested = if layered && size <= MAX_STREAM_BYTES {
+            let mut inner = Vec::new();
+            let mut decoder = flate2::write::ZlibDecoder::new(&mut inner);
+            let _ = decoder.write_all(&bytes[start..end]);
+            let _ = decoder.try_finish();
+            drop(decoder);
+            inflated_size(&inner, MAX_STREAM_BYTES).0
+        } else {
+            0
+        };
+        if size > MAX_STREAM_BYTES || nested > MAX_STREAM_BYTES {
+            return Err(stream_too_large());
+        }
+        total += size + nested;
+        if total > MAX_TOTAL_STREAM_BYTES {
+            return Err(ScanError::TooLarge(format!(
+                "the PDF's streams inflate past {} MB in all",
+                MAX_TOTAL_STREAM_BYTES / (1024 * 1024)
+            )));
+        }
+        at = end;
+    }
+    Ok(())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|window| window == needle)
+}
+
+/// Checks the objects the raw scan cannot judge: images by their declared size, and streams
+/// under LZW or run-length coding by decoding them against the cap.
+fn check_objects(pdf: &Pdf) -> Result<(), ScanError> {
+    for object in pdf.objects() {
+        let Object::Stream(stream) = object else { continue };
+        check_image(&stream)?;
+        let filters = stream.filters();
+        if filters
+            .iter()
+            .any(|filter| matches!(filter, Filter::LzwDecode | Filter::RunLengthDecode))
+        {
+            let decoded = lzw_or_run_length_size(&stream);
+            if decoded > MAX_STREAM_BYTES {
+                return Err(stream_too_large());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_image(stream: &Stream<'_>) -> Result<(), ScanError> {
+    let dict = stream.dict();
+    let is_image = dict
+        .get::<hayro::hayro_syntax::object::Name>(b"Subtype".as_slice())
+        .is_some_and(|name| name.as_ref() == b"Image");
+    if !is_image {
+        return Ok(());
+    }
+    let side = |key: &[u8]| dict.get::<i64>(key).unwrap_or(0).max(0) as u64;
+    let (width, height) = (side(b"Width"), side(b"Height"));
+    // Colour spaces carry up to four components; assume the worst rather than resolve them.
+    let samples = width.saturating_mul(height).saturating_mul(4);
+    if samples > MAX_IMAGE_SAMPLES * 4 / 3 {
+        return Err(ScanError::TooLarge(format!(
+            "an image in the PDF is {width} x {height} pixels; scan at 300 to 600 dpi"
+        )));
+    }
+    Ok(())
+}
+
+/// Decoded size of a stream whose filters include LZW or run-length, up to just past the cap
+/// (the decoders here stop early; the PDF reader's own would not).
+fn lzw_or_run_length_size(stream: &Stream<'_>) -> u64 {
+    let mut data = stream.raw_data().into_owned();
+    for filter in stream.filters() {
+        data = match filter {
+            Filter::LzwDecode => capped_lzw(&data),
+            Filter::RunLengthDecode => capped_run_length(&data),
+            Filter::FlateDecode => {
+                let mut out = Vec::new();
+                let mut decoder = flate2::write::ZlibDecoder::new(&mut out);
+                let _ = decoder.write_all(&data);
+                let _ = decoder.try_finish();
+                drop(decoder);
+                out
+            }
+            _ => return data.len() as u64,
+        };
+        if data.len() as u64 > MAX_STREAM_BYTES {
+            break;
+        }
+    }
+    data.len() as u64
+}
+
+fn capped_lzw(data: &[u8]) -> Vec<u8> {
+    let mut decoder = weezl::decode::Decoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8);
+    let mut out = Vec::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut input = data;
+    while (out.len() as u64) <= MAX_STREAM_BYTES {
+        let result = decoder.decode_bytes(input, &mut buffer);
+        out.extend_from_slice(&buffer[..result.consumed_out]);
+        input = &input[result.consumed_in..];
+        match result.status {
+            Ok(weezl::LzwStatus::Ok) if result.consumed_in + result.consumed_out > 0 => {}
+            _ => break,
+        }
+    }
+    out
+}
+
+fn capped_run_length(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(&length) = data.get(at) {
+        if (out.len() as u64) > MAX_STREAM_BYTES || length == 128 {
+            break;
+        }
+        if length < 128 {
+            let run = &data[(at + 1).min(data.len())..(at + 2 + usize::from(length)).min(data.len())];
+            out.extend_from_slice(run);
+            at += 2 + usize::from(length);
+        } else {
+            let byte = data.get(at + 1).copied().unwrap_or(0);
+            out.extend(std::iter::repeat_n(byte, 257 - usize::from(length)));
+            at += 2;
+        }
+    }
+    out
+}
+
+/// A device that draws nothing and counts the work a page asks for, stopping the interpreter
+/// (by unwinding, caught by [`contain`]) once the cap or the deadline is passed.
+struct WorkCounter<'b> {
+    calls: u64,
+    units: u64,
+    eighths: u64,
+    budget: &'b Budget,
+    over: bool,
+}
+
+impl WorkCounter<'_> {
+    fn add(&mut self, units: u64, segments: usize) {
+        self.eighths += segments as u64;
+        self.units += units + self.eighths / 8;
+        self.eighths %= 8;
+        self.calls += 1;
+        let late = self.calls.is_multiple_of(64) && self.budget.exhausted().is_some();
+        if self.units > MAX_DRAW_UNITS || late {
+            self.over = true;
+            std::panic::panic_any("drawing work over the cap");
+        }
+    }
+}
+
+impl<'a> Device<'a> for WorkCounter<'_> {
+    fn draw_path(&mut self, path: &BezPath, _: DrawProps<'a>, _: &DrawMode) {
+        self.add(1, path.elements().len());
+    }
+
+    fn push_clip_path(&mut self, clip_path: &ClipPath) {
+        self.add(1, clip_path.path.elements().len());
+    }
+
+    fn push_transparency_group(&mut self, _: f32, _: Option<SoftMask<'a>>, _: BlendMode) {
+        self.add(1, 0);
+    }
+
+    fn draw_glyph_run(&mut self, _: &GlyphRun<'_, 'a>, _: DrawProps<'a>, _: &DrawMode) {
+        self.add(1, 0);
+    }
+
+    fn draw_image(&mut self, _: Image<'a, '_>, _: ImageDrawProps<'a>) {
+        self.add(1, 0);
+    }
+
+    fn pop_clip(&mut self) {}
+
+    fn pop_transparency_group(&mut self) {}
+
+    fn draw_rect(&mut self, _: &Rect, _: DrawProps<'a>, _: &DrawMode) {
+        self.add(1, 0);
+    }
+}
+
+/// Interprets `page` without drawing, refusing it when it asks for more than [`MAX_DRAW_UNITS`]
+/// of work or runs past the page's deadline.
+fn count_drawing(page: &Page<'_>, budget: &Budget) -> Result<(), ScanError> {
+    let mut counter = WorkCounter {
+        calls: 0,
+        units: 0,
+        eighths: 0,
+        budget,
+        over: false,
+    };
+    let cache = InterpreterCache::new();
+    let (width, height) = page.render_dimensions();
+    let finished = contain(|| {
+        let mut context = Context::new(
+            Affine::IDENTITY,
+            Rect::new(0.0, 0.0, f64::from(width), f64::from(height)),
+            &cache,
+            page.xref(),
+            InterpreterSettings::default(),
+        );
+        interpret_page(page, &mut context, &mut counter);
+    });
+    if counter.over {
+        return Err(match budget.exhausted() {
+            Some(exhausted) => ScanError::GaveUp {
+                what: exhausted.what,
+                seconds: exhausted.seconds,
+            },
+            None => ScanError::TooLarge(format!("a page asks for more than {MAX_DRAW_UNITS} drawing operations")),
+        });
+    }
+    finished.ok_or(ScanError::BadPdf("the PDF reader failed on a page of this file"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A PDF without a cross-reference table (the reader rebuilds it) holding `objects`.
+    fn pdf(objects: &[&str]) -> Vec<u8> {
+        let mut out = String::from("%PDF-1.4\n");
+        for (number, object) in objects.iter().enumerate() {
+            out.push_str(&format!("{} 0 obj\n{object}\nendobj\n", number + 1));
+        }
+        out.push_str("trailer\n<< /Root 1 0 R >>\n%%EOF\n");
+        out.into_bytes()
+    }
+
+    #[test]
+    fn oversized_images_and_sliver_pages_are_refused() {
+        let page = |media_box: &str| format!("<< /Type /Page /Parent 2 0 R /MediaBox [{media_box}] /Contents 4 0 R >>");
+        let catalog = "<< /Type /Catalog /Pages 2 0 R >>";
+        let pages = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>";
+        let content = "<< /Length 12 >>\nstream\n0 0 1 1 re f\nendstream";
+        let image = "<< /Type /XObject /Subtype /Image /Width 20000 /Height 20000 /BitsPerComponent 8 /ColorSpace /DeviceGray /Length 1 >>\nstream\n0\nendstream";
+        let error = Document::open(&pdf(&[catalog, pages, &page("0 0 612 792"), content, image]))
+            .err()
+            .expect("refused");
+        assert!(error.to_string().contains("20000 x 20000"), "{error}");
+        let sliver = Document::open(&pdf(&[catalog, pages, &page("0 0 14400 0.01"), content])).unwrap();
+        let error = sliver.render(0, 150.0, &Budget::new()).unwrap_err();
+        assert!(error.to_string().contains("smaller than an inch"), "{error}");
+        let letter = Document::open(&pdf(&[catalog, pages, &page("0 0 612 792"), content])).unwrap();
+        assert_eq!(letter.render(0, 72.0, &Budget::new()).unwrap().dimensions(), (612, 792));
+    }
 }

@@ -1,0 +1,176 @@
+//! What office scanners and fax machines write: a batch PDF from the document feeder, a
+//! multi-page TIFF, TIFF/WebP/BMP files, a fax's non-square pixels, a transparent PNG. Every
+//! image here is made from the sealed sheets themselves (rendered in-process), like a scanner
+//! would, and `verify` must prove the quorum from them.
+
+use std::io::Cursor;
+
+use breakglass::paper::scan::pdf;
+use image::codecs::bmp::BmpEncoder;
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::webp::WebPEncoder;
+use image::{ExtendedColorType, GrayImage, ImageEncoder, Luma};
+use tiff::encoder::{Rational, TiffEncoder, colortype};
+use tiff::tags::ResolutionUnit;
+
+use crate::support::{Sealed, pdf_file, seal};
+
+/// Resolution the sheets are "scanned" at.
+const DPI: f32 = 200.0;
+
+fn scanned(sealed: &Sealed, index: usize) -> GrayImage {
+    let bytes = std::fs::read(sealed.sheet(index)).unwrap();
+    pdf::rasterise(&bytes, DPI).unwrap().remove(0)
+}
+
+fn blank_like(page: &GrayImage) -> GrayImage {
+    GrayImage::from_pixel(page.width(), page.height(), Luma([250]))
+}
+
+/// A PDF as a scanner's document feeder writes it: one JPEG image per page.
+fn feeder_pdf(pages: &[GrayImage]) -> Vec<u8> {
+    let mut objects: Vec<Vec<u8>> = vec![Vec::new(), Vec::new()];
+    let mut kids = Vec::new();
+    for page in pages {
+        let mut jpeg = Vec::new();
+        JpegEncoder::new_with_quality(&mut jpeg, 85)
+            .write_image(page.as_raw(), page.width(), page.height(), ExtendedColorType::L8)
+            .unwrap();
+        let (width_pt, height_pt) = (page.width() as f32 * 72.0 / DPI, page.height() as f32 * 72.0 / DPI);
+        let image_id = objects.len() + 1;
+        let mut image = format!(
+            "<< /Type /XObject /Subtype /Image /Width {} /Height {} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode /Length {} >>\nstream\n",
+            page.width(),
+            page.height(),
+            jpeg.len()
+        )
+        .into_bytes();
+        image.extend_from_slice(&jpeg);
+        image.extend_from_slice(b"\nendstream");
+        objects.push(image);
+        let content = format!("q {width_pt} 0 0 {height_pt} 0 0 cm /Im Do Q");
+        objects.push(format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()).into_bytes());
+        let page_id = objects.len() + 1;
+        objects.push(
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width_pt} {height_pt}] /Contents {} 0 R /Resources << /XObject << /Im {image_id} 0 R >> >> >>",
+                image_id + 1
+            )
+            .into_bytes(),
+        );
+        kids.push(format!("{page_id} 0 R"));
+    }
+    objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>".to_vec();
+    objects[1] = format!("<< /Type /Pages /Kids [{}] /Count {} >>", kids.join(" "), pages.len()).into_bytes();
+    pdf_file(&objects)
+}
+
+/// A multi-page greyscale TIFF (LZW), each page with the given resolution (across, down).
+fn tiff_pages(pages: &[GrayImage], resolution: (u32, u32)) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    let mut encoder = TiffEncoder::new(&mut out)
+        .unwrap()
+        .with_compression(tiff::encoder::Compression::Lzw);
+    for page in pages {
+        let mut image = encoder
+            .new_image::<colortype::Gray8>(page.width(), page.height())
+            .unwrap();
+        image.resolution_unit(ResolutionUnit::Inch);
+        image.x_resolution(Rational { n: resolution.0, d: 1 });
+        image.y_resolution(Rational { n: resolution.1, d: 1 });
+        image.write_data(page.as_raw()).unwrap();
+    }
+    out.into_inner()
+}
+
+#[test]
+fn a_feeder_batch_pdf_in_any_order_with_blank_backs_proves_the_quorum() {
+    let sealed = seal(&[]);
+    let (one, two, three) = (scanned(&sealed, 1), scanned(&sealed, 2), scanned(&sealed, 3));
+    let blank = blank_like(&one);
+    // Duplex scan of single-sided sheets, in the order the custodians handed them over.
+    let batch = feeder_pdf(&[three, blank.clone(), one, blank.clone(), two, blank]);
+    std::fs::write(sealed.path("batch.pdf"), batch).unwrap();
+    let run = sealed.run(&["verify", "--manifest", "out/manifest.json", "batch.pdf"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    for page in [1, 3, 5] {
+        assert!(
+            run.stdout.contains(&format!("OK      batch.pdf, page {page}: share")),
+            "page {page} reported on its own:\n{}",
+            run.stdout
+        );
+    }
+    assert!(run.stdout.contains("VERIFIED"), "{}", run.stdout);
+}
+
+#[test]
+fn a_multi_page_tiff_holding_k_sheets_proves_the_quorum() {
+    let sealed = seal(&[]);
+    let pages = [scanned(&sealed, 5), scanned(&sealed, 2), scanned(&sealed, 4)];
+    std::fs::write(sealed.path("stack.tif"), tiff_pages(&pages, (200, 200))).unwrap();
+    let run = sealed.run(&["verify", "--manifest", "out/manifest.json", "stack.tif"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stdout.contains("stack.tif, page 3: share 4 of 5"), "{}", run.stdout);
+}
+
+#[test]
+fn tiff_webp_and_bmp_scans_verify() {
+    let sealed = seal(&[]);
+    std::fs::write(sealed.path("one.tif"), tiff_pages(&[scanned(&sealed, 1)], (200, 200))).unwrap();
+    let two = scanned(&sealed, 2);
+    let mut webp = Vec::new();
+    WebPEncoder::new_lossless(&mut webp)
+        .write_image(two.as_raw(), two.width(), two.height(), ExtendedColorType::L8)
+        .unwrap();
+    std::fs::write(sealed.path("two.webp"), webp).unwrap();
+    let three = image::DynamicImage::ImageLuma8(scanned(&sealed, 3)).into_rgb8();
+    let mut bmp = Vec::new();
+    BmpEncoder::new(&mut bmp)
+        .write_image(three.as_raw(), three.width(), three.height(), ExtendedColorType::Rgb8)
+        .unwrap();
+    std::fs::write(sealed.path("three.bmp"), bmp).unwrap();
+    let run = sealed.run(&[
+        "verify",
+        "--manifest",
+        "out/manifest.json",
+        "one.tif",
+        "two.webp",
+        "three.bmp",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
+}
+
+/// A 200 x 100 dpi fax: every second row dropped, ink and paper only.
+fn fax(page: &GrayImage) -> GrayImage {
+    GrayImage::from_fn(page.width(), page.height() / 2, |x, y| {
+        let average = (u16::from(page.get_pixel(x, 2 * y)[0]) + u16::from(page.get_pixel(x, 2 * y + 1)[0])) / 2;
+        Luma([if average < 128 { 0 } else { 255 }])
+    })
+}
+
+#[test]
+fn faxes_with_non_square_pixels_read_from_metadata_or_their_shape() {
+    let sealed = seal(&[]);
+    let faxes: Vec<GrayImage> = (1..=3).map(|index| fax(&scanned(&sealed, index))).collect();
+    // With the resolution in the file (200 x 100 dpi), as a fax TIFF has it.
+    std::fs::write(sealed.path("fax.tif"), tiff_pages(&faxes, (200, 100))).unwrap();
+    let run = sealed.run(&["verify", "--manifest", "out/manifest.json", "fax.tif"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    // Without it (a PNG), the squashed codes are found by their shape.
+    faxes[0].save(sealed.path("fax.png")).unwrap();
+    let run = sealed.run(&["verify", "fax.png"]);
+    assert!(run.stdout.contains("SHARE 1 ok"), "{}", run.all());
+}
+
+#[test]
+fn a_transparent_png_is_read_on_white_paper() {
+    let sealed = seal(&[]);
+    let page = scanned(&sealed, 1);
+    // Black ink whose darkness is its opacity, over a fully transparent (RGB black) background.
+    let rgba = image::RgbaImage::from_fn(page.width(), page.height(), |x, y| {
+        image::Rgba([0, 0, 0, 255 - page.get_pixel(x, y)[0]])
+    });
+    rgba.save(sealed.path("transparent.png")).unwrap();
+    let run = sealed.run(&["verify", "transparent.png"]);
+    assert!(run.stdout.contains("SHARE 1 ok"), "{}", run.all());
+}
