@@ -31,6 +31,9 @@ struct RawPolicy {
     label: Spanned<String>,
     tenant: Option<Spanned<String>>,
     account: Option<Spanned<String>>,
+    app_id: Option<Spanned<String>>,
+    account_id: Option<Spanned<String>>,
+    account_on_sheets: Option<bool>,
     threshold: Spanned<i64>,
     paper: Option<Spanned<String>>,
     rotation_days: Option<Spanned<i64>>,
@@ -69,6 +72,7 @@ struct RawCustodian {
     protection: Option<Spanned<String>>,
     recipient: Option<Spanned<String>>,
     seal_serial: Option<Spanned<String>>,
+    contact: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -78,6 +82,7 @@ struct RawContact {
     name: Option<Spanned<String>>,
     phone: Option<Spanned<String>>,
     note: Option<Spanned<String>>,
+    on_sheets: Option<bool>,
 }
 
 /// How a custodian's share is protected on their sheet.
@@ -104,6 +109,8 @@ pub struct PolicyCustodian {
     pub protection: Protection,
     /// Envelope or tamper-seal serial.
     pub seal_serial: Option<String>,
+    /// How to reach them (phone): in the runbook's custodian table, never on a sheet.
+    pub contact: Option<String>,
 }
 
 /// What the policy seals.
@@ -147,6 +154,13 @@ pub struct Policy {
     pub tenant: Option<String>,
     /// Account.
     pub account: Option<String>,
+    /// Application (client) id of the app registration (certificate, client secret).
+    pub app_id: Option<String>,
+    /// Object id of the emergency account (for the sign-in alert).
+    pub account_id: Option<String>,
+    /// Print the account and tenant on the sheets too (off by default: a stolen envelope should
+    /// not name the account to attack).
+    pub account_on_sheets: bool,
     /// k.
     pub threshold: u8,
     /// Paper.
@@ -248,8 +262,8 @@ impl Checker<'_> {
     }
 
     /// [`Self::text`] for text printed on the sheets, the runbook or the cover page, whose
-    /// built-in fonts show only Latin characters: refused here, with its line, rather than when
-    /// the ceremony renders.
+    /// embedded font has Latin, Greek and Cyrillic letters only: anything else is refused here,
+    /// with its line, rather than when the ceremony renders.
     fn printed(&mut self, value: &Spanned<String>, what: &str, max_chars: usize) -> String {
         let text = self.text(value, what, max_chars);
         if !text.chars().any(char::is_control)
@@ -257,7 +271,7 @@ impl Checker<'_> {
         {
             self.problem(
                 value.span(),
-                format!("{what} contains {character:?}, which the PDF font cannot print; use Latin characters"),
+                format!("{what} contains {character:?}, which the PDF font cannot print (it has Latin, Greek and Cyrillic letters); write it in one of those, e.g. a Chinese name in pinyin"),
             );
         }
         text
@@ -266,6 +280,19 @@ impl Checker<'_> {
     fn optional_printed(&mut self, value: &Option<Spanned<String>>, what: &str, max_chars: usize) -> Option<String> {
         let text = self.printed(value.as_ref()?, what, max_chars);
         (!text.is_empty()).then_some(text)
+    }
+
+    /// An optional GUID (`8-4-4-4-12` hexadecimal digits), as Entra shows ids.
+    fn guid(&mut self, value: &Option<Spanned<String>>, what: &str, kind: &str, from: &str) -> Option<String> {
+        let text = self.optional_text(value, what, 36)?;
+        if !is_guid(&text) {
+            let span = value.as_ref().map(Spanned::span).unwrap_or(0..0);
+            self.problem(
+                span,
+                format!("{what} {text:?} is not {kind}; copy the GUID from {from}, e.g. \"11111111-2222-3333-4444-555555555555\""),
+            );
+        }
+        Some(text)
     }
 
     fn days(&mut self, value: &Spanned<i64>, what: &str) -> Option<u32> {
@@ -354,6 +381,18 @@ pub fn parse(text: &str, now: i64) -> Result<Policy, PolicyError> {
     }
     let tenant = checker.optional_printed(&raw.tenant, "tenant", 128);
     let account = checker.optional_printed(&raw.account, "account", 128);
+    let app_id = checker.guid(
+        &raw.app_id,
+        "app_id",
+        "an application (client) id",
+        "the app registration's Overview",
+    );
+    let account_id = checker.guid(
+        &raw.account_id,
+        "account_id",
+        "an object id",
+        "the user's Overview in the Entra admin center",
+    );
     if let (Some(account), Some(span)) = (&account, raw.account.as_ref().map(Spanned::span))
         && crate::kinds::generate::passphrase::forbidden_terms(account).is_err()
     {
@@ -470,6 +509,9 @@ pub fn parse(text: &str, now: i64) -> Result<Policy, PolicyError> {
         label,
         tenant,
         account,
+        app_id,
+        account_id,
+        account_on_sheets: raw.account_on_sheets.unwrap_or(false),
         threshold,
         paper,
         rotation_days,
@@ -494,6 +536,7 @@ fn custodian(checker: &mut Checker, raw: &RawCustodian) -> PolicyCustodian {
     let role = checker.optional_printed(&raw.role, "role", 80);
     let location = checker.optional_printed(&raw.location, "location", 80);
     let seal_serial = checker.optional_printed(&raw.seal_serial, "seal_serial", 40);
+    let contact = checker.optional_printed(&raw.contact, "custodian contact", CONTACT_PHONE_CHARS);
     let protection = match raw.protection.as_ref().map(|p| (p.get_ref().as_str(), p.span())) {
         None | Some(("none", _)) => Protection::None,
         Some(("passphrase", _)) => Protection::Passphrase,
@@ -539,7 +582,18 @@ fn custodian(checker: &mut Checker, raw: &RawCustodian) -> PolicyCustodian {
         location,
         protection,
         seal_serial,
+        contact,
     }
+}
+
+/// True for an application (client) id as Entra shows it: 8-4-4-4-12 hexadecimal digits.
+fn is_guid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, length)| group.len() == length && group.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// Longest contact role, name, phone number and note: a table cell in the runbook, not a letter.
@@ -569,6 +623,7 @@ fn contact(checker: &mut Checker, raw: &RawContact) -> Contact {
         name,
         phone,
         note,
+        on_sheets: raw.on_sheets.unwrap_or(true),
     }
 }
 
@@ -851,6 +906,31 @@ mod tests {
     }
 
     #[test]
+    fn app_id_account_on_sheets_and_custodian_contacts_are_read() {
+        let text = with(
+            "name = \"Ben Okafor\"\nrole = \"Security lead\"",
+            "name = \"Ben Okafor\"\ncontact = \"+44 20 7946 0102\"\nrole = \"Security lead\"",
+        );
+        let text = text.replacen(
+            "threshold = 3",
+            "app_id = \"0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011\"\naccount_on_sheets = true\nthreshold = 3",
+            1,
+        );
+        let policy = parse(&text, NOW).expect("valid");
+        assert_eq!(policy.app_id.as_deref(), Some("0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011"));
+        assert!(policy.account_on_sheets);
+        assert_eq!(policy.custodians[1].contact.as_deref(), Some("+44 20 7946 0102"));
+        assert!(!parse(TEMPLATE, NOW).expect("valid").account_on_sheets);
+        let bad = text.replace("0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011", "my-app");
+        let found = problems(&bad);
+        assert!(found[0].contains("is not an application (client) id"), "{found:?}");
+        assert!(
+            found[0].starts_with(&format!("line {}:", line_of(&bad, "my-app"))),
+            "{found:?}"
+        );
+    }
+
+    #[test]
     fn long_drill_intervals_warn() {
         let policy = parse(&with("drill_interval_days = 90", "drill_interval_days = 180"), NOW).expect("valid");
         assert_eq!(policy.drill_interval_days, 180);
@@ -863,7 +943,7 @@ mod tests {
         assert!(found[0].starts_with("line 2:"), "{found:?}");
     }
 
-    const CONTACTS: &str = "\n[[contact]]\nrole = \"SOC\"\nname = \"Fabrikam SOC\"\nphone = \"+353 1 555 0100\"\nnote = \"24x7\"\n\n[[contact]]\nrole = \"Duty incident manager\"\nphone = \"+353 1 555 0101\"\n";
+    const CONTACTS: &str = "\n[[contact]]\nrole = \"SOC\"\nname = \"Fabrikam SOC\"\nphone = \"+353 1 555 0100\"\nnote = \"24x7\"\n\n[[contact]]\nrole = \"Duty incident manager\"\nphone = \"+353 1 555 0101\"\non_sheets = false\n";
 
     #[test]
     fn contacts_are_optional_and_kept_in_order() {
@@ -877,12 +957,14 @@ mod tests {
                     name: Some("Fabrikam SOC".into()),
                     phone: Some("+353 1 555 0100".into()),
                     note: Some("24x7".into()),
+                    on_sheets: true,
                 },
                 Contact {
                     role: "Duty incident manager".into(),
                     name: None,
                     phone: Some("+353 1 555 0101".into()),
                     note: None,
+                    on_sheets: false,
                 },
             ]
         );
@@ -958,7 +1040,7 @@ mod tests {
     fn text_printed_on_paper_is_checked_for_the_font_at_its_line() {
         for (replace, by) in [
             ("name = \"Ben Okafor\"", "name = \"陈力\""),
-            ("location = \"Home safe\"", "location = \"Сейф\""),
+            ("location = \"Home safe\"", "location = \"金庫\""),
             ("label = \"contoso bg-01\"", "label = \"contoso ☃\""),
         ] {
             let text = TEMPLATE.replace(replace, by);

@@ -286,6 +286,7 @@ pub fn from_policy(
             location: custodian.location.clone(),
             protection,
             seal_serial: custodian.seal_serial.clone(),
+            contact: custodian.contact.clone(),
         });
     }
     apply_seal_serials(&mut custodians, &seal_serials)?;
@@ -347,6 +348,9 @@ pub fn from_policy(
             rotation_days: policy.rotation_days,
             replaces: None,
             contacts: policy.contacts.clone(),
+            app_id: policy.app_id.clone(),
+            account_id: policy.account_id.clone(),
+            account_on_sheets: policy.account_on_sheets,
         },
     };
     Ok((request, templates))

@@ -68,6 +68,8 @@ pub struct CustodianSpec {
     pub protection: ShareProtection,
     /// Serial of the tamper-evident envelope or seal, printed on the sheet.
     pub seal_serial: Option<String>,
+    /// How to reach them (public: the runbook's custodian table; never printed on a sheet).
+    pub contact: Option<String>,
 }
 
 impl CustodianSpec {
@@ -99,6 +101,13 @@ pub struct CeremonyRecord {
     pub replaces: Option<String>,
     /// Whom to call when the glass is broken.
     pub contacts: Vec<crate::evidence::manifest::Contact>,
+    /// The app registration's application (client) id.
+    pub app_id: Option<String>,
+    /// The emergency account's object id.
+    pub account_id: Option<String>,
+    /// Print the account and tenant on the sheets (off by default: a stolen envelope should not
+    /// name the account to attack; the runbook and manifest always have them).
+    pub account_on_sheets: bool,
 }
 
 /// What to seal and how.
@@ -232,11 +241,12 @@ pub fn slug(name: &str) -> String {
     slug_or(name, "custodian")
 }
 
-/// A file-name-safe form of `text`: lower-case ASCII letters and digits joined by `-`, at most
+/// A file-name-safe form of `text`: transliterated to ASCII (Sørensen -> sorensen, Łukasz ->
+/// lukasz, Ωμέγα -> omega, Анна -> anna), lower-case letters and digits joined by `-`, at most
 /// 40 characters; `fallback` if nothing usable is left.
 pub fn slug_or(text: &str, fallback: &str) -> String {
     let mut slug = String::new();
-    for c in text.chars().flat_map(char::to_lowercase) {
+    for c in deunicode::deunicode(text).chars().flat_map(char::to_lowercase) {
         if c.is_ascii_alphanumeric() {
             slug.push(c);
         } else if !slug.ends_with('-') && !slug.is_empty() {
@@ -446,7 +456,13 @@ pub fn seal_with_progress(
     let mut sheets = Vec::with_capacity(key_shares.len());
     let mut custodians = Vec::with_capacity(key_shares.len());
     let mut models = Vec::with_capacity(key_shares.len());
-    let extra_facts = public_facts_rows(&kind, &public, request.account.as_deref());
+    let shown_account = if request.record.account_on_sheets {
+        (request.account.as_deref(), request.record.tenant.as_deref())
+    } else {
+        (None, None)
+    };
+    let extra_facts = public_facts_rows(&kind, &public, shown_account);
+    let sheet_contacts = sheet_contacts(&request.record.contacts);
     for (key_share, spec) in key_shares.iter().zip(&request.custodians) {
         let index = key_share.index();
         let name = names::normalise(&spec.name);
@@ -507,6 +523,7 @@ pub fn seal_with_progress(
             created: &created_date,
             template: &request.instructions,
             extra_facts: &extra_facts,
+            contacts: &sheet_contacts,
         };
         let custodian_facts = custodian_facts_rows(&protection);
         let model = sheet_model(
@@ -526,6 +543,7 @@ pub fn seal_with_progress(
             location: spec.location.clone(),
             protection,
             seal_serial: spec.seal_serial.as_ref().map(|serial| serial.trim().to_owned()),
+            contact: spec.contact.clone(),
         });
         sheets.push(SealedSheet {
             index,
@@ -568,6 +586,8 @@ pub fn seal_with_progress(
         rotation_days: request.record.rotation_days,
         replaces: request.record.replaces.clone(),
         contacts: request.record.contacts.clone(),
+        app_id: request.record.app_id.clone(),
+        account_id: request.record.account_id.clone(),
     };
     Ok(SealedCeremony {
         manifest,
@@ -630,10 +650,31 @@ struct SheetContext<'a> {
     created: &'a str,
     template: &'a str,
     extra_facts: &'a [(String, String)],
+    contacts: &'a [(String, String)],
+}
+
+/// The contacts printed on every sheet (those the policy does not keep off them): role, and
+/// name, number and note on one line.
+fn sheet_contacts(contacts: &[crate::evidence::manifest::Contact]) -> Vec<(String, String)> {
+    contacts
+        .iter()
+        .filter(|contact| contact.on_sheets)
+        .map(|contact| {
+            let detail: Vec<&str> = [&contact.name, &contact.phone, &contact.note]
+                .into_iter()
+                .filter_map(|part| part.as_deref())
+                .collect();
+            (contact.role.clone(), detail.join(", "))
+        })
+        .collect()
 }
 
 /// Facts rows for what is sealed, printed on every sheet (all public).
-fn public_facts_rows(kind: &SecretKind, public: &PublicFacts, account: Option<&str>) -> Vec<(String, String)> {
+fn public_facts_rows(
+    kind: &SecretKind,
+    public: &PublicFacts,
+    (account, tenant): (Option<&str>, Option<&str>),
+) -> Vec<(String, String)> {
     let described = match kind {
         SecretKind::Passphrase => "passphrase",
         SecretKind::File => "file",
@@ -643,9 +684,12 @@ fn public_facts_rows(kind: &SecretKind, public: &PublicFacts, account: Option<&s
         SecretKind::Certificate => "app certificate + private key",
         SecretKind::Other(name) => name,
     };
-    let mut rows = vec![("Sealed secret".to_owned(), described.to_owned())];
+    let mut rows = vec![("Secret".to_owned(), described.to_owned())];
     if let Some(account) = account {
         rows.push(("Account".into(), account.to_owned()));
+    }
+    if let Some(tenant) = tenant {
+        rows.push(("Tenant".into(), tenant.to_owned()));
     }
     if !public.key_serials.is_empty() {
         rows.push(("Security keys".into(), public.key_serials.join(", ")));
@@ -667,20 +711,14 @@ fn public_facts_rows(kind: &SecretKind, public: &PublicFacts, account: Option<&s
 fn custodian_facts_rows(protection: &manifest::ShareProtection) -> Vec<(String, String)> {
     match protection {
         manifest::ShareProtection::None => Vec::new(),
-        manifest::ShareProtection::Passphrase => vec![(
-            "Share protection".into(),
-            "your passphrase (typed at the ceremony); you will type it again to recover".into(),
-        )],
+        manifest::ShareProtection::Passphrase => vec![("Protection".into(), "your passphrase".into())],
         manifest::ShareProtection::Recipient { recipient } => {
             let shown: String = if recipient.len() > 24 {
                 format!("{}...{}", &recipient[..16], &recipient[recipient.len() - 6..])
             } else {
                 recipient.clone()
             };
-            vec![(
-                "Share protection".into(),
-                format!("your age identity for {shown}; bring it to recover"),
-            )]
+            vec![("Protection".into(), format!("your age identity ({shown})"))]
         }
     }
 }
@@ -702,6 +740,7 @@ fn sheet_model(
         created,
         template,
         extra_facts,
+        contacts,
     } = context;
     let (paper, threshold, shares, created) = (*paper, *threshold, *shares, *created);
     let shown_label = if label.is_empty() {
@@ -743,21 +782,23 @@ fn sheet_model(
         facts: [
             ("Label".to_owned(), shown_label),
             ("Custodian".into(), custodian.to_owned()),
-            ("To recover".into(), format!("any {threshold} of the {shares} sheets")),
             ("Ceremony".into(), ceremony.display()),
             ("Sealed".into(), format!("{created} (UTC)")),
         ]
         .into_iter()
         .chain(extra_facts.iter().cloned())
         .chain(custodian_facts.iter().cloned())
-        .chain(std::iter::once((
-            "Format".into(),
-            format!("{} (breakglass docs/FORMAT.md)", v1::MAGIC),
-        )))
+        .chain(std::iter::once(("Format".into(), v1::MAGIC.to_owned())))
         .collect(),
+        contacts: contacts.to_vec(),
+        contacts_heading: "Who to call".into(),
+        page_header: format!(
+            "{custodian} - share {index} of {shares} - ceremony {} (continued)",
+            ceremony.display()
+        ),
         blocks: sheet_blocks,
         instructions,
-        typed_heading: "Typed copy: the same data as the QR codes (spaces do not matter)".into(),
+        typed_heading: "Typed copy: the same data as the QR codes".into(),
         footer: format!(
             "breakglass sheet {index}/{shares} - ceremony {} - keep sealed",
             ceremony.display()
@@ -801,7 +842,12 @@ mod tests {
     fn slugs_are_safe_file_names() {
         assert_eq!(slug("Ana Ruiz"), "ana-ruiz");
         assert_eq!(slug("../../etc/passwd"), "etc-passwd");
-        assert_eq!(slug("陈力"), "custodian");
+        assert_eq!(slug("Emil Sørensen"), "emil-sorensen");
+        assert_eq!(slug("Łukasz Dvořák-Çelik"), "lukasz-dvorak-celik");
+        assert_eq!(slug("Ωμέγα"), "omega");
+        assert_eq!(slug("Анна Кузнецова"), "anna-kuznetsova");
+        assert_eq!(slug("陈力"), "chen-li");
+        assert_eq!(slug("!!!"), "custodian");
     }
 
     #[test]
@@ -811,6 +857,42 @@ mod tests {
         assert!(message(request(&["a", "b"], 3)).contains("is more than the 2 custodians"));
         assert!(message(request(&["a", "A"], 2)).contains("listed twice"));
         assert!(message(request(&["a"], 2)).contains("between 2 and 255"));
+    }
+
+    #[test]
+    fn sheets_carry_the_contacts_the_policy_allows_and_no_account_unless_asked() {
+        use crate::evidence::manifest::Contact;
+        let contacts = [
+            Contact {
+                role: "Security operations (SOC)".into(),
+                name: Some("Contoso SOC".into()),
+                phone: Some("+44 20 7946 0000".into()),
+                ..Contact::default()
+            },
+            Contact {
+                role: "Board".into(),
+                phone: Some("+44 20 7946 0009".into()),
+                on_sheets: false,
+                ..Contact::default()
+            },
+        ];
+        assert_eq!(
+            sheet_contacts(&contacts),
+            [(
+                "Security operations (SOC)".to_owned(),
+                "Contoso SOC, +44 20 7946 0000".to_owned()
+            )]
+        );
+        let public = PublicFacts::default();
+        let hidden = public_facts_rows(&SecretKind::Passphrase, &public, (None, None));
+        assert!(hidden.iter().all(|(name, _)| name != "Account" && name != "Tenant"));
+        let shown = public_facts_rows(
+            &SecretKind::Passphrase,
+            &public,
+            (Some("bg01@contoso.onmicrosoft.com"), Some("contoso.onmicrosoft.com")),
+        );
+        assert!(shown.contains(&("Account".to_owned(), "bg01@contoso.onmicrosoft.com".to_owned())));
+        assert!(shown.contains(&("Tenant".to_owned(), "contoso.onmicrosoft.com".to_owned())));
     }
 
     #[test]

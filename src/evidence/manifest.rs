@@ -39,6 +39,10 @@ pub struct Custodian {
     /// Serial number of the tamper-evident envelope or seal the sheet went into.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seal_serial: Option<String>,
+    /// How to reach them (phone, desk), from the policy: printed in the runbook's custodian table,
+    /// never on the sheets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
 }
 
 /// How a custodian's share is protected on their sheet, so that a stolen envelope alone is useless.
@@ -67,7 +71,7 @@ impl ShareProtection {
 /// Someone to call when the glass is broken (security operations, the incident manager, the
 /// Microsoft support contract), from the policy's `[[contact]]` tables. Public: responders need it
 /// at 3 a.m., and the runbook prints it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
     /// What they are called for, e.g. "Security operations (SOC)".
     pub role: String,
@@ -80,6 +84,30 @@ pub struct Contact {
     /// How to reach them, e.g. "24x7, ask for the duty manager".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Printed on every custodian's sheet too (the policy's `on_sheets`, true unless it says
+    /// false; recorded only when false).
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    pub on_sheets: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_yes(value: &bool) -> bool {
+    *value
+}
+
+impl Default for Contact {
+    fn default() -> Self {
+        Self {
+            role: String::new(),
+            name: None,
+            phone: None,
+            note: None,
+            on_sheets: true,
+        }
+    }
 }
 
 /// The manifest.
@@ -127,6 +155,14 @@ pub struct Manifest {
     /// The sealed app certificate's public facts (thumbprints as the Entra portal shows them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateInfo>,
+    /// The emergency account's object id (user id), from the policy: the sign-in alert matches it,
+    /// since it survives a rename where the UPN does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// The application (client) id of the app registration a sealed certificate or client secret
+    /// belongs to, from the policy (filled into the runbook's commands).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
     /// The Entra tenant the secret protects (`contoso.onmicrosoft.com` or a tenant id), from the policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,

@@ -42,11 +42,23 @@ fn protection(custodian: &crate::evidence::manifest::Custodian) -> String {
 }
 
 fn custodian_table(manifest: &Manifest) -> String {
-    let mut table =
-        String::from("| Share | Custodian | Role | Kept at | Protection | Seal serial |\n|---|---|---|---|---|---|\n");
+    // The contact column only when the policy gave any (it is room the other columns need).
+    let contacts = manifest.custodians.iter().any(|custodian| custodian.contact.is_some());
+    let mut table = if contacts {
+        String::from(
+            "| Share | Custodian | Role | Contact | Kept at | Protection | Seal serial |\n|---|---|---|---|---|---|---|\n",
+        )
+    } else {
+        String::from("| Share | Custodian | Role | Kept at | Protection | Seal serial |\n|---|---|---|---|---|---|\n")
+    };
     for custodian in &manifest.custodians {
+        let contact = if contacts {
+            format!(" {} |", escape(custodian.contact.as_deref().unwrap_or("")))
+        } else {
+            String::new()
+        };
         table.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} |{contact} {} | {} | {} |\n",
             custodian.index,
             escape(&custodian.name),
             escape(custodian.role.as_deref().unwrap_or("")),
@@ -107,53 +119,136 @@ pub fn first_drill_due(manifest: &Manifest) -> String {
     days_after(&manifest.created, interval).unwrap_or_else(|| format!("{interval} days after sealing"))
 }
 
+/// A fact of the ceremony for a command, or a marked blank when the policy did not record it.
+fn or_blank(value: Option<&str>, blank: &str) -> String {
+    value.map_or_else(|| format!("<{blank}>"), str::to_owned)
+}
+
+/// The sign-in alert's query: by the account's object id (interactive and non-interactive
+/// sign-ins) or by the app's id (service-principal sign-ins), which survive renames.
 fn kql(manifest: &Manifest) -> String {
-    if let Some(certificate) = &manifest.certificate {
+    if matches!(manifest.secret_kind.as_str(), "certificate" | "client-secret") {
+        let app_id = or_blank(manifest.app_id.as_deref(), "application (client) id");
         return format!(
-            "AADServicePrincipalSignInLogs\n| where ServicePrincipalCredentialThumbprint =~ \"{}\"\n| project TimeGenerated, ServicePrincipalName, AppId, IPAddress,\n          Location, ResultType, ResultDescription",
-            certificate.sha1_thumbprint
+            "AADServicePrincipalSignInLogs\n| where AppId == \"{app_id}\"\n| project TimeGenerated, AppId, ServicePrincipalName, ServicePrincipalCredentialKeyId,\n          IPAddress, Location, ResultType, ResultDescription"
         );
     }
-    let account = manifest.account.as_deref().unwrap_or("<emergency account UPN>");
+    let user_id = or_blank(manifest.account_id.as_deref(), "object id of the account");
     format!(
-        "SigninLogs\n| where UserPrincipalName =~ \"{account}\"\n| project TimeGenerated, UserPrincipalName, IPAddress, Location,\n          AppDisplayName, ResultType, ConditionalAccessStatus"
+        "union SigninLogs, AADNonInteractiveUserSignInLogs\n| where UserId == \"{user_id}\"\n| project TimeGenerated, Type, UserId, UserPrincipalName, IPAddress, Location,\n          AppDisplayName, ResultType, ConditionalAccessStatus"
     )
 }
 
-fn kind_instructions(manifest: &Manifest) -> String {
-    let account = manifest.account.as_deref().unwrap_or("the emergency-access account");
+/// How the alert rule is set up, and how to find an id the policy did not record.
+fn alert_settings(manifest: &Manifest) -> String {
+    let mut text = String::from(
+        "Create it as a scheduled analytics rule (Sentinel) or a log search alert rule (Azure Monitor): run the query every 5 minutes over the last 10 minutes of data (the overlap covers late log delivery; a sign-in may be reported twice, never missed), alert when the number of results is greater than 0, one alert per result, severity High (Azure Monitor: Sev 0), and route it to the people in section 2. Test it at every drill.",
+    );
+    let certificate = matches!(manifest.secret_kind.as_str(), "certificate" | "client-secret");
+    if certificate && manifest.app_id.is_none() {
+        text.push_str("\n\nThe policy did not record the app's id: copy the Application (client) ID from the app registration's Overview, and add `app_id` to the policy for the next ceremony.");
+    }
+    if !certificate && manifest.account_id.is_none() {
+        text.push_str(&format!(
+            "\n\nThe policy did not record the account's object id: in Microsoft Graph PowerShell, `(Get-MgUser -UserId {}).Id` prints it; add `account_id` to the policy for the next ceremony.",
+            escape(manifest.account.as_deref().unwrap_or("<account>"))
+        ));
+    }
+    text
+}
+
+/// Setting a passphrase on the account, used after a ceremony (the admin center's "Reset password"
+/// only issues a temporary one).
+fn set_passphrase(account: &str, tenant: &str) -> String {
+    format!(
+        "Set it with Microsoft Graph PowerShell, signed in as a Privileged Authentication Administrator or a Global Administrator (only they may set a Global Administrator's password; the admin center's \"Reset password\" issues a temporary password instead):\n\n```\nConnect-MgGraph -TenantId {tenant} -Scopes \"User-PasswordProfile.ReadWrite.All\"\n$profile = @{{ Password = (Read-Host \"New passphrase\"); ForceChangePasswordNextSignIn = $false }}\nUpdate-MgUser -UserId {account} -PasswordProfile $profile -PasswordPolicies \"DisablePasswordExpiration\"\n```\n\nType the passphrase at the prompt (it is not kept in the shell history), then sign in once with it and the account's FIDO2 key to prove it works."
+    )
+}
+
+/// Section 5: using the recovered secret in Entra, filled in with the ceremony's facts.
+fn entra_steps(manifest: &Manifest) -> String {
+    let account = or_blank(manifest.account.as_deref(), "emergency account");
+    let tenant = or_blank(manifest.tenant.as_deref(), "tenant");
+    let app_id = or_blank(manifest.app_id.as_deref(), "application (client) id");
     match manifest.secret_kind.as_str() {
         "passphrase" => format!(
-            "The recovered passphrase is the password of {account}: type it exactly, with its dashes. Mandatory MFA also needs the account's FIDO2 key or certificate."
+            "The recovered passphrase is the password of `{account}`: type it exactly, with its dashes, at the Microsoft sign-in page of tenant `{tenant}`. Since mandatory MFA a password alone does not sign an emergency account in: the account's FIDO2 security key (kept apart from these sheets) is needed too. Type the passphrase from the offline computer's screen; never copy it onto the online machine in a file."
         ),
         "certificate" => {
             let thumbprint = manifest
                 .certificate
                 .as_ref()
-                .map(|c| c.sha1_thumbprint.as_str())
-                .unwrap_or("(see manifest)");
+                .map_or("(see the manifest)", |c| c.sha1_thumbprint.as_str());
             format!(
-                "`recover --out DIR` writes key.pem, cert.pem, key-and-cert.pem and certificate.pfx (SHA-1 thumbprint {thumbprint}). Sign in with `az login --service-principal -u <app id> --tenant <tenant> --certificate key-and-cert.pem` or `Connect-MgGraph -ClientId <app id> -TenantId <tenant> -CertificateThumbprint {thumbprint}` after importing the .pfx."
+                "`breakglass recover --out recovered` writes key.pem, cert.pem, key-and-cert.pem and certificate.pfx (SHA-1 thumbprint {thumbprint}) into a new directory. Carry the one file you need to the online administration machine on a freshly formatted USB stick, never by email, chat or a cloud share, and sign in from the file:\n\n```\naz login --service-principal --username {app_id} --tenant {tenant} --certificate key-and-cert.pem\n```\n\nor, in PowerShell (the .pfx with the password given at recovery):\n\n```\n$pfx = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new(\"certificate.pfx\", (Read-Host -AsSecureString \"pfx password\"))\nConnect-MgGraph -ClientId {app_id} -TenantId {tenant} -Certificate $pfx\n```\n\nWhen done: sign out (`az logout`, `Disconnect-MgGraph`), delete the files on the online machine and on the offline computer, and destroy or securely wipe the USB stick. The key must now be replaced (section 6)."
             )
         }
         "fido2-pin" => format!(
-            "The recovered PIN unlocks the security key(s) {}; the keys themselves are kept apart from the sheets.",
+            "The recovered PIN unlocks the FIDO2 security key(s) {} of `{account}`; the keys themselves are kept apart from the sheets. Sign in at the Microsoft sign-in page of tenant `{tenant}` with the key and this PIN.",
             if manifest.key_serials.is_empty() {
                 "of the emergency account".to_owned()
             } else {
-                manifest.key_serials.join(", ")
+                escape(&manifest.key_serials.join(", "))
             }
         ),
-        "totp" => {
-            "`recover --print` shows the seed, an otpauth:// URI and the current code (check the computer's clock)."
-                .into()
-        }
+        "totp" => "`breakglass recover --print` shows the seed, an otpauth:// URI and the current code (check the offline computer's clock first). Type the code; never scan the URI's QR code into a phone.".into(),
         "client-secret" => format!(
-            "The recovered client secret expires on {}; Entra rejects it after that.",
+            "The recovered client secret of app `{app_id}` expires on {}; Entra rejects it after that. Sign in with it by typing it at the prompt: `az login --service-principal --username {app_id} --tenant {tenant} --password \"$(read -rs s; printf %s \"$s\")\"`, never with the secret on the command line or in a file.",
             manifest.secret_expires.as_deref().unwrap_or("(not recorded)")
         ),
-        _ => "`recover --out DIR` writes the sealed file back under its original name.".into(),
+        _ => "`breakglass recover --out DIR` writes the sealed file back under its original name, on the offline computer.".into(),
     }
+}
+
+/// `text` with every line after the first indented to sit inside a numbered item.
+fn indented(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            if line.is_empty() {
+                String::new()
+            } else {
+                format!("   {line}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim_start()
+        .to_owned()
+}
+
+/// Section 6: what to do after a recovery, in the order that never leaves the account without a
+/// sealed secret: new ceremony first, then the new secret is set, then the old sheets go.
+fn after_use(manifest: &Manifest) -> String {
+    let account = or_blank(manifest.account.as_deref(), "emergency account");
+    let tenant = or_blank(manifest.tenant.as_deref(), "tenant");
+    let app_id = or_blank(manifest.app_id.as_deref(), "application (client) id");
+    let thumbprint = manifest
+        .certificate
+        .as_ref()
+        .map_or("(see the manifest)", |c| c.sha1_thumbprint.as_str());
+    let rotate = match manifest.secret_kind.as_str() {
+        "passphrase" => format!(
+            "2. Set the new ceremony's passphrase (shown once by `breakglass seal`) on `{account}`. {}",
+            indented(&set_passphrase(&account, &tenant))
+        ),
+        "certificate" => format!(
+            "2. Add the new ceremony's certificate to the app, keeping the old one until the new one works:\n\n   ```\n   az ad app credential reset --id {app_id} --cert @cert.pem --append\n   ```\n\n   (without `--append` it would replace every certificate of the app). Or with Microsoft Graph, which replaces the whole keyCredentials list on a PATCH, so read it, add the new entry (`keycredential.json`, written by the ceremony) and send the whole list back:\n\n   ```\n   $app = Invoke-MgGraphRequest GET \"/v1.0/applications(appId='{app_id}')?`$select=id,keyCredentials\"\n   $keys = @($app.keyCredentials) + @(Get-Content keycredential.json -Raw | ConvertFrom-Json -AsHashtable)\n   Invoke-MgGraphRequest PATCH \"/v1.0/applications(appId='{app_id}')\" -Body @{{ keyCredentials = $keys }}\n   ```\n\n   Check that every existing entry came back with its `key` before the PATCH; if one did not, stop and use az instead. Sign in once with the new key, then remove the old certificate (thumbprint {thumbprint}): `az ad app credential list --id {app_id} --cert` shows its keyId, and `az ad app credential delete --id {app_id} --key-id <that keyId> --cert` removes it."
+        ),
+        "fido2-pin" => {
+            "2. Set a new PIN on the security key(s) (or re-register them) and seal it in the new ceremony.".into()
+        }
+        "client-secret" => format!(
+            "2. Create a new client secret for app `{app_id}`, seal it in the new ceremony, then delete the old secret from the app registration."
+        ),
+        "totp" => "2. Re-register the TOTP token with a new seed and seal the seed in the new ceremony.".into(),
+        _ => {
+            "2. Replace the recovered secret wherever it is used, and seal the replacement in the new ceremony.".into()
+        }
+    };
+    format!(
+        "1. Hold a new sealing ceremony at once (`breakglass seal --policy ...`) with new envelopes: it makes the new secret. The old sheets stay valid until step 2 is done.\n{rotate}\n3. Destroy the opened sheets of ceremony {} (shred them) and record it in the log; delete scans and typed files on the offline computer.\n4. Write the post-mortem: why the glass was broken, who took part, the sign-in alert's timeline, what to change.",
+        manifest.ceremony().display()
+    )
 }
 
 fn values(manifest: &Manifest) -> Vec<(&'static str, String)> {
@@ -223,8 +318,17 @@ fn values(manifest: &Manifest) -> Vec<(&'static str, String)> {
             rotation_due(manifest).unwrap_or_else(|| "not set (add rotation_days to the policy)".into()),
         ),
         ("custodian_table", custodian_table(manifest)),
-        ("kind_instructions", kind_instructions(manifest)),
+        ("entra_steps", entra_steps(manifest)),
+        ("after_use", after_use(manifest)),
         ("kql", kql(manifest)),
+        ("alert_settings", alert_settings(manifest)),
+        (
+            "app_line",
+            manifest
+                .app_id
+                .as_deref()
+                .map_or_else(String::new, |app_id| format!(" Application (client) id: `{app_id}`.")),
+        ),
         ("extra_rows", extra_rows.trim_end().to_owned()),
         ("signature_rows", signature_rows.trim_end().to_owned()),
         ("contact_table", contact_table(manifest)),
@@ -275,11 +379,20 @@ mod tests {
         let manifest = manifest();
         for template in [RUNBOOK_TEMPLATE, RECORD_TEMPLATE] {
             let filled = fill(template, &manifest);
-            assert!(!filled.contains('{'), "unfilled placeholder in:\n{filled}");
+            // PowerShell's @{ ... } hashtables are text; a {name} placeholder is not.
+            let unfilled = filled.split('{').skip(1).any(|rest| {
+                rest.split_once('}').is_some_and(|(name, _)| {
+                    !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                })
+            });
+            assert!(!unfilled, "unfilled placeholder in:\n{filled}");
             assert!(filled.contains(&manifest.ceremony().display()));
         }
         let runbook = runbook_markdown(&manifest, RUNBOOK_TEMPLATE);
-        assert!(runbook.contains("UserPrincipalName =~ \"bg01@contoso.onmicrosoft.com\""));
+        assert!(
+            runbook.contains("(Get-MgUser -UserId bg01@contoso.onmicrosoft.com).Id"),
+            "{runbook}"
+        );
         assert!(runbook.contains(&format!("Any **{} of the {}**", manifest.threshold, manifest.shares)));
         assert!(runbook.contains(&first_drill_due(&manifest)));
     }
@@ -299,6 +412,7 @@ mod tests {
                 name: Some("Contoso SOC".into()),
                 phone: Some("+44 20 7946 0000".into()),
                 note: Some("24x7 | ask for the duty manager".into()),
+                on_sheets: true,
             },
             Contact {
                 role: "Incident manager on call".into(),
@@ -323,10 +437,193 @@ mod tests {
     }
 
     #[test]
+    fn a_custodian_contact_is_in_the_runbook_table_only_when_given() {
+        let mut manifest = manifest();
+        assert!(!custodian_table(&manifest).contains("Contact"));
+        manifest.custodians[1].contact = Some("+44 20 7946 0102".into());
+        let table = custodian_table(&manifest);
+        assert!(table.starts_with("| Share | Custodian | Role | Contact |"), "{table}");
+        assert!(table.contains("| +44 20 7946 0102 |"), "{table}");
+    }
+
+    #[test]
     fn dates_follow_the_policy() {
         let manifest = manifest();
         let created = parse_date(&manifest.created[..10]).expect("date");
         assert_eq!(first_drill_due(&manifest), clock::date(created + 60 * 86_400));
         assert_eq!(rotation_due(&manifest), Some(clock::date(created + 365 * 86_400)));
+    }
+
+    /// The vector's manifest as a certificate ceremony with the policy's app id and tenant.
+    fn certificate_manifest() -> Manifest {
+        let mut manifest = manifest();
+        manifest.secret_kind = "certificate".into();
+        manifest.tenant = Some("contoso.onmicrosoft.com".into());
+        manifest.app_id = Some("0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011".into());
+        manifest.certificate = Some(
+            serde_json::from_value(serde_json::json!({
+                "subject": "CN=contoso-breakglass-app", "key_bits": 4096,
+                "not_before": "2026-11-28T00:00:00Z", "not_after": "2027-11-28T00:00:00Z",
+                "sha1_thumbprint": "0123456789ABCDEF0123456789ABCDEF01234567",
+                "sha256_thumbprint": "00", "x5t": "x", "x5t_s256": "x", "serial": "01"
+            }))
+            .expect("certificate info"),
+        );
+        manifest
+    }
+
+    #[test]
+    fn a_passphrase_runbook_sets_the_password_through_graph_and_rotates_in_order() {
+        let mut manifest = manifest();
+        manifest.tenant = Some("contoso.onmicrosoft.com".into());
+        manifest.account_id = Some("11111111-2222-3333-4444-555555555555".into());
+        let runbook = runbook_markdown(&manifest, RUNBOOK_TEMPLATE);
+        for pinned in [
+            "Connect-MgGraph -TenantId contoso.onmicrosoft.com -Scopes \"User-PasswordProfile.ReadWrite.All\"",
+            "$profile = @{ Password = (Read-Host \"New passphrase\"); ForceChangePasswordNextSignIn = $false }",
+            "Update-MgUser -UserId bg01@contoso.onmicrosoft.com -PasswordProfile $profile -PasswordPolicies \"DisablePasswordExpiration\"",
+            "Privileged Authentication Administrator or a Global Administrator",
+            "union SigninLogs, AADNonInteractiveUserSignInLogs\n| where UserId == \"11111111-2222-3333-4444-555555555555\"",
+            "every 5 minutes over the last 10 minutes",
+            "greater than 0",
+        ] {
+            assert!(runbook.contains(pinned), "{pinned}\n{runbook}");
+        }
+        // New ceremony, then the new passphrase is set, then the old sheets are destroyed.
+        let order = [
+            "1. Hold a new sealing ceremony",
+            "2. Set the new ceremony's passphrase",
+            "3. Destroy the opened sheets",
+        ];
+        let positions: Vec<usize> = order.iter().map(|step| runbook.find(step).expect(step)).collect();
+        assert!(positions.windows(2).all(|pair| pair[0] < pair[1]), "{positions:?}");
+        assert!(
+            !runbook.contains("UserPrincipalName =~"),
+            "the alert must not match a renamable name"
+        );
+        assert!(
+            !runbook.to_lowercase().contains("photograph each"),
+            "no phone camera in the recovery path"
+        );
+    }
+
+    #[test]
+    fn a_certificate_runbook_fills_in_the_app_and_appends_rather_than_replaces() {
+        let runbook = runbook_markdown(&certificate_manifest(), RUNBOOK_TEMPLATE);
+        for pinned in [
+            "az login --service-principal --username 0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011 --tenant contoso.onmicrosoft.com --certificate key-and-cert.pem",
+            "$pfx = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new(\"certificate.pfx\", (Read-Host -AsSecureString \"pfx password\"))",
+            "Connect-MgGraph -ClientId 0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011 -TenantId contoso.onmicrosoft.com -Certificate $pfx",
+            "az ad app credential reset --id 0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011 --cert @cert.pem --append",
+            "Invoke-MgGraphRequest GET \"/v1.0/applications(appId='0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011')?`$select=id,keyCredentials\"",
+            "$keys = @($app.keyCredentials) + @(Get-Content keycredential.json -Raw | ConvertFrom-Json -AsHashtable)",
+            "Invoke-MgGraphRequest PATCH \"/v1.0/applications(appId='0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011')\" -Body @{ keyCredentials = $keys }",
+            "az ad app credential delete --id 0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011 --key-id <that keyId> --cert",
+            "AADServicePrincipalSignInLogs\n| where AppId == \"0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011\"",
+            "freshly formatted USB stick",
+        ] {
+            assert!(runbook.contains(pinned), "{pinned}\n{runbook}");
+        }
+        assert!(
+            !runbook.contains("<application (client) id>"),
+            "no placeholder when the app id is known"
+        );
+        assert!(!runbook.contains("<tenant>"));
+        assert!(!runbook.contains("ServicePrincipalCredentialThumbprint =~"));
+        // Without the app id, the blank is marked and the runbook says where to find it.
+        let mut unknown = certificate_manifest();
+        unknown.app_id = None;
+        let runbook = runbook_markdown(&unknown, RUNBOOK_TEMPLATE);
+        assert!(runbook.contains("--id <application (client) id>") && runbook.contains("add `app_id` to the policy"));
+    }
+
+    #[test]
+    fn the_worked_example_is_what_the_library_computes_from_the_frozen_vector() {
+        use crate::crypto::share::{self, Share};
+        use crate::paper::format::v1;
+        // The three shares as the sheets print them.
+        let shares: Vec<Share> = [1, 3, 5]
+            .iter()
+            .map(|index| {
+                let typed =
+                    std::fs::read_to_string(format!("tests/vectors/v1/ceremony-1/typed-{index}.txt")).expect("vector");
+                let block = v1::decode_text(&typed)
+                    .expect("decodes")
+                    .into_iter()
+                    .flatten()
+                    .find(|block| matches!(block.header.part, v1::Part::Share { .. }))
+                    .expect("share block");
+                Share::from_bytes(&block.data).expect("a share")
+            })
+            .collect();
+        let runbook = RUNBOOK_TEMPLATE;
+        let doc = std::fs::read_to_string("docs/RECOVERY-WITHOUT-BREAKGLASS.md").expect("doc");
+        for share in &shares {
+            let hex: String = share.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+            assert!(runbook.contains(&hex) && doc.contains(&hex), "share {}", share.index());
+        }
+        // The Lagrange coefficients and K, by GF(2^8) arithmetic written here independently.
+        fn mul(mut a: u8, mut b: u8) -> u8 {
+            let mut product = 0;
+            while b != 0 {
+                if b & 1 != 0 {
+                    product ^= a;
+                }
+                a = (a << 1) ^ if a & 0x80 != 0 { 0x1b } else { 0 };
+                b >>= 1;
+            }
+            product
+        }
+        let inverse = |a: u8| (1..=255u8).find(|&b| mul(a, b) == 1).expect("non-zero");
+        let xs: Vec<u8> = shares.iter().map(Share::index).collect();
+        let basis: Vec<u8> = xs
+            .iter()
+            .map(|&xi| {
+                let (num, den) = xs
+                    .iter()
+                    .filter(|&&xj| xj != xi)
+                    .fold((1, 1), |(n, d), &xj| (mul(n, xj), mul(d, xi ^ xj)));
+                mul(num, inverse(den))
+            })
+            .collect();
+        let k: Vec<u8> = (1..=32)
+            .map(|j| {
+                shares
+                    .iter()
+                    .zip(&basis)
+                    .fold(0, |acc, (share, &l)| acc ^ mul(l, share.as_bytes()[j]))
+            })
+            .collect();
+        let k_hex: String = k.iter().map(|b| format!("{b:02x}")).collect();
+        let coefficients = format!(
+            "L1 = 0x{:02X}, L3 = 0x{:02X}, L5 = 0x{:02X}",
+            basis[0], basis[1], basis[2]
+        );
+        let products: Vec<String> = shares
+            .iter()
+            .zip(&basis)
+            .map(|(share, &l)| format!("0x{:02X}", mul(l, share.as_bytes()[1])))
+            .collect();
+        for (text, plus) in [(runbook, "+"), (doc.as_str(), "⊕")] {
+            let first = format!("K[0] = {} = 0x{:02X}", products.join(&format!(" {plus} ")), k[0]);
+            assert!(text.contains(&format!("K = `{k_hex}`")), "K");
+            assert!(text.contains(&coefficients), "{coefficients}");
+            assert!(text.contains(&first), "{first}");
+        }
+        // The vault key and age identity, as breakglass itself rebuilds them.
+        let combined = share::combine(&shares, 3).expect("combines");
+        let identity = crate::crypto::vault::identity_string(&combined.key);
+        let key_hex: String = combined.key.expose().iter().map(|b| format!("{b:02x}")).collect();
+        for text in [runbook, doc.as_str()] {
+            assert!(text.contains(&format!("vault key = `{key_hex}`")), "vault key");
+            assert!(
+                text.contains(&format!("Age identity: `{}`", identity.expose())),
+                "identity"
+            );
+        }
+        assert_eq!(
+            crate::crypto::vault::recipient(&combined.key),
+            manifest().vault_recipient
+        );
     }
 }

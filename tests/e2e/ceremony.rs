@@ -283,7 +283,7 @@ fn mixed_protection_ceremony_verifies_and_recovers_with_the_right_keys_only() {
     assert!(manifest.contains("\"kind\": \"passphrase\""), "{manifest}");
     assert!(manifest.contains(&chen), "{manifest}");
     let ben_text = crate::support::pdf_text(&path.join("envelopes/sheet-2-ben-okafor.pdf"));
-    assert!(ben_text.contains("Share protection"), "{ben_text}");
+    assert!(ben_text.contains("Protection"), "{ben_text}");
     assert!(ben_text.contains("PROTECTED SHARE 2"), "{ben_text}");
 
     let sheets = [
@@ -349,7 +349,7 @@ fn mixed_protection_ceremony_verifies_and_recovers_with_the_right_keys_only() {
             "envelopes/manifest.json",
             "envelopes/sheet-1-ana-ruiz.pdf",
             "envelopes/sheet-4-dana-novak.pdf",
-            "envelopes/sheet-5-emil-s-rensen.pdf",
+            "envelopes/sheet-5-emil-sorensen.pdf",
             "--print",
         ],
         None,
@@ -426,7 +426,7 @@ fn a_protected_share_opens_with_the_age_cli() {
         .args([
             opened,
             plain_hex("envelopes/sheet-1-ana-ruiz.pdf"),
-            plain_hex("envelopes/sheet-5-emil-s-rensen.pdf"),
+            plain_hex("envelopes/sheet-5-emil-sorensen.pdf"),
         ])
         .output()
         .expect("python3 runs");
@@ -442,7 +442,7 @@ fn a_protected_share_opens_with_the_age_cli() {
             "--export-age-identity",
             "envelopes/sheet-1-ana-ruiz.pdf",
             "envelopes/sheet-3-chen-li.pdf",
-            "envelopes/sheet-5-emil-s-rensen.pdf",
+            "envelopes/sheet-5-emil-sorensen.pdf",
             "-i",
             "chen.key",
         ],
@@ -474,7 +474,7 @@ fn reseal_replaces_a_ceremony_with_new_custodians() {
     let old_sheets = [
         "envelopes/sheet-1-ana-ruiz.pdf",
         "envelopes/sheet-4-dana-novak.pdf",
-        "envelopes/sheet-5-emil-s-rensen.pdf",
+        "envelopes/sheet-5-emil-sorensen.pdf",
     ];
     let mut args = vec![
         "reseal",

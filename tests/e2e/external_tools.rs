@@ -182,6 +182,16 @@ fn text_copied_from_the_pdf_is_accepted_as_typed_input() {
             &pdftotext,
             &[
                 "-layout",
+                // The typed copy's column (a person selects it; the contacts and instructions
+                // are set beside it): x from 0 to 380 pt of the page.
+                "-x",
+                "0",
+                "-y",
+                "0",
+                "-W",
+                "380",
+                "-H",
+                "842",
                 &sealed.sheet(index).display().to_string(),
                 &format!("typed-{index}.txt"),
             ],

@@ -309,7 +309,14 @@ fn certificate_seals_and_recovers_as_pem_and_pfx() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/keycredential.json")).unwrap()).unwrap();
     assert_eq!(credential["type"], "AsymmetricX509Cert");
     assert_eq!(credential["usage"], "Verify");
-    assert_eq!(credential["customKeyIdentifier"], sha1.as_str());
+    // Graph reads customKeyIdentifier as base64: it holds the SHA-1 digest's bytes, not the hex text.
+    let identifier = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        credential["customKeyIdentifier"].as_str().unwrap(),
+    )
+    .unwrap();
+    let identifier_hex: String = identifier.iter().map(|byte| format!("{byte:02X}")).collect();
+    assert_eq!(identifier_hex, sha1);
     assert_eq!(credential["displayName"], "contoso app bg");
     use base64::Engine;
     let key = base64::engine::general_purpose::STANDARD

@@ -42,7 +42,7 @@ fn generate(python: &Path, dir: &Path, name: &str) -> String {
 const QUORUM: [&str; 3] = [
     "envelopes/sheet-1-ana-ruiz.pdf",
     "envelopes/sheet-3-chen-li.pdf",
-    "envelopes/sheet-5-emil-s-rensen.pdf",
+    "envelopes/sheet-5-emil-sorensen.pdf",
 ];
 
 fn with_plugin(dir: &Path, args: &[&str]) -> Run {
@@ -146,7 +146,7 @@ fn a_plugin_recipient_seals_and_recovers_with_its_identity_only() {
         &[
             "envelopes/sheet-1-ana-ruiz.pdf",
             "envelopes/sheet-2-ben-okafor.pdf",
-            "envelopes/sheet-5-emil-s-rensen.pdf",
+            "envelopes/sheet-5-emil-sorensen.pdf",
         ],
         &[],
     );

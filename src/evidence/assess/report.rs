@@ -297,7 +297,8 @@ mod tests {
             "paths print as given: {markdown}"
         );
         let pdf = pdf(&assessment, Paper::A4);
+        // Body text is 10 pt (it was 9.5) and the sign-off lines have room to sign: three pages at most.
         let pages = crate::paper::scan::pdf::rasterise(&pdf, 10.0).unwrap();
-        assert!((1..=2).contains(&pages.len()), "{} pages", pages.len());
+        assert!((1..=3).contains(&pages.len()), "{} pages", pages.len());
     }
 }

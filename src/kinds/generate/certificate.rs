@@ -635,9 +635,10 @@ fn random_guid(rng: &SystemRandom) -> Result<String, CertificateError> {
 /// The Graph `keyCredentials` entry that adds this certificate to an app registration (one
 /// object, pretty-printed; a PATCH replaces the whole array, so the caller merges it).
 ///
-/// `customKeyIdentifier` is the SHA-1 thumbprint in upper-case hex, as Microsoft's own examples
-/// write it; the start and end are the certificate's own validity, which Graph requires the
-/// credential to lie inside.
+/// `customKeyIdentifier` is Binary in Graph (base64 in JSON): the base64 of the SHA-1 digest's 20
+/// bytes, as Microsoft's examples put there (hex text would be read as base64 and stored as
+/// unrelated bytes). The start and end are the certificate's own validity, which Graph requires
+/// the credential to lie inside.
 pub fn key_credential_json(
     cert_der: &[u8],
     info: &CertificateInfo,
@@ -651,7 +652,7 @@ pub fn key_credential_json(
         return Err(CertificateError::InfoMismatch);
     }
     let entry = KeyCredential {
-        custom_key_identifier: &info.sha1_thumbprint,
+        custom_key_identifier: &STANDARD.encode(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, cert_der)),
         display_name,
         end_date_time: &info.not_after,
         key: STANDARD.encode(cert_der),
@@ -943,7 +944,9 @@ mod tests {
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         let object = value.as_object().unwrap();
         assert_eq!(object.len(), 8);
-        assert_eq!(value["customKeyIdentifier"], info.sha1_thumbprint.as_str());
+        // Base64 of the digest bytes, which Graph stores as they are (not the hex thumbprint).
+        let identifier = STANDARD.decode(value["customKeyIdentifier"].as_str().unwrap()).unwrap();
+        assert_eq!(upper_hex(&identifier), info.sha1_thumbprint);
         assert_eq!(value["displayName"], "breakglass app 2026");
         assert_eq!(value["type"], "AsymmetricX509Cert");
         assert_eq!(value["usage"], "Verify");

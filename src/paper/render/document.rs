@@ -8,26 +8,31 @@
 //! and backticks are dropped, not styled: paper needs the words, not the markup. A backslash
 //! before punctuation prints that character, as in CommonMark.
 
-use printpdf::BuiltinFont;
+use super::font::Face;
 
 use super::page::{MARGIN_MM, PageWriter};
 use super::{Paper, RenderError, text};
 
-const BODY: f32 = 9.5;
-const CODE: f32 = 8.0;
-const TABLE: f32 = 8.5;
+const BODY: f32 = 10.0;
+const CODE: f32 = 9.0;
+const TABLE: f32 = 10.0;
 /// Room above a signature line to sign in, in mm.
-const SIGN_ROOM_MM: f32 = 7.0;
+const SIGN_ROOM_MM: f32 = 10.0;
+/// Height of a table row left blank to be filled in by hand (a signature, a date).
+const FORM_ROW_MM: f32 = 11.0;
+/// Narrowest column of a table row to be filled in by hand where some cells are blank (a name).
+const FORM_COLUMN_MM: f32 = 42.0;
 
 fn pt_to_mm(pt: f32) -> f32 {
     pt * 25.4 / 72.0
 }
 
-/// The words of inline Markdown: backticks and emphasis stars dropped (a star with spaces on both
-/// sides is kept, as in "2 * 3"), backslash escapes resolved; code spans kept as written.
-fn plain(inline: &str) -> String {
+/// The characters of inline Markdown, each marked true inside a code span: backticks and
+/// emphasis stars dropped (a star with spaces on both sides is kept, as in "2 * 3"), backslash
+/// escapes resolved; code spans kept as written.
+fn styled(inline: &str) -> Vec<(char, bool)> {
     let chars: Vec<char> = inline.chars().collect();
-    let mut out = String::with_capacity(inline.len());
+    let mut out = Vec::with_capacity(chars.len());
     let mut code = false;
     let mut index = 0;
     while index < chars.len() {
@@ -36,9 +41,9 @@ fn plain(inline: &str) -> String {
         if c == '`' {
             code = !code;
         } else if code {
-            out.push(c);
+            out.push((c, true));
         } else if c == '\\' && next.is_some_and(|next| next.is_ascii_punctuation()) {
-            out.extend(next);
+            out.extend(next.map(|next| (next, false)));
             index += 1;
         } else if c == '*' {
             let before = index.checked_sub(1).map(|i| chars[i]);
@@ -48,33 +53,124 @@ fn plain(inline: &str) -> String {
             }
             let spaced = |c: Option<char>| c.is_none_or(char::is_whitespace);
             if spaced(before) && spaced(chars.get(end).copied()) {
-                out.extend(&chars[index..end]);
+                out.extend(chars[index..end].iter().map(|&c| (c, false)));
             }
             index = end;
             continue;
         } else {
-            out.push(c);
+            out.push((c, false));
         }
         index += 1;
     }
     out
 }
 
-/// Writes wrapped text starting at `x` mm with `prefix` hanging before the first line; returns
-/// the first line's baseline (for marks drawn into the prefix).
-fn hanging(writer: &mut PageWriter, font: BuiltinFont, size: f32, x: f32, prefix: &str, content: &str) -> Option<f32> {
+/// The words of inline Markdown as plain text (see [`styled`]).
+fn plain(inline: &str) -> String {
+    styled(inline).into_iter().map(|(c, _)| c).collect()
+}
+
+/// A run of text in one face.
+type Segment = (Face, String);
+
+/// The words of inline Markdown, each as segments: code spans in `Face::Mono`, the rest in `base`.
+fn words(inline: &str, base: Face) -> Vec<Vec<Segment>> {
+    let mut words: Vec<Vec<Segment>> = Vec::new();
+    let mut word: Vec<Segment> = Vec::new();
+    for (c, code) in styled(inline) {
+        if c.is_whitespace() {
+            if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            continue;
+        }
+        let face = if code { Face::Mono } else { base };
+        match word.last_mut() {
+            Some((last, text)) if *last == face => text.push(c),
+            _ => word.push((face, c.to_string())),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+fn segments_width(segments: &[Segment], size: f32) -> f32 {
+    segments.iter().map(|(face, text)| text::width(*face, size, text)).sum()
+}
+
+/// `word` cut into pieces no wider than `max_pt` (at least one character each).
+fn split_word(word: Vec<Segment>, size: f32, max_pt: f32) -> Vec<Vec<Segment>> {
+    if segments_width(&word, size) <= max_pt {
+        return vec![word];
+    }
+    let mut pieces: Vec<Vec<Segment>> = vec![Vec::new()];
+    for (face, text) in word {
+        for c in text.chars() {
+            let piece = pieces.last_mut().expect("there is always a piece");
+            let mut candidate = piece.clone();
+            match candidate.last_mut() {
+                Some((last, text)) if *last == face => text.push(c),
+                _ => candidate.push((face, c.to_string())),
+            }
+            if segments_width(&candidate, size) > max_pt && !piece.is_empty() {
+                pieces.push(vec![(face, c.to_string())]);
+            } else {
+                *piece = candidate;
+            }
+        }
+    }
+    pieces
+}
+
+/// Inline Markdown wrapped to `max_pt` points: lines of words, each word its segments.
+fn wrap_styled(inline: &str, base: Face, size: f32, max_pt: f32) -> Vec<Vec<Vec<Segment>>> {
+    let space = text::width(base, size, " ");
+    let mut lines: Vec<Vec<Vec<Segment>>> = Vec::new();
+    let mut line: Vec<Vec<Segment>> = Vec::new();
+    let mut used = 0.0;
+    for word in words(inline, base)
+        .into_iter()
+        .flat_map(|word| split_word(word, size, max_pt))
+    {
+        let width = segments_width(&word, size);
+        if !line.is_empty() && used + space + width > max_pt {
+            lines.push(std::mem::take(&mut line));
+            used = 0.0;
+        }
+        used += if line.is_empty() { width } else { space + width };
+        line.push(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Writes inline Markdown wrapped from `x` mm with `prefix` hanging before the first line, code
+/// spans in monospace; returns the first line's baseline (for marks drawn into the prefix).
+fn hanging(writer: &mut PageWriter, font: Face, size: f32, x: f32, prefix: &str, inline: &str) -> Option<f32> {
     let indent = x + pt_to_mm(text::width(font, size, prefix)) + 1.0;
     let width_pt = (MARGIN_MM + writer.content_width() - indent) * 72.0 / 25.4;
     let line_mm = pt_to_mm(size * 1.35);
+    let space = pt_to_mm(text::width(font, size, " "));
     let mut first = None;
-    for (number, wrapped) in text::wrap(font, size, content, width_pt).iter().enumerate() {
+    for (number, line) in wrap_styled(inline, font, size, width_pt).iter().enumerate() {
         writer.ensure(line_mm);
         let baseline = writer.y + pt_to_mm(size);
         if number == 0 && !prefix.is_empty() {
             writer.text_at(font, size, x, baseline, prefix);
         }
         first.get_or_insert(baseline);
-        writer.text_at(font, size, indent, baseline, wrapped);
+        let mut at = indent;
+        for word in line {
+            for (face, text) in word {
+                writer.text_at(*face, size, at, baseline, text);
+                at += pt_to_mm(text::width(*face, size, text));
+            }
+            at += space;
+        }
         writer.y += line_mm;
     }
     first
@@ -106,7 +202,7 @@ fn signature_fields(line: &str) -> Option<Vec<String>> {
 }
 
 fn label_mm(label: &str) -> f32 {
-    pt_to_mm(text::width(BuiltinFont::Helvetica, BODY, label))
+    pt_to_mm(text::width(Face::Sans, BODY, label))
 }
 
 fn underscore_mm() -> f32 {
@@ -139,7 +235,7 @@ fn signature_line(writer: &mut PageWriter, fields: &[String]) {
         } else {
             format!("{label} {blank}")
         };
-        writer.text_at(BuiltinFont::Helvetica, BODY, x, baseline, &field);
+        writer.text_at(Face::Sans, BODY, x, baseline, &field);
     }
     writer.y += line_mm + 1.0;
 }
@@ -156,11 +252,7 @@ fn table(writer: &mut PageWriter, rows: &[Vec<String>]) {
             rows.iter()
                 .enumerate()
                 .filter_map(|(number, row)| {
-                    let font = if number == 0 {
-                        BuiltinFont::HelveticaBold
-                    } else {
-                        BuiltinFont::Helvetica
-                    };
+                    let font = if number == 0 { Face::SansBold } else { Face::Sans };
                     row.get(column)
                         .map(|cell| pt_to_mm(text::width(font, TABLE, cell)) + 3.0)
                 })
@@ -175,8 +267,22 @@ fn table(writer: &mut PageWriter, rows: &[Vec<String>]) {
                 .all(|row| row.get(column).is_none_or(String::is_empty))
         })
         .collect();
+    // A table with columns to fill in by hand is a form: a column with any blank cell (a name
+    // not known when printed) is wide enough to write in, and its rows are tall enough to sign.
+    let form = !blank.is_empty() && rows.len() > 1;
+    if form {
+        for (column, width) in widths.iter_mut().enumerate() {
+            if rows
+                .iter()
+                .skip(1)
+                .any(|row| row.get(column).is_none_or(String::is_empty))
+            {
+                *width = width.max(FORM_COLUMN_MM);
+            }
+        }
+    }
     let spare = total - widths.iter().sum::<f32>();
-    if spare > 0.0 && !blank.is_empty() && rows.len() > 1 {
+    if spare > 0.0 && form {
         for &column in &blank {
             widths[column] += spare / blank.len() as f32;
         }
@@ -194,11 +300,7 @@ fn table(writer: &mut PageWriter, rows: &[Vec<String>]) {
     }
     let line_mm = pt_to_mm(TABLE * 1.3);
     for (number, row) in rows.iter().enumerate() {
-        let font = if number == 0 {
-            BuiltinFont::HelveticaBold
-        } else {
-            BuiltinFont::Helvetica
-        };
+        let font = if number == 0 { Face::SansBold } else { Face::Sans };
         let cells: Vec<Vec<String>> = (0..columns)
             .map(|column| {
                 let cell = row.get(column).map(String::as_str).unwrap_or("");
@@ -210,7 +312,10 @@ fn table(writer: &mut PageWriter, rows: &[Vec<String>]) {
                 }
             })
             .collect();
-        let height = cells.iter().map(Vec::len).max().unwrap_or(1) as f32 * line_mm + 1.6;
+        let mut height = cells.iter().map(Vec::len).max().unwrap_or(1) as f32 * line_mm + 1.6;
+        if form && number > 0 {
+            height = height.max(FORM_ROW_MM);
+        }
         writer.ensure(height + 1.0);
         let top = writer.y;
         let mut x = MARGIN_MM;
@@ -226,8 +331,15 @@ fn table(writer: &mut PageWriter, rows: &[Vec<String>]) {
             }
             x += widths[column];
         }
+        if form {
+            let mut x = MARGIN_MM;
+            for width in &widths[..columns - 1] {
+                x += width;
+                writer.vline(x - 1.0, top, top + height, 0.4);
+            }
+        }
         writer.y = top + height;
-        writer.rule(if number == 0 { 0.6 } else { 0.25 });
+        writer.rule(if number == 0 || form { 0.6 } else { 0.25 });
     }
     writer.y += 2.0;
 }
@@ -307,14 +419,7 @@ fn layout(markdown: &str, paper: Paper, title: &str, footer: &str) -> Vec<u8> {
     let mut paragraph: Vec<String> = Vec::new();
     let flush = |writer: &mut PageWriter, paragraph: &mut Vec<String>| {
         if !paragraph.is_empty() {
-            hanging(
-                writer,
-                BuiltinFont::Helvetica,
-                BODY,
-                MARGIN_MM,
-                "",
-                &plain(&paragraph.join(" ")),
-            );
+            hanging(writer, Face::Sans, BODY, MARGIN_MM, "", &paragraph.join(" "));
             writer.y += 1.5;
             paragraph.clear();
         }
@@ -324,24 +429,33 @@ fn layout(markdown: &str, paper: Paper, title: &str, footer: &str) -> Vec<u8> {
         let trimmed = line.trim();
         if trimmed.starts_with("```") {
             flush(&mut writer, &mut paragraph);
+            // A fence indented into a list item: its lines lose the same indentation.
+            let fence_indent = line.len() - line.trim_start().len();
             index += 1;
             while index < lines.len() && !lines[index].trim().starts_with("```") {
                 let code = lines[index];
+                let strip = code.len() - code.trim_start().len();
+                let code = &code[strip.min(fence_indent)..];
                 let width_pt = writer.content_width() * 72.0 / 25.4 - 8.0;
                 let mut rest = code.to_owned();
                 loop {
-                    let fits = (1..=rest.chars().count())
+                    let chars: Vec<char> = rest.chars().collect();
+                    let mut fits = (1..=chars.len())
                         .rev()
-                        .find(|&n| {
-                            text::width(BuiltinFont::Courier, CODE, &rest.chars().take(n).collect::<String>())
-                                <= width_pt
-                        })
+                        .find(|&n| text::width(Face::Mono, CODE, &chars[..n].iter().collect::<String>()) <= width_pt)
                         .unwrap_or(1);
+                    // A long command breaks after a space when there is one in the second half.
+                    if fits < chars.len()
+                        && let Some(space) = chars[..fits].iter().rposition(|&c| c == ' ')
+                        && space > fits / 2
+                    {
+                        fits = space + 1;
+                    }
                     let head: String = rest.chars().take(fits).collect();
                     let tail: String = rest.chars().skip(fits).collect();
                     writer.ensure(pt_to_mm(CODE * 1.3));
                     let baseline = writer.y + pt_to_mm(CODE);
-                    writer.text_at(BuiltinFont::Courier, CODE, MARGIN_MM + 4.0, baseline, &head);
+                    writer.text_at(Face::Mono, CODE, MARGIN_MM + 4.0, baseline, &head);
                     writer.y += pt_to_mm(CODE * 1.3);
                     if tail.is_empty() {
                         break;
@@ -360,10 +474,10 @@ fn layout(markdown: &str, paper: Paper, title: &str, footer: &str) -> Vec<u8> {
         {
             flush(&mut writer, &mut paragraph);
             let (size, gap) = [(10.0, 1.5), (11.5, 3.0), (15.0, 0.0)][level];
-            let heading = plain(trimmed.trim_start_matches('#').trim());
+            let heading = trimmed.trim_start_matches('#').trim();
             writer.y += gap;
             writer.ensure(pt_to_mm(size * 1.4) + 12.0);
-            hanging(&mut writer, BuiltinFont::HelveticaBold, size, MARGIN_MM, "", &heading);
+            hanging(&mut writer, Face::SansBold, size, MARGIN_MM, "", heading);
             if level == 2 {
                 writer.rule(1.0);
                 writer.y += 2.0;
@@ -390,30 +504,16 @@ fn layout(markdown: &str, paper: Paper, title: &str, footer: &str) -> Vec<u8> {
         }) {
             flush(&mut writer, &mut paragraph);
             let box_x = MARGIN_MM + 2.0;
-            let baseline = hanging(&mut writer, BuiltinFont::Helvetica, BODY, box_x, "[   ]", &plain(item));
+            let baseline = hanging(&mut writer, Face::Sans, BODY, box_x, "[   ]", item);
             if let Some(baseline) = baseline.filter(|_| checked) {
                 // The x centred in the same box as an empty one, so checked and unchecked items align.
-                let inside =
-                    text::width(BuiltinFont::Helvetica, BODY, "[   ]") - text::width(BuiltinFont::Helvetica, BODY, "x");
-                writer.text_at(
-                    BuiltinFont::Helvetica,
-                    BODY,
-                    box_x + pt_to_mm(inside / 2.0),
-                    baseline,
-                    "x",
-                );
+                let inside = text::width(Face::Sans, BODY, "[   ]") - text::width(Face::Sans, BODY, "x");
+                writer.text_at(Face::Sans, BODY, box_x + pt_to_mm(inside / 2.0), baseline, "x");
             }
             writer.y += 0.8;
         } else if let Some(item) = trimmed.strip_prefix("- ") {
             flush(&mut writer, &mut paragraph);
-            hanging(
-                &mut writer,
-                BuiltinFont::Helvetica,
-                BODY,
-                MARGIN_MM + 2.0,
-                "-",
-                &plain(item),
-            );
+            hanging(&mut writer, Face::Sans, BODY, MARGIN_MM + 2.0, "-", item);
         } else if let Some((number, item)) = trimmed
             .split_once(". ")
             .filter(|(number, _)| !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()))
@@ -421,11 +521,11 @@ fn layout(markdown: &str, paper: Paper, title: &str, footer: &str) -> Vec<u8> {
             flush(&mut writer, &mut paragraph);
             hanging(
                 &mut writer,
-                BuiltinFont::Helvetica,
+                Face::Sans,
                 BODY,
                 MARGIN_MM + 2.0,
                 &format!("{number}."),
-                &plain(item),
+                item,
             );
             writer.y += 0.5;
         } else if let Some(fields) = signature_fields(trimmed).filter(|fields| signature_fits(&writer, fields)) {

@@ -4,6 +4,7 @@
 //! paper format's rules; the seal step prepares every string that is printed.
 
 pub mod document;
+pub mod font;
 mod page;
 pub mod qr;
 mod sheet;
@@ -72,6 +73,13 @@ pub struct SheetModel {
     pub footer: String,
     /// PDF document title (metadata).
     pub document_title: String,
+    /// Whom to call, printed on every sheet: (role, name and number).
+    pub contacts: Vec<(String, String)>,
+    /// Heading above the contacts, e.g. "Who to call".
+    pub contacts_heading: String,
+    /// Printed at the top of every page after the first, so a loose page names its custodian,
+    /// share and ceremony (the footer adds "page x of y").
+    pub page_header: String,
     /// Serial of the tamper-evident envelope the sheet goes into, printed in the custody box
     /// (a blank to fill in by hand when unknown at sealing).
     pub seal_serial: Option<String>,
@@ -85,7 +93,9 @@ pub enum RenderError {
     #[error("a block is too large for one QR code ({0})")]
     QrTooLarge(String),
     /// Text that the PDF's fonts cannot show.
-    #[error("{field} contains the character {character:?}, which the sheet's font cannot print; use Latin letters")]
+    #[error(
+        "{field} contains the character {character:?}, which the PDF font cannot print (it covers Latin, Greek and Cyrillic); write it in one of those scripts"
+    )]
     Unprintable {
         /// Which field.
         field: String,

@@ -1,13 +1,13 @@
 //! A cursor that lays content down a page from top to bottom and starts new pages as needed.
 
 use printpdf::{
-    BuiltinFont, Color, CurTransMat, Greyscale, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle,
-    PdfPage, PdfSaveOptions, PdfWarnMsg, Point, Polygon, PolygonRing, Pt, TextItem, WindingOrder,
+    Color, CurTransMat, Greyscale, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfPage, PdfSaveOptions,
+    PdfWarnMsg, Point, Polygon, PolygonRing, Pt, TextItem, WindingOrder,
 };
 
 use super::Paper;
+use super::font::{Face, Usage};
 use super::qr::{QUIET_ZONE, QrMatrix, dark_runs};
-use super::text;
 
 /// Page margin on all sides.
 pub const MARGIN_MM: f32 = 14.0;
@@ -35,7 +35,11 @@ fn point(x_pt: f32, y_pt: f32) -> LinePoint {
 pub struct PageWriter {
     paper: Paper,
     footer: String,
+    /// A line printed at the top of every page after the first (so a loose page of a
+    /// multi-page sheet names its custodian and share), or nothing.
+    header: Option<String>,
     pages: Vec<Vec<Op>>,
+    used: Usage,
     /// Distance from the top of the current page, in mm.
     pub y: f32,
 }
@@ -45,9 +49,17 @@ impl PageWriter {
         Self {
             paper,
             footer,
+            header: None,
             pages: vec![Vec::new()],
+            used: Usage::default(),
             y: MARGIN_MM,
         }
+    }
+
+    /// Prints `header` at the top of every page after the first.
+    pub fn with_header(mut self, header: String) -> Self {
+        self.header = Some(header);
+        self
     }
 
     pub fn content_width(&self) -> f32 {
@@ -66,9 +78,26 @@ impl PageWriter {
     /// Starts a new page unless `height` mm still fit on this one.
     pub fn ensure(&mut self, height: f32) {
         if height > self.remaining() {
-            self.pages.push(Vec::new());
-            self.y = MARGIN_MM;
+            self.new_page();
         }
+    }
+
+    /// Starts a new page (under the header, if any).
+    pub fn new_page(&mut self) {
+        self.pages.push(Vec::new());
+        self.y = MARGIN_MM;
+        if let Some(header) = self.header.clone() {
+            let baseline = self.y + 3.5;
+            self.text_at(Face::SansBold, 10.0, MARGIN_MM, baseline, &header);
+            self.y += 5.5;
+            self.rule(0.8);
+            self.y += 3.0;
+        }
+    }
+
+    /// The number of pages so far.
+    pub fn page_count(&self) -> usize {
+        self.pages.len()
     }
 
     fn ops(&mut self) -> &mut Vec<Op> {
@@ -80,13 +109,14 @@ impl PageWriter {
     }
 
     /// Writes one line of text with its baseline at `baseline_mm` from the top.
-    pub fn text_at(&mut self, font: BuiltinFont, size: f32, x_mm: f32, baseline_mm: f32, content: &str) {
+    pub fn text_at(&mut self, face: Face, size: f32, x_mm: f32, baseline_mm: f32, content: &str) {
         let y = self.to_pdf_y(baseline_mm);
+        self.used.record(face, content);
         self.ops().extend([
             Op::StartTextSection,
             Op::SetFillColor { col: black() },
             Op::SetFont {
-                font: PdfFontHandle::Builtin(font),
+                font: face.handle(),
                 size: Pt(size),
             },
             Op::SetTextCursor {
@@ -103,25 +133,17 @@ impl PageWriter {
     }
 
     /// Writes a line at the cursor and moves down by the line height (1.35 x size).
-    pub fn line(&mut self, font: BuiltinFont, size: f32, content: &str) {
-        self.line_with_leading(font, size, 1.35, content);
+    pub fn line(&mut self, face: Face, size: f32, content: &str) {
+        self.line_with_leading(face, size, 1.35, content);
     }
 
     /// Writes a line at the cursor and moves down by `leading` x size.
-    pub fn line_with_leading(&mut self, font: BuiltinFont, size: f32, leading: f32, content: &str) {
+    pub fn line_with_leading(&mut self, face: Face, size: f32, leading: f32, content: &str) {
         let height = size * leading * 25.4 / 72.0;
         self.ensure(height);
         let baseline = self.y + size * 25.4 / 72.0;
-        self.text_at(font, size, MARGIN_MM, baseline, content);
+        self.text_at(face, size, MARGIN_MM, baseline, content);
         self.y += height;
-    }
-
-    /// Writes wrapped paragraph text at the cursor.
-    pub fn paragraph(&mut self, font: BuiltinFont, size: f32, content: &str) {
-        let width_pt = mm_to_pt(self.content_width());
-        for wrapped in text::wrap(font, size, content, width_pt) {
-            self.line(font, size, &wrapped);
-        }
     }
 
     /// Draws a horizontal rule across the content width.
@@ -134,6 +156,58 @@ impl PageWriter {
             Op::DrawLine {
                 line: Line {
                     points: vec![point(left, y), point(right, y)],
+                    is_closed: false,
+                },
+            },
+        ]);
+    }
+
+    /// Draws the outline of a box `width` x `height` mm with its top-left corner at (`x_mm`, `top_mm`).
+    pub fn frame(&mut self, x_mm: f32, top_mm: f32, width: f32, height: f32, thickness_pt: f32) {
+        let (left, right) = (mm_to_pt(x_mm), mm_to_pt(x_mm + width));
+        let (top, bottom) = (self.to_pdf_y(top_mm), self.to_pdf_y(top_mm + height));
+        self.ops().extend([
+            Op::SetOutlineColor { col: black() },
+            Op::SetOutlineThickness { pt: Pt(thickness_pt) },
+            Op::DrawLine {
+                line: Line {
+                    points: vec![
+                        point(left, top),
+                        point(right, top),
+                        point(right, bottom),
+                        point(left, bottom),
+                    ],
+                    is_closed: true,
+                },
+            },
+        ]);
+    }
+
+    /// Draws a horizontal line from `x_mm` to `x_mm + width` at `y_mm` from the top.
+    pub fn hline(&mut self, x_mm: f32, y_mm: f32, width: f32, thickness_pt: f32) {
+        let y = self.to_pdf_y(y_mm);
+        self.ops().extend([
+            Op::SetOutlineColor { col: black() },
+            Op::SetOutlineThickness { pt: Pt(thickness_pt) },
+            Op::DrawLine {
+                line: Line {
+                    points: vec![point(mm_to_pt(x_mm), y), point(mm_to_pt(x_mm + width), y)],
+                    is_closed: false,
+                },
+            },
+        ]);
+    }
+
+    /// Draws a vertical line at `x_mm` from `top_mm` to `bottom_mm` (from the top).
+    pub fn vline(&mut self, x_mm: f32, top_mm: f32, bottom_mm: f32, thickness_pt: f32) {
+        let x = mm_to_pt(x_mm);
+        let (top, bottom) = (self.to_pdf_y(top_mm), self.to_pdf_y(bottom_mm));
+        self.ops().extend([
+            Op::SetOutlineColor { col: black() },
+            Op::SetOutlineThickness { pt: Pt(thickness_pt) },
+            Op::DrawLine {
+                line: Line {
+                    points: vec![point(x, top), point(x, bottom)],
                     is_closed: false,
                 },
             },
@@ -179,13 +253,15 @@ impl PageWriter {
         ]);
     }
 
-    /// Finishes and saves the PDF titled `title`: streams compressed, built-in fonts not embedded
-    /// (they are part of every PDF reader), breakglass named as creator.
-    pub fn into_pdf(self, title: &str) -> Vec<u8> {
+    /// Finishes and saves the PDF titled `title`: streams compressed, the fonts embedded with only
+    /// the glyphs printed ([`super::font`]), breakglass named as creator.
+    pub fn into_pdf(mut self, title: &str) -> Vec<u8> {
         let mut document = PdfDocument::new(title);
         document.metadata.info.creator = "breakglass".into();
         document.metadata.info.producer = format!("breakglass {}", env!("CARGO_PKG_VERSION"));
-        document.pages = self.finish();
+        let pages = self.finish();
+        self.used.embed(&mut document);
+        document.pages = pages;
         let options = PdfSaveOptions {
             optimize: true,
             subset_fonts: false,
@@ -197,7 +273,7 @@ impl PageWriter {
     }
 
     /// Finishes: adds footers ("page i of m") and returns the pages.
-    fn finish(mut self) -> Vec<PdfPage> {
+    fn finish(&mut self) -> Vec<PdfPage> {
         let (width, height) = self.paper.size_mm();
         let count = self.pages.len();
         let footer = self.footer.clone();
@@ -212,12 +288,13 @@ impl PageWriter {
                     footer.clone()
                 };
                 let baseline = mm_to_pt(MARGIN_MM - 2.0);
+                self.used.record(Face::Sans, &text);
                 ops.extend([
                     Op::StartTextSection,
                     Op::SetFillColor { col: black() },
                     Op::SetFont {
-                        font: PdfFontHandle::Builtin(BuiltinFont::Helvetica),
-                        size: Pt(7.5),
+                        font: Face::Sans.handle(),
+                        size: Pt(8.0),
                     },
                     Op::SetTextCursor {
                         pos: Point {
