@@ -94,7 +94,7 @@ const EXIT_CODES: &str = "Exit codes:
 
 /// Offline breakglass secrets on paper: seal, verify, recover.
 #[derive(Debug, Parser)]
-#[command(name = "breakglass", version, about, long_about = None, after_help = EXIT_CODES)]
+#[command(name = "breakglass", version, long_version = breakglass::platform::build_info::LONG_VERSION, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,

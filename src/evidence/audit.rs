@@ -13,7 +13,6 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
 
 use crate::evidence::manifest::{Manifest, sha256_hex};
@@ -447,21 +446,29 @@ pub fn read(path: &Path) -> Result<Log, LogError> {
 
 /// Appends `record` to the log at `path` (created if missing), numbered and chained to the last
 /// record, and syncs it to disk. Refuses to extend a broken chain, so tampering stays visible.
-/// Holds an exclusive `flock` from reading the head to the end of the write, so two drills
-/// finishing at once both land, chained one after the other, instead of forking the chain.
+/// Holds an exclusive lock (`flock` on Unix, `LockFileEx` on Windows) from reading the head to
+/// the end of the write, so two drills finishing at once both land, chained one after the other,
+/// instead of forking the chain.
 pub fn append(path: &Path, mut record: Record) -> Result<Entry, LogError> {
     let write_error = |error: std::io::Error| LogError::Write {
         path: path.to_owned(),
         reason: error.to_string(),
     };
     let created = !path.exists();
-    let file = std::fs::OpenOptions::new()
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
         .append(true)
         .create(true)
         .open(path)
         .map_err(write_error)?;
-    let mut file = Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, errno)| write_error(errno.into()))?;
-    let log = read(path)?;
+    file.lock().map_err(write_error)?;
+    // Read through the locked handle: Windows locks are mandatory, so a second handle could not.
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(&file, MAX_BYTES + 1), &mut bytes).map_err(write_error)?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(LogError::TooLarge(path.to_owned()));
+    }
+    let log = parse(&bytes);
     if let Some(broken) = log.broken {
         return Err(LogError::Broken {
             path: path.to_owned(),
