@@ -83,7 +83,7 @@ const CORE_DUMP_FIX: &str = "";
 #[cfg(windows)]
 const SWAP: (&str, &str) = (
     "the page file",
-    "close other programs and retry, or turn the page file off (System Properties > Advanced > Performance > Virtual memory: No paging file) or ceremonies on a live Linux USB",
+    "close other programs and retry, or turn the page file off (System Properties > Advanced > Performance > Virtual memory: No paging file), or hold the ceremony on a live Linux USB",
 );
 #[cfg(not(windows))]
 const SWAP: (&str, &str) = (
