@@ -46,7 +46,7 @@ pub struct AssessArgs {
 }
 
 fn read_text(path: &Path, code: u8, what: &str, max: usize) -> Result<String, Failure> {
-    let bytes = std::fs::read(path).map_err(|error| {
+    let bytes = breakglass::platform::input::read(path, max as u64).map_err(|error| {
         Failure::new(
             code,
             format!("cannot read the {what} {}: {error}; check the path", path.display()),

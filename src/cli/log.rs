@@ -66,6 +66,12 @@ pub enum LogCommand {
         after_help = "Examples:\n  breakglass log show --manifest envelopes/manifest.json\n  breakglass log show --log envelopes/breakglass-log.jsonl --json"
     )]
     Show(LogFileArgs),
+    /// Remove the unfinished last line an interrupted append left (a crash or full disk during
+    /// an older version's write), keeping every intact record; any other break is left alone.
+    #[command(
+        after_help = "Examples:\n  breakglass log repair --manifest envelopes/manifest.json\n  breakglass log repair --log envelopes/breakglass-log.jsonl"
+    )]
+    Repair(LogFileArgs),
 }
 
 /// What a command learnt that its record should say (public facts only).
@@ -273,10 +279,32 @@ fn show(args: &LogFileArgs) -> Result<(), Failure> {
     broken_failure(&path, &log).map_or(Ok(()), Err)
 }
 
+/// `breakglass log repair`.
+fn repair(args: &LogFileArgs) -> Result<(), Failure> {
+    let path = log_path(args);
+    let removed = audit::repair_torn_tail(&path).map_err(log_failure)?;
+    let log = audit::read(&path).map_err(log_failure)?;
+    if args.json {
+        let mut value = chain_json(&path, &log);
+        value["removed_bytes"] = removed.into();
+        outln!("{value}");
+    } else if removed == 0 {
+        outln!("Log {} ends cleanly: nothing to repair.", path.display());
+    } else {
+        outln!(
+            "Log {}: removed an unfinished last line ({removed} bytes); {} intact record(s) kept.",
+            path.display(),
+            log.entries.len()
+        );
+    }
+    Ok(())
+}
+
 /// Runs a `log` subcommand.
 pub fn run(command: LogCommand) -> Result<(), Failure> {
     match command {
         LogCommand::Verify(args) => verify(&args),
         LogCommand::Show(args) => show(&args),
+        LogCommand::Repair(args) => repair(&args),
     }
 }

@@ -454,7 +454,8 @@ fn air_gap_preflight(require_offline: bool) -> Result<(), Failure> {
 }
 
 fn read_manifest(path: &std::path::Path) -> Result<breakglass::evidence::manifest::Manifest, Failure> {
-    let bytes = std::fs::read(path).map_err(|error| {
+    let limit = breakglass::evidence::manifest::MAX_BYTES as u64;
+    let bytes = breakglass::platform::input::read(path, limit).map_err(|error| {
         Failure::new(
             exit::MANIFEST,
             format!("cannot read manifest {}: {error}; check the path", path.display()),

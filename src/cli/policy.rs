@@ -9,7 +9,7 @@ use breakglass::crypto::payload::{Payload, SecretKind};
 use breakglass::crypto::secret::SecretString;
 use breakglass::kinds::generate::certificate::CertificateRequest;
 use breakglass::kinds::generate::passphrase::{self, Policy as PassphrasePolicy};
-use breakglass::platform::clock;
+use breakglass::platform::{clock, input};
 
 use super::unlock::read_secret_line;
 use super::{Failure, SealArgs, exit};
@@ -30,7 +30,8 @@ pub fn init(path: &Path) -> Result<(), Failure> {
 
 /// Reads and validates a policy, printing every problem (and warning) with its line.
 pub fn load(path: &Path) -> Result<Policy, Failure> {
-    let bytes = std::fs::read(path).map_err(|error| {
+    let limit = breakglass::ceremony::policy::MAX_BYTES as u64;
+    let bytes = input::read(path, limit).map_err(|error| {
         Failure::new(
             exit::UNREADABLE,
             format!(
@@ -183,7 +184,7 @@ fn read_template(policy_path: &Path, template: &Option<PathBuf>, key: &str, defa
     match template {
         Some(template) => {
             let path = beside(policy_path, template);
-            std::fs::read_to_string(&path).map_err(|error| {
+            input::read_text(&path, input::TEMPLATE_LIMIT).map_err(|error| {
                 Failure::new(
                     exit::UNREADABLE,
                     format!("cannot read {key} {}: {error}; fix {key} in the policy", path.display()),

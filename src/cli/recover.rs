@@ -153,16 +153,7 @@ fn present_certificate(payload: &Payload, pfx_password: Option<&SecretString>) -
 /// The .pfx password: from `--pfx-password-file`, else asked twice on the terminal.
 fn pfx_password(args: &RecoverArgs) -> Result<SecretString, Failure> {
     if let Some(path) = &args.pfx_password_file {
-        let text = std::fs::read_to_string(path).map_err(|error| {
-            Failure::new(
-                exit::UNREADABLE,
-                format!(
-                    "cannot read the .pfx password from {}: {error}; check the path",
-                    path.display()
-                ),
-            )
-        })?;
-        return Ok(SecretString::new(text.trim_end_matches(['\r', '\n']).to_owned()));
+        return super::unlock::read_secret_line(path, "the .pfx password");
     }
     if !std::io::stdin().is_terminal() {
         return Err(Failure::new(

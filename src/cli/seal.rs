@@ -1,7 +1,7 @@
 //! `breakglass seal`: gather the request, run the ceremony, write and self-check the sheets,
 //! show a generated passphrase once.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::Path;
 
 use breakglass::ceremony::seal::{self, CeremonyRecord, CeremonyRequest, CustodianSpec, SealError, SecretInput};
@@ -15,8 +15,8 @@ use breakglass::kinds::totp::Algorithm;
 use breakglass::paper::render::Paper;
 use breakglass::paper::runbook;
 use breakglass::platform::clock;
+use breakglass::platform::input::{self, InputError};
 use breakglass::platform::output::Staging;
-use zeroize::Zeroizing;
 
 use super::progress::Progress;
 use super::{Failure, KindArg, PaperArg, SealArgs, TotpAlgorithmArg, exit};
@@ -32,33 +32,27 @@ const RUNBOOK_MD: &str = "runbook.md";
 const MAX_SECRET_BYTES: u64 = 64 * 1024;
 
 fn read_secret(path: &Path) -> Result<SecretBytes, Failure> {
-    let mut buffer = Zeroizing::new(Vec::new());
     let result = if path == Path::new("-") {
-        std::io::stdin()
-            .lock()
-            .take(MAX_SECRET_BYTES + 1)
-            .read_to_end(&mut buffer)
+        input::read_secret_stdin(MAX_SECRET_BYTES)
     } else {
-        std::fs::File::open(path).and_then(|file| file.take(MAX_SECRET_BYTES + 1).read_to_end(&mut buffer))
+        input::read_secret(path, MAX_SECRET_BYTES)
     };
-    result.map_err(|error| {
-        Failure::new(
-            exit::UNREADABLE,
-            format!(
-                "cannot read the secret from {}: {error}; check the path",
-                path.display()
-            ),
-        )
-    })?;
-    if buffer.len() as u64 > MAX_SECRET_BYTES {
-        return Err(Failure::new(
+    let mut buffer = result.map_err(|error| match error {
+        InputError::TooLarge(_) => Failure::new(
             exit::BAD_REQUEST,
             format!(
                 "the secret in {} is larger than 64 KiB; paper cannot carry it",
                 path.display()
             ),
-        ));
-    }
+        ),
+        error => Failure::new(
+            exit::UNREADABLE,
+            format!(
+                "cannot read the secret from {}: {error}; check the path",
+                path.display()
+            ),
+        ),
+    })?;
     Ok(SecretBytes::new(std::mem::take(&mut *buffer)))
 }
 
@@ -199,7 +193,7 @@ fn request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
         }
     };
     let instructions = match &args.sheet_template {
-        Some(path) => std::fs::read_to_string(path).map_err(|error| {
+        Some(path) => input::read_text(path, input::TEMPLATE_LIMIT).map_err(|error| {
             Failure::new(
                 exit::UNREADABLE,
                 format!("cannot read sheet template {}: {error}; check the path", path.display()),

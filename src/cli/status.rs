@@ -61,7 +61,8 @@ fn find(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), Failur
         let Ok(kind) = entry.file_type() else { continue };
         let path = entry.path();
         if kind.is_file() && name == "manifest.json" {
-            let bytes = std::fs::read(&path).unwrap_or_default();
+            let limit = breakglass::evidence::manifest::MAX_BYTES as u64;
+            let bytes = breakglass::platform::input::read(&path, limit).unwrap_or_default();
             if is_breakglass_manifest(&bytes) {
                 found.push(path);
             }
@@ -95,7 +96,7 @@ fn print_human(statuses: &[CeremonyStatus]) {
         );
         outln!(
             "  sealed        {} ({} days ago)",
-            &status.created[..10],
+            clock::day_of(&status.created),
             status.age_days
         );
         if let Some(new) = &status.replaced_by {
@@ -120,7 +121,7 @@ fn print_human(statuses: &[CeremonyStatus]) {
         };
         outln!(
             "  next drill    {} ({when}; every {} days)",
-            &status.next_drill_due[..10],
+            clock::day_of(&status.next_drill_due),
             status.drill_interval_days
         );
         for deadline in &status.deadlines {
@@ -132,7 +133,7 @@ fn print_human(statuses: &[CeremonyStatus]) {
             outln!(
                 "  {:13} {} ({when}, {})",
                 deadline.what,
-                &deadline.at[..10],
+                clock::day_of(&deadline.at),
                 deadline.state
             );
         }

@@ -8,6 +8,7 @@ use breakglass::ceremony::verify::{self, InputReport, LockedShare};
 use breakglass::crypto::protect::{self, Identities, Lock, ProtectError};
 use breakglass::crypto::secret::SecretString;
 use breakglass::evidence::manifest::Manifest;
+use breakglass::platform::input;
 
 use super::{Failure, exit};
 
@@ -43,12 +44,12 @@ impl ShareKeyArgs {
 
 /// Reads a secret line from a file (trailing newline removed).
 pub fn read_secret_line(path: &std::path::Path, what: &str) -> Result<SecretString, Failure> {
-    let bytes = zeroize::Zeroizing::new(std::fs::read(path).map_err(|error| {
+    let bytes = input::read_secret(path, input::SECRET_FILE_LIMIT).map_err(|error| {
         Failure::new(
             exit::UNREADABLE,
             format!("cannot read {what} from {}: {error}; check the path", path.display()),
         )
-    })?);
+    })?;
     let text = std::str::from_utf8(&bytes).map_err(|_| {
         Failure::new(
             exit::UNREADABLE,

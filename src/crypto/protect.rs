@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 
 use crate::crypto::secret::{SecretBytes, SecretString};
 use crate::paper::format::v1::{self, SHARE_BYTES};
+use crate::platform::input;
 
 /// scrypt work factor (log2 N) used for custodian passphrases: 2^18, about 1 s and 256 MiB, the
 /// age CLI's own choice. Fixed rather than calibrated to the sealing machine, so a sheet sealed on
@@ -235,10 +236,8 @@ impl Identities {
                 path: path.display().to_string(),
                 reason,
             };
-            let bytes = Zeroizing::new(std::fs::read(path).map_err(|error| failure(error.to_string()))?);
-            if bytes.len() > 64 * 1024 {
-                return Err(failure("larger than 64 KiB".into()));
-            }
+            let bytes =
+                input::read_secret(path, input::SECRET_FILE_LIMIT).map_err(|error| failure(error.to_string()))?;
             let file = age::IdentityFile::from_buffer(&bytes[..])
                 .map_err(|error| failure(one_line(&error.to_string())))?
                 .with_callbacks(TerminalCallbacks);

@@ -10,13 +10,15 @@
 //! is ever recorded.
 
 use std::fmt;
-use std::io::Write;
+use std::fs::File;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::evidence::manifest::{Manifest, sha256_hex};
 use crate::platform::clock;
+use crate::platform::input::{self, InputError};
 
 /// File name of the log, in the directory that holds `manifest.json`.
 pub const FILE_NAME: &str = "breakglass-log.jsonl";
@@ -262,7 +264,9 @@ pub enum Break {
 impl fmt::Display for Break {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Truncated => f.write_str("is incomplete (no end of line): the last append was interrupted"),
+            Self::Truncated => f.write_str(
+                "is incomplete (no end of line): the last append was interrupted; `breakglass log repair` removes it and keeps every intact record",
+            ),
             Self::Empty => f.write_str("is empty"),
             Self::Malformed(reason) => write!(f, "is not a log record ({reason})"),
             Self::Edited => f.write_str("was altered: its hash does not match its contents"),
@@ -328,6 +332,11 @@ pub enum LogError {
         /// Where.
         broken: ChainBreak,
     },
+    /// The log is a symbolic link: appending through it could write anywhere.
+    #[error(
+        "the log {0} is a symbolic link; nothing was appended: replace it with the file itself, or give --log the real path"
+    )]
+    Link(PathBuf),
     /// Appending failed.
     #[error("cannot append to the log {path}: {reason}; check free space and permissions")]
     Write {
@@ -430,44 +439,76 @@ pub fn parse(bytes: &[u8]) -> Log {
 /// Reads and checks the log at `path`; a missing file is an empty log (ceremonies sealed before
 /// logging existed have none).
 pub fn read(path: &Path) -> Result<Log, LogError> {
-    let read_error = |error: std::io::Error| LogError::Read {
+    let read_error = |error: InputError| LogError::Read {
         path: path.to_owned(),
         reason: error.to_string(),
     };
-    match std::fs::metadata(path) {
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Log::default()),
-        Err(error) => return Err(read_error(error)),
-        Ok(metadata) if metadata.len() > MAX_BYTES => return Err(LogError::TooLarge(path.to_owned())),
-        Ok(_) => {}
+    match input::read(path, MAX_BYTES) {
+        Ok(bytes) => Ok(parse(&bytes)),
+        Err(error) if error.io_kind() == Some(std::io::ErrorKind::NotFound) => Ok(Log::default()),
+        Err(InputError::TooLarge(_)) => Err(LogError::TooLarge(path.to_owned())),
+        Err(error) => Err(read_error(error)),
     }
-    let bytes = std::fs::read(path).map_err(read_error)?;
-    Ok(parse(&bytes))
+}
+
+/// Opens the log for appending: never through a symbolic link (a link could point anywhere,
+/// even at a file outside the ceremony's directory), never a FIFO or device, created mode 0600
+/// whatever the umask. Returns the file and whether it was created.
+fn open_for_append(path: &Path) -> Result<(File, bool), LogError> {
+    let write_error = |reason: String| LogError::Write {
+        path: path.to_owned(),
+        reason,
+    };
+    let created = match std::fs::symlink_metadata(path) {
+        Ok(metadata) if metadata.file_type().is_symlink() => return Err(LogError::Link(path.to_owned())),
+        Ok(metadata) => {
+            input::check_regular(&metadata).map_err(|error| write_error(error.to_string()))?;
+            false
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => true,
+        Err(error) => return Err(write_error(error.to_string())),
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // No following a link swapped in since the check, no blocking on a FIFO.
+        options
+            .mode(0o600)
+            .custom_flags((nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_NONBLOCK).bits());
+    }
+    let file = options.open(path).map_err(|error| match error.raw_os_error() {
+        #[cfg(unix)]
+        Some(code) if code == nix::errno::Errno::ELOOP as i32 => LogError::Link(path.to_owned()),
+        _ => write_error(error.to_string()),
+    })?;
+    let metadata = file.metadata().map_err(|error| write_error(error.to_string()))?;
+    input::check_regular(&metadata).map_err(|error| write_error(error.to_string()))?;
+    #[cfg(unix)]
+    if created {
+        // The umask can only remove bits from 0600, but say it exactly.
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|error| write_error(error.to_string()))?;
+    }
+    Ok((file, created))
 }
 
 /// Appends `record` to the log at `path` (created if missing), numbered and chained to the last
 /// record, and syncs it to disk. Refuses to extend a broken chain, so tampering stays visible.
-/// Holds an exclusive lock (`flock` on Unix, `LockFileEx` on Windows) from reading the head to
-/// the end of the write, so two drills finishing at once both land, chained one after the other,
-/// instead of forking the chain.
+/// Holds an exclusive lock from reading the head to the end of the write, so two drills
+/// finishing at once both land, chained one after the other, instead of forking the chain.
+/// All or nothing: the line is one write, and if it or the sync fails the file is cut back to
+/// its previous length, so a full disk never leaves half a record behind.
 pub fn append(path: &Path, mut record: Record) -> Result<Entry, LogError> {
     let write_error = |error: std::io::Error| LogError::Write {
         path: path.to_owned(),
         reason: error.to_string(),
     };
-    let created = !path.exists();
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .open(path)
-        .map_err(write_error)?;
+    let (mut file, created) = open_for_append(path)?;
     file.lock().map_err(write_error)?;
-    // Read through the locked handle: Windows locks are mandatory, so a second handle could not.
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut std::io::Read::take(&file, MAX_BYTES + 1), &mut bytes).map_err(write_error)?;
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(LogError::TooLarge(path.to_owned()));
-    }
+    let bytes = read_locked(&file, path)?;
     let log = parse(&bytes);
     if let Some(broken) = log.broken {
         return Err(LogError::Broken {
@@ -478,10 +519,13 @@ pub fn append(path: &Path, mut record: Record) -> Result<Entry, LogError> {
     record.seq = log.entries.len() as u64 + 1;
     record.prev = log.head().to_owned();
     let (line, hash) = record.to_line();
-    // One write of the whole line: an interrupted append leaves a line without its end, which
-    // `parse` reports as such.
-    file.write_all(format!("{line}\n").as_bytes()).map_err(write_error)?;
-    file.sync_all().map_err(write_error)?;
+    let written = file
+        .write_all(format!("{line}\n").as_bytes())
+        .and_then(|()| file.sync_all());
+    if let Err(error) = written {
+        let _ = file.set_len(bytes.len() as u64).and_then(|()| file.sync_all());
+        return Err(write_error(error));
+    }
     if created && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         // Make the new directory entry durable too; not every platform can open a directory.
         if let Ok(directory) = std::fs::File::open(parent) {
@@ -493,6 +537,57 @@ pub fn append(path: &Path, mut record: Record) -> Result<Entry, LogError> {
         record,
         hash,
     })
+}
+
+/// Reads the whole of a log opened (and locked) by [`open_for_append`].
+fn read_locked(file: &File, path: &Path) -> Result<Vec<u8>, LogError> {
+    let mut bytes = Vec::new();
+    file.take(MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|error| LogError::Read {
+            path: path.to_owned(),
+            reason: error.to_string(),
+        })?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(LogError::TooLarge(path.to_owned()));
+    }
+    Ok(bytes)
+}
+
+/// Removes the partial last line an interrupted append left (a crash or power loss in the
+/// middle of a write), keeping every intact record; returns the number of bytes removed (0 when
+/// the log ends cleanly). Anything else wrong with the chain is refused untouched: only an
+/// unfinished last line is safe to drop, since it was never a record.
+pub fn repair_torn_tail(path: &Path) -> Result<u64, LogError> {
+    if !path.exists() {
+        return Err(LogError::Read {
+            path: path.to_owned(),
+            reason: "there is no such file".into(),
+        });
+    }
+    let write_error = |error: std::io::Error| LogError::Write {
+        path: path.to_owned(),
+        reason: error.to_string(),
+    };
+    let (file, _) = open_for_append(path)?;
+    file.lock().map_err(write_error)?;
+    let bytes = read_locked(&file, path)?;
+    match parse(&bytes).broken {
+        None => Ok(0),
+        Some(ChainBreak {
+            problem: Break::Truncated,
+            ..
+        }) => {
+            let intact = bytes.iter().rposition(|&byte| byte == b'\n').map_or(0, |end| end + 1);
+            file.set_len(intact as u64).map_err(write_error)?;
+            file.sync_all().map_err(write_error)?;
+            Ok((bytes.len() - intact) as u64)
+        }
+        Some(broken) => Err(LogError::Broken {
+            path: path.to_owned(),
+            broken,
+        }),
+    }
 }
 
 /// The record bytes a new log starts with, for writers that stage files before they appear

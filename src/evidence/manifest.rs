@@ -7,7 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::kinds::generate::certificate::CertificateInfo;
+use crate::kinds::import::parse_date;
 use crate::paper::format::v1::CeremonyId;
+use crate::platform::clock;
 
 /// Value of the `format` field.
 pub const FORMAT: &str = "breakglass-manifest";
@@ -211,6 +213,19 @@ impl Manifest {
             return Err(ManifestError::Inconsistent(
                 "ciphertext_sha256 is not a SHA-256 hex digest",
             ));
+        }
+        // Dates are read by `status`, `assess` and the runbook: refuse any form `seal` never writes.
+        if clock::parse_rfc3339(&self.created).is_none() {
+            return Err(ManifestError::Inconsistent(
+                "created is not a YYYY-MM-DDTHH:MM:SSZ time",
+            ));
+        }
+        if self
+            .secret_expires
+            .as_deref()
+            .is_some_and(|date| parse_date(date).is_none())
+        {
+            return Err(ManifestError::Inconsistent("secret_expires is not a YYYY-MM-DD date"));
         }
         Ok(())
     }

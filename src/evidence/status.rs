@@ -268,7 +268,12 @@ fn assess_one(files: &CeremonyFiles, replaced_by: Option<String>, now: i64, warn
         for passed in deadlines.iter().filter(|d| d.state == "passed") {
             findings.push(Finding {
                 concern: Concern::Expired,
-                message: format!("{} {} ({} days ago)", passed.what, &passed.at[..10], -passed.days_left),
+                message: format!(
+                    "{} {} ({} days ago)",
+                    passed.what,
+                    clock::day_of(&passed.at),
+                    -passed.days_left
+                ),
             });
         }
         if let Some(last) = &last_drill
@@ -298,7 +303,7 @@ fn assess_one(files: &CeremonyFiles, replaced_by: Option<String>, now: i64, warn
         for soon in deadlines.iter().filter(|d| d.state == "soon") {
             findings.push(Finding {
                 concern: Concern::ExpiresSoon,
-                message: format!("{} {} (in {} days)", soon.what, &soon.at[..10], soon.days_left),
+                message: format!("{} {} (in {} days)", soon.what, clock::day_of(&soon.at), soon.days_left),
             });
         }
         if !never_verified.is_empty() {

@@ -54,6 +54,15 @@ pub fn date(seconds: i64) -> String {
     rfc3339(seconds)[..10].to_owned()
 }
 
+/// The `YYYY-MM-DD` part of a time as [`rfc3339`] writes it, or the whole text when it is not
+/// one: for printing a date taken from a file without slicing it at a byte index.
+pub fn day_of(time: &str) -> &str {
+    match parse_rfc3339(time) {
+        Some(_) => &time[..10],
+        None => time,
+    }
+}
+
 /// Unix time of `YYYY-MM-DDTHH:MM:SSZ` (exactly the form [`rfc3339`] writes, which is what
 /// manifests, certificates and the log hold); `None` for anything else.
 pub fn parse_rfc3339(text: &str) -> Option<i64> {
@@ -97,6 +106,14 @@ mod tests {
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339(1_795_609_845), "2026-11-25T12:30:45Z");
         assert_eq!(date(4_102_444_800), "2100-01-01");
+    }
+
+    #[test]
+    fn day_of_never_slices_through_a_character() {
+        assert_eq!(day_of("2026-11-25T12:30:45Z"), "2026-11-25");
+        for odd in ["", "x", "2026-11-25\u{e9}12:30:4Z", "2026-11-2\u{e9}T12:30:45Z"] {
+            assert_eq!(day_of(odd), odd);
+        }
     }
 
     #[test]

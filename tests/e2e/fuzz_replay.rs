@@ -14,6 +14,8 @@ mod expiry_date;
 mod log;
 #[path = "../../fuzz/checks/manifest.rs"]
 mod manifest;
+#[path = "../../fuzz/checks/manifest_status.rs"]
+mod manifest_status;
 #[path = "../../fuzz/checks/paper_text.rs"]
 mod paper_text;
 #[path = "../../fuzz/checks/payload.rs"]
@@ -30,11 +32,12 @@ mod totp_seed;
 /// A fuzz target's property: panics on an input where it does not hold.
 type Check = fn(&[u8]);
 
-const TARGETS: [(&str, Check); 10] = [
+const TARGETS: [(&str, Check); 11] = [
     ("assess_input", assess_input::check),
     ("expiry_date", expiry_date::check),
     ("log", log::check),
     ("manifest", manifest::check),
+    ("manifest_status", manifest_status::check),
     ("paper_text", paper_text::check),
     ("payload", payload::check),
     ("policy", policy::check),

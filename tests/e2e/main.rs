@@ -10,6 +10,7 @@ mod drill;
 mod external_tools;
 mod fuzz_replay;
 mod help;
+mod hostile_input;
 mod interop;
 mod kinds;
 mod log_vector;

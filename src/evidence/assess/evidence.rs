@@ -4,7 +4,6 @@
 //! so a report can show why a practice was or was not proven.
 
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -12,6 +11,7 @@ use serde::Serialize;
 
 use super::model::Evidence;
 use crate::evidence::manifest::{self, Manifest};
+use crate::platform::input;
 
 /// How many directory levels below `--dir` are searched for manifests.
 pub const MAX_DEPTH: usize = 3;
@@ -166,10 +166,7 @@ fn find_manifests(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, visited: &mu
 }
 
 fn read_manifest(path: &Path) -> Result<Manifest, String> {
-    let mut bytes = Vec::new();
-    fs::File::open(path)
-        .and_then(|file| file.take(manifest::MAX_BYTES as u64 + 1).read_to_end(&mut bytes))
-        .map_err(|error| format!("cannot be read ({error})"))?;
+    let bytes = input::read(path, manifest::MAX_BYTES as u64).map_err(|error| format!("cannot be read ({error})"))?;
     Manifest::parse(&bytes).map_err(|error| error.to_string())
 }
 
@@ -344,7 +341,7 @@ fn policy_in_git(dir: &Path, policy: Option<&Path>, found: &[Found]) -> Result<F
     let path = policy
         .map(Path::to_owned)
         .unwrap_or_else(|| dir.join("breakglass.toml"));
-    let bytes = match fs::read(&path) {
+    let bytes = match input::read(&path, crate::ceremony::policy::MAX_BYTES as u64) {
         Ok(bytes) => bytes,
         Err(error) if policy.is_some() => {
             return Err(EvidenceError::Policy {

@@ -14,6 +14,8 @@ use std::path::Path;
 
 use image::{GrayImage, ImageFormat, ImageReader, Limits};
 
+use crate::platform::input::{self, InputError};
+
 pub use health::ScanHealth;
 pub use qr::FoundQr;
 
@@ -94,14 +96,11 @@ pub struct ScanOptions {
 
 /// Reads a file's bytes with a size limit.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, ScanError> {
-    let metadata = std::fs::metadata(path).map_err(|error| ScanError::Io(error.kind().to_string()))?;
-    if metadata.is_dir() {
-        return Err(ScanError::Io("it is a directory".into()));
-    }
-    if metadata.len() > MAX_FILE_BYTES {
-        return Err(ScanError::TooLarge(format!("{} bytes", metadata.len())));
-    }
-    let bytes = std::fs::read(path).map_err(|error| ScanError::Io(error.kind().to_string()))?;
+    let bytes = input::read(path, MAX_FILE_BYTES).map_err(|error| match error {
+        InputError::TooLarge(_) => ScanError::TooLarge(format!("more than {MAX_FILE_BYTES} bytes")),
+        InputError::Io(error) => ScanError::Io(error.kind().to_string()),
+        error => ScanError::Io(error.to_string()),
+    })?;
     if bytes.is_empty() {
         return Err(ScanError::Empty);
     }
