@@ -11,11 +11,8 @@ use clap::Parser;
 fn main() -> ExitCode {
     // Before any secret exists in memory: no core dumps, not dumpable, memory locked out of swap.
     let hardening = breakglass::platform::hardening::harden_process();
-    if cfg!(target_os = "linux") && !(hardening.core_dumps_off && hardening.not_dumpable) {
-        errln!(
-            "{} could not disable core dumps; a crash could write secrets to disk",
-            cli::style::warning_prefix()
-        );
+    if let Some(warning) = hardening.dump_warning() {
+        errln!("{} {warning}", cli::style::warning_prefix());
     }
     let parsed = match cli::Cli::try_parse() {
         Ok(parsed) => parsed,

@@ -82,7 +82,7 @@ impl Failure {
 
 /// Offline breakglass secrets on paper: seal, verify, recover.
 #[derive(Debug, Parser)]
-#[command(name = "breakglass", version, about, long_about = None, after_help = Exit::help_text())]
+#[command(name = "breakglass", version, long_version = breakglass::platform::build_info::LONG_VERSION, about, long_about = None, after_help = Exit::help_text())]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -3,14 +3,14 @@
 //! Colour helps a prefix stand out in a long ceremony log, but must never leak escape codes
 //! into files, pipes or terminals that cannot show them: it is used only when standard error
 //! is a terminal, `NO_COLOR` is unset or empty (<https://no-color.org>), and `TERM` is not
-//! `dumb`.
+//! `dumb`; on Windows, only when the console accepts ANSI sequences (`platform::console`).
 
 use std::io::IsTerminal;
 
 /// Whether standard error may carry colour.
 pub fn colour_on_stderr() -> bool {
     colour_allowed(
-        std::io::stderr().is_terminal(),
+        std::io::stderr().is_terminal() && breakglass::platform::console::ansi_colour_supported(),
         std::env::var_os("NO_COLOR").as_deref(),
         std::env::var_os("TERM").as_deref(),
     )

@@ -14,18 +14,25 @@ use std::path::Path;
 /// this much (or the process may lock without limit).
 pub const MEMLOCK_NEEDED: u64 = 2 << 30;
 
-/// What [`harden_process`] achieved.
+/// What [`harden_process`] achieved. Each field has a Linux and a Windows meaning (README,
+/// "Platforms"); on other systems nothing is attempted.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Hardening {
-    /// Core dumps disabled (RLIMIT_CORE = 0).
+    /// No crash dump can hold the process's memory. Linux: RLIMIT_CORE = 0. Windows: no fault
+    /// dialog, Windows Error Reporting told to leave the heap out, a crash ends the process
+    /// before Windows Error Reporting sees it, and no LocalDumps policy asks for full dumps.
     pub core_dumps_off: bool,
-    /// The process is marked not dumpable (no core, no ptrace by other users).
+    /// Other processes of the same user cannot read the process's memory. Linux: not dumpable
+    /// (no core, no ptrace by other users). Windows: the process's access list lets them only
+    /// query and end it (an administrator can still read it).
     pub not_dumpable: bool,
-    /// Whether memory (and so every secret buffer) is locked out of swap.
+    /// Whether memory (and so every secret buffer) is kept out of swap or the page file.
     pub memory: MemoryLock,
 }
 
-/// Whether the process memory is locked in RAM (`mlockall`).
+/// Whether the process memory is locked in RAM: `mlockall` on Linux; on Windows a hard minimum
+/// working set of [`MEMLOCK_NEEDED`], so that the pages of a ceremony are never trimmed to the
+/// page file.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub enum MemoryLock {
     /// Current and future pages are locked: no secret can be swapped out.
@@ -33,7 +40,7 @@ pub enum MemoryLock {
     /// Not tried: the locked-memory limit (bytes) is below [`MEMLOCK_NEEDED`], and locking under
     /// it would make large allocations abort.
     LimitTooSmall(u64),
-    /// `mlockall` was refused.
+    /// Locking was refused.
     Failed(String),
     /// Not supported on this system.
     #[default]
@@ -47,7 +54,42 @@ impl Hardening {
     pub fn memory_warning(&self) -> Option<String> {
         memory_warning(&self.memory, swap_active())
     }
+
+    /// A one-line warning when a crash or another process could copy secrets out of memory, on
+    /// the systems where breakglass knows how to prevent that (Linux, Windows).
+    pub fn dump_warning(&self) -> Option<String> {
+        if !cfg!(any(target_os = "linux", windows)) {
+            return None;
+        }
+        if !self.core_dumps_off {
+            return Some(format!(
+                "could not disable core dumps; a crash could write secrets to disk{CORE_DUMP_FIX}"
+            ));
+        }
+        if !self.not_dumpable {
+            return Some("could not stop other programs of this user from reading this process's memory; close them before handling secrets".into());
+        }
+        None
+    }
 }
+
+/// How to turn crash dumps off by hand where breakglass could not.
+#[cfg(windows)]
+const CORE_DUMP_FIX: &str = "; an administrator can remove the Windows Error Reporting LocalDumps policy (HKLM\\SOFTWARE\\Microsoft\\Windows\\Windows Error Reporting\\LocalDumps)";
+#[cfg(not(windows))]
+const CORE_DUMP_FIX: &str = "";
+
+/// Where memory goes when RAM runs short, and how to keep secrets out of it.
+#[cfg(windows)]
+const SWAP: (&str, &str) = (
+    "the page file",
+    "close other programs and retry, or turn the page file off (System Properties > Advanced > Performance > Virtual memory: No paging file), or hold the ceremony on a live Linux USB",
+);
+#[cfg(not(windows))]
+const SWAP: (&str, &str) = (
+    "swap",
+    "run as root, raise the limit (ulimit -l unlimited, or memlock in /etc/security/limits.conf), or turn swap off (swapoff -a)",
+);
 
 fn mib(bytes: u64) -> u64 {
     bytes >> 20
@@ -65,74 +107,54 @@ fn memory_warning(memory: &MemoryLock, swap_active: bool) -> Option<String> {
         MemoryLock::Failed(reason) => format!("locking memory failed ({reason})"),
         MemoryLock::Unsupported => "this system does not support locking memory".into(),
     };
-    Some(format!(
-        "secrets in memory could be written to swap: {why}; run as root, raise the limit (ulimit -l unlimited, or memlock in /etc/security/limits.conf), or turn swap off (swapoff -a)"
-    ))
+    let (swap, fix) = SWAP;
+    Some(format!("secrets in memory could be written to {swap}: {why}; {fix}"))
 }
 
-/// True when `/proc/swaps` lists an active swap device or file.
+/// True when memory can be paged out to disk: on Linux `/proc/swaps` lists an active swap device
+/// or file; on Windows the commit limit is larger than RAM (a page file exists).
 pub fn swap_active() -> bool {
-    swap_listed(&std::fs::read_to_string("/proc/swaps").unwrap_or_default())
+    #[cfg(windows)]
+    {
+        windows::page_file_active()
+    }
+    #[cfg(not(windows))]
+    {
+        swap_listed(&std::fs::read_to_string("/proc/swaps").unwrap_or_default())
+    }
 }
 
+#[cfg_attr(windows, allow(dead_code))]
 fn swap_listed(table: &str) -> bool {
     table.lines().skip(1).any(|line| !line.trim().is_empty())
 }
 
-/// Turns core dumps off, marks the process not dumpable and locks its memory, best effort.
+/// Turns crash dumps off, keeps other processes out of memory and locks memory, best effort.
 pub fn harden_process() -> Hardening {
     #[cfg(target_os = "linux")]
     {
-        use nix::sys::resource::{Resource, setrlimit};
-        Hardening {
-            core_dumps_off: setrlimit(Resource::RLIMIT_CORE, 0, 0).is_ok(),
-            not_dumpable: nix::sys::prctl::set_dumpable(false).is_ok(),
-            memory: lock_memory(),
-        }
+        linux::harden()
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(windows)]
+    {
+        windows::harden()
+    }
+    #[cfg(not(any(target_os = "linux", windows)))]
     {
         Hardening::default()
     }
 }
 
-/// Locks current and future pages when the limit allows a whole ceremony; raises the soft limit
-/// to the hard one first (allowed without privilege).
 #[cfg(target_os = "linux")]
-fn lock_memory() -> MemoryLock {
-    use nix::sys::mman::{MlockAllFlags, mlockall};
-    use nix::sys::resource::{RLIM_INFINITY, Resource, getrlimit, setrlimit};
-    let limit = match getrlimit(Resource::RLIMIT_MEMLOCK) {
-        Ok((soft, hard)) if soft < hard && setrlimit(Resource::RLIMIT_MEMLOCK, hard, hard).is_ok() => hard,
-        Ok((soft, _)) => soft,
-        Err(error) => return MemoryLock::Failed(error.desc().to_owned()),
-    };
-    let unlimited = limit == RLIM_INFINITY || can_lock_without_limit();
-    if !unlimited && limit < MEMLOCK_NEEDED {
-        return MemoryLock::LimitTooSmall(limit);
-    }
-    // MCL_ONFAULT (Linux 4.4+; nix 0.32 has no name for it) locks pages as they are first
-    // touched instead of populating every reservation (thread stacks, allocator arenas) up
-    // front: measured, that populating cost a sealing run about 20 ms and 10 MB. Older kernels
-    // refuse the flag, and then everything is locked at once.
-    const MCL_ONFAULT: i32 = 4;
-    let both = MlockAllFlags::MCL_CURRENT | MlockAllFlags::MCL_FUTURE;
-    match mlockall(both | MlockAllFlags::from_bits_retain(MCL_ONFAULT)).or_else(|_| mlockall(both)) {
-        Ok(()) => MemoryLock::Locked,
-        Err(error) => MemoryLock::Failed(error.desc().to_owned()),
-    }
-}
-
-/// True when the process holds `CAP_IPC_LOCK` (root usually does), which lifts `RLIMIT_MEMLOCK`.
-#[cfg(target_os = "linux")]
-fn can_lock_without_limit() -> bool {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    capability_in_status(&status, CAP_IPC_LOCK)
-}
+mod linux;
+#[cfg(windows)]
+mod windows;
 
 /// Capability number of `CAP_IPC_LOCK` (linux/capability.h).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 const CAP_IPC_LOCK: u32 = 14;
 
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 fn capability_in_status(status: &str, capability: u32) -> bool {
     status
         .lines()
@@ -169,24 +191,43 @@ impl NetworkState {
     }
 }
 
-/// Reads the network state from `/sys/class/net` and the kernel routing tables under `proc`.
+/// Reads the network state: on Windows the adapters (`GetAdaptersAddresses`); elsewhere the
+/// caller's network namespace under `/proc/self/net` and, for link state, `/sys/class/net`.
 pub fn network_state() -> NetworkState {
-    network_state_at(Path::new("/sys/class/net"), Path::new("/proc/net"))
+    #[cfg(windows)]
+    {
+        windows::network_state()
+    }
+    #[cfg(not(windows))]
+    {
+        network_state_at(Path::new("/sys/class/net"), Path::new("/proc/self/net"))
+    }
 }
 
-/// [`network_state`] with the directories given (for tests).
+/// [`network_state`] on Linux with the directories given (for tests). The interfaces are those
+/// of `proc_net/dev`, which follows the caller's network namespace; `/sys/class/net` shows the
+/// namespace sysfs was mounted in (inside `unshare -n` it still lists the host's `eth0`), so it
+/// is asked only for the link state of an interface the caller has, and one it does not know
+/// counts as up: the preflight must never call a connected machine offline.
 pub fn network_state_at(sys_class_net: &Path, proc_net: &Path) -> NetworkState {
     let mut state = NetworkState::default();
-    if let Ok(entries) = std::fs::read_dir(sys_class_net) {
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name == "lo" {
-                continue;
-            }
-            let operstate = std::fs::read_to_string(entry.path().join("operstate")).unwrap_or_default();
-            if operstate.trim() == "up" {
-                state.interfaces_up.push(name);
-            }
+    let devices = std::fs::read_to_string(proc_net.join("dev")).unwrap_or_default();
+    // Two header lines, then "  eth0: <counters>".
+    for name in devices
+        .lines()
+        .skip(2)
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, _)| name.trim())
+    {
+        if name == "lo" || name.is_empty() {
+            continue;
+        }
+        let up = match std::fs::read_to_string(sys_class_net.join(name).join("operstate")) {
+            Ok(operstate) => operstate.trim() == "up",
+            Err(_) => true,
+        };
+        if up {
+            state.interfaces_up.push(name.to_owned());
         }
     }
     state.interfaces_up.sort();
@@ -231,6 +272,7 @@ mod tests {
             std::fs::write(sys.join(name).join("operstate"), format!("{state}\n")).unwrap();
         }
         std::fs::create_dir_all(&proc_net).unwrap();
+        std::fs::write(proc_net.join("dev"), dev_table(&["lo", "eth0", "wlan0"])).unwrap();
         std::fs::write(
             proc_net.join("route"),
             "Iface\tDestination\tGateway\tFlags\nlo\t0000007F\t00000000\t0001\neth0\t00000000\t0101A8C0\t0003\n",
@@ -253,6 +295,30 @@ mod tests {
         assert!(network_state_at(&root.join("none"), &root.join("none")).offline());
     }
 
+    fn dev_table(names: &[&str]) -> String {
+        let mut table = String::from("Inter-|   Receive\n face |bytes    packets\n");
+        for name in names {
+            table.push_str(&format!("{name:>6}: 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"));
+        }
+        table
+    }
+
+    /// Inside `unshare -n` sysfs still shows the host's interfaces; only the caller's count.
+    #[test]
+    fn interfaces_come_from_the_callers_namespace() {
+        let root = std::env::temp_dir().join(format!("bg-netns-{}", std::process::id()));
+        let (sys, proc_net) = (root.join("sys"), root.join("proc"));
+        std::fs::create_dir_all(sys.join("eth0")).unwrap();
+        std::fs::write(sys.join("eth0").join("operstate"), "up\n").unwrap();
+        std::fs::create_dir_all(&proc_net).unwrap();
+        std::fs::write(proc_net.join("dev"), dev_table(&["lo"])).unwrap();
+        assert!(network_state_at(&sys, &proc_net).offline());
+        // An interface of the caller's namespace that sysfs cannot describe counts as up.
+        std::fs::write(proc_net.join("dev"), dev_table(&["lo", "veth1"])).unwrap();
+        assert_eq!(network_state_at(&sys, &proc_net).interfaces_up, ["veth1"]);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
     #[test]
     fn memory_warning_only_when_unlocked_and_swap_is_on() {
         assert_eq!(memory_warning(&MemoryLock::Locked, true), None);
@@ -262,7 +328,7 @@ mod tests {
             warning.contains("limit is 8 MiB and breakglass needs 2048 MiB"),
             "{warning}"
         );
-        assert!(warning.contains("ulimit -l unlimited"), "{warning}");
+        assert!(warning.contains(SWAP.1), "{warning}");
         assert!(!warning.contains('\n'));
         let failed = memory_warning(&MemoryLock::Failed("Cannot allocate memory".into()), true).unwrap();
         assert!(
@@ -287,7 +353,8 @@ mod tests {
     #[test]
     fn hardening_turns_core_dumps_off() {
         let hardening = harden_process();
-        if cfg!(target_os = "linux") {
+        #[cfg(target_os = "linux")]
+        {
             assert!(hardening.core_dumps_off);
             let limits = std::fs::read_to_string("/proc/self/limits").unwrap();
             let core = limits
@@ -295,11 +362,18 @@ mod tests {
                 .find(|line| line.starts_with("Max core file size"))
                 .unwrap();
             assert!(core.split_whitespace().nth(4) == Some("0"), "{core}");
-            if can_lock_without_limit() {
+            if linux::can_lock_without_limit() {
                 assert_eq!(hardening.memory, MemoryLock::Locked);
             } else {
                 assert_ne!(hardening.memory, MemoryLock::Unsupported, "{:?}", hardening.memory);
             }
         }
+        #[cfg(windows)]
+        {
+            assert!(hardening.not_dumpable, "the process access list was not replaced");
+            assert_ne!(hardening.memory, MemoryLock::Unsupported);
+        }
+        #[cfg(not(any(target_os = "linux", windows)))]
+        assert_eq!(hardening, Hardening::default());
     }
 }

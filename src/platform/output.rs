@@ -65,12 +65,20 @@ fn restrict_dir(path: &Path) -> std::io::Result<()> {
     fs::set_permissions(path, fs::Permissions::from_mode(0o700))
 }
 
-#[cfg(not(unix))]
+/// Windows ignores mode bits: an access list granting only the current user, passed on to the
+/// files created inside.
+#[cfg(windows)]
+fn restrict_dir(path: &Path) -> std::io::Result<()> {
+    crate::platform::acl::restrict_to_owner(path, true)
+}
+
+#[cfg(not(any(unix, windows)))]
 fn restrict_dir(_path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Creates a file that only the owner can read, failing if it exists.
+/// Creates a file that only the owner can read (mode 0600; on Windows an access list granting
+/// only the current user, set before anything is written), failing if it exists.
 pub fn create_private_file(path: &Path) -> std::io::Result<fs::File> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -79,7 +87,10 @@ pub fn create_private_file(path: &Path) -> std::io::Result<fs::File> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options.open(path)
+    let file = options.open(path)?;
+    #[cfg(windows)]
+    crate::platform::acl::restrict_to_owner(path, false)?;
+    Ok(file)
 }
 
 impl Staging {

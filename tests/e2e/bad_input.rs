@@ -317,7 +317,7 @@ fn encrypted_empty_and_truncated_pdfs() {
 #[test]
 fn closed_standard_output_is_not_a_panic() {
     let sealed = crate::support::seal(&[]);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_breakglass"))
+    let mut child = std::process::Command::new(crate::support::binary())
         .args(["verify", "--no-log"])
         .args((1..=3).map(|index| sealed.sheet(index)))
         .current_dir(sealed.dir.path())
@@ -344,7 +344,7 @@ fn closed_standard_error_is_not_a_panic() {
     let run = |args: &[&str]| {
         let (reader, writer) = std::io::pipe().expect("pipe");
         drop(reader);
-        std::process::Command::new(env!("CARGO_BIN_EXE_breakglass"))
+        std::process::Command::new(crate::support::binary())
             .args(args)
             .current_dir(dir.path())
             .stdout(std::process::Stdio::null())

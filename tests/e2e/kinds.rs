@@ -368,16 +368,14 @@ fn certificate_seals_and_recovers_as_pem_and_pfx() {
         std::fs::read(dir.path().join("out/cert.pem")).unwrap(),
         "the recovered certificate is the uploaded one, byte for byte"
     );
+    #[cfg(unix)]
     for name in ["key.pem", "cert.pem", "key-and-cert.pem", "certificate.pfx"] {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("rec").join(name))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600, "{name}");
-        }
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("rec").join(name))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}");
     }
     let modulus = |args: &[&str]| crate::support::external(&openssl, args, dir.path());
     assert_eq!(

@@ -3,6 +3,7 @@
 
 mod assess;
 mod bad_input;
+mod build_info;
 mod ceremony;
 mod contacts;
 mod drill;

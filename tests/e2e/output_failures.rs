@@ -21,7 +21,7 @@ fn run_file_limited(dir: &Path, blocks: u32, args: &[&str]) -> Run {
     let output = Command::new("sh")
         .arg("-c")
         .arg(script)
-        .arg(env!("CARGO_BIN_EXE_breakglass"))
+        .arg(crate::support::binary())
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())

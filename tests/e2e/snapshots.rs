@@ -8,7 +8,7 @@
 #[test]
 fn cli_snapshots() {
     trycmd::TestCases::new()
-        .register_bin("breakglass", std::path::Path::new(env!("CARGO_BIN_EXE_breakglass")))
+        .register_bin("breakglass", crate::support::binary())
         .env("NO_COLOR", "1")
         .case("tests/cmd/*.toml");
 }

@@ -29,6 +29,13 @@ impl Run {
     }
 }
 
+/// The binary under test: the one Cargo built, or `BREAKGLASS_TEST_BINARY` (CI points it at the
+/// static musl build, so that binary runs this same suite).
+pub fn binary() -> PathBuf {
+    std::env::var_os("BREAKGLASS_TEST_BINARY")
+        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_breakglass")), PathBuf::from)
+}
+
 /// Runs `breakglass` with `args` (and optional stdin) in `dir`.
 pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
     run_with_env(dir, args, stdin, &[])
@@ -36,7 +43,7 @@ pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
 
 /// Runs `breakglass` with extra environment variables (e.g. `BREAKGLASS_NOW`).
 pub fn run_with_env(dir: &Path, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_breakglass"));
+    let mut command = Command::new(binary());
     command.envs(env.iter().copied());
     command
         .args(args)

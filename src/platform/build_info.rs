@@ -1,0 +1,66 @@
+//! What this binary is: version, target, commit and build date (set by `build.rs` from the
+//! commit, not the clock, so a rebuild of the same commit is byte-identical), and the SHA-256 of
+//! the running executable, which the runbook prints so that a responder years later can check
+//! that the binary kept in the safe is the one that sealed.
+
+use std::io::Read;
+
+/// The crate version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The target triple built for, e.g. `x86_64-unknown-linux-musl`.
+pub const TARGET: &str = env!("BREAKGLASS_TARGET");
+/// The git commit built from, or "unknown".
+pub const COMMIT: &str = env!("BREAKGLASS_COMMIT");
+/// The commit's date (`YYYY-MM-DD`, UTC), or "unknown".
+pub const BUILD_DATE: &str = env!("BREAKGLASS_BUILD_DATE");
+
+/// The long form of `--version`, after the program name.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\ntarget: ",
+    env!("BREAKGLASS_TARGET"),
+    "\ncommit: ",
+    env!("BREAKGLASS_COMMIT"),
+    "\nbuild date: ",
+    env!("BREAKGLASS_BUILD_DATE"),
+    " (the commit's date)"
+);
+
+/// Largest executable hashed (the release binaries are about 20 MB).
+const MAX_EXECUTABLE_BYTES: u64 = 512 << 20;
+
+/// SHA-256 (lowercase hex) of the running executable, or a sentence saying why it is unknown.
+pub fn executable_sha256() -> String {
+    let hashed = std::env::current_exe().and_then(|path| {
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)?
+            .take(MAX_EXECUTABLE_BYTES)
+            .read_to_end(&mut bytes)?;
+        Ok(crate::evidence::manifest::sha256_hex(&bytes))
+    });
+    hashed.unwrap_or_else(|error| format!("unknown ({error})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_version_names_target_commit_and_date() {
+        assert!(LONG_VERSION.starts_with(VERSION));
+        assert!(LONG_VERSION.contains(&format!("target: {TARGET}\n")));
+        assert!(TARGET.contains('-'), "{TARGET}");
+        assert!(LONG_VERSION.contains(&format!("commit: {COMMIT}\n")));
+        assert!(
+            BUILD_DATE == "unknown"
+                || crate::platform::clock::parse_rfc3339(&format!("{BUILD_DATE}T00:00:00Z")).is_some()
+        );
+    }
+
+    #[test]
+    fn hashes_the_running_executable() {
+        let expected = crate::evidence::manifest::sha256_hex(&std::fs::read(std::env::current_exe().unwrap()).unwrap());
+        assert_eq!(executable_sha256(), expected);
+        assert_eq!(expected.len(), 64);
+    }
+}
