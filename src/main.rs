@@ -12,7 +12,7 @@ fn main() -> ExitCode {
     // Before any secret exists in memory: no core dumps, not dumpable, memory locked out of swap.
     let hardening = breakglass::platform::hardening::harden_process();
     if let Some(warning) = hardening.dump_warning() {
-        errln!("{} {warning}", cli::style::warning_prefix());
+        errln_prefixed!(cli::style::warning_prefix(), "{warning}");
     }
     let parsed = match cli::Cli::try_parse() {
         Ok(parsed) => parsed,
@@ -25,12 +25,12 @@ fn main() -> ExitCode {
     if parsed.handles_secrets()
         && let Some(warning) = hardening.memory_warning()
     {
-        errln!("{} {warning}", cli::style::warning_prefix());
+        errln_prefixed!(cli::style::warning_prefix(), "{warning}");
     }
     match cli::run(parsed) {
         Ok(()) => ExitCode::from(Exit::Ok.code()),
         Err(failure) => {
-            errln!("{} {}", cli::style::error_prefix(), failure.message);
+            errln_prefixed!(cli::style::error_prefix(), "{}", failure.message);
             ExitCode::from(failure.code.code())
         }
     }

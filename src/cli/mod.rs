@@ -13,11 +13,19 @@ macro_rules! outln {
 
 /// Prints a line on standard error like `eprintln!`, but never panics: when standard error is a
 /// closed pipe there is nowhere left to report to, and the exit code still says what happened.
+/// Outside text in the line is escaped ([`breakglass::platform::terminal::escape`]).
 macro_rules! errln {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
-    }};
+    ($($arg:tt)*) => {
+        $crate::cli::error_line(None, format_args!($($arg)*))
+    };
+}
+
+/// Like `errln!`, after a coloured prefix ("error:", "warning:" from [`style`]) that is the
+/// CLI's own and so is not escaped.
+macro_rules! errln_prefixed {
+    ($prefix:expr, $($arg:tt)*) => {
+        $crate::cli::error_line(Some($prefix), format_args!($($arg)*))
+    };
 }
 
 mod assess;
@@ -46,13 +54,26 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub fn print_line(line: std::fmt::Arguments) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    if let Err(error) = writeln!(stdout, "{line}") {
+    let line = line.to_string();
+    if let Err(error) = writeln!(stdout, "{}", breakglass::platform::terminal::escape(&line)) {
         if error.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(i32::from(Exit::WriteFailed.code()));
         }
         errln!("error: cannot write to standard output: {error}; check where it is redirected");
         std::process::exit(i32::from(Exit::WriteFailed.code()));
     }
+}
+
+/// Writes one line to standard error, outside text escaped, never panicking; see `errln!`.
+pub fn error_line(prefix: Option<String>, line: std::fmt::Arguments) {
+    use std::io::Write;
+    let line = line.to_string();
+    let escaped = breakglass::platform::terminal::escape(&line);
+    let mut stderr = std::io::stderr().lock();
+    let _ = match prefix {
+        Some(prefix) => writeln!(stderr, "{prefix} {escaped}"),
+        None => writeln!(stderr, "{escaped}"),
+    };
 }
 
 /// A failure to report: a one-line message (with what to do next) and an exit code.
@@ -452,9 +473,9 @@ fn air_gap_preflight(require_offline: bool) -> Result<(), Failure> {
             ),
         ));
     }
-    errln!(
-        "{} this machine is online ({}); breakglass secrets belong on an offline machine (--require-offline refuses)",
+    errln_prefixed!(
         style::warning_prefix(),
+        "this machine is online ({}); breakglass secrets belong on an offline machine (--require-offline refuses)",
         state.describe()
     );
     Ok(())

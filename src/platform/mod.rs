@@ -11,3 +11,4 @@ pub mod hardening;
 pub mod input;
 pub mod output;
 pub mod parallel;
+pub mod terminal;

@@ -492,3 +492,43 @@ fn the_manifest_is_checked_against_the_sheets_and_the_log_against_an_anchor() {
     )
     .exits_with(Exit::Log, "not a record hash");
 }
+
+/// Outside text (a file name, a manifest's label, a log record's operator) carrying terminal
+/// escape sequences reaches standard output and standard error only as visible `\u{..}` text.
+#[test]
+fn escape_sequences_from_outside_never_reach_the_terminal() {
+    let dir = ceremony_dir();
+    let hostile = "\u{1b}]0;owned\u{7}\u{1b}[2J";
+    let shown = "\\u{1b}]0;owned\\u{7}\\u{1b}[2J";
+    let clean = |run: &Run| {
+        assert!(!run.all().contains('\u{1b}'), "raw escape printed: {:?}", run.all());
+        assert!(!run.all().contains('\u{7}'), "raw bell printed: {:?}", run.all());
+    };
+
+    let missing = format!("sheet{hostile}.png");
+    let run = run_sh(dir.path(), ":", &["verify", &missing]);
+    clean(&run);
+    assert!(run.stderr.contains(shown), "{}", run.stderr);
+
+    let operator = format!("Eve{hostile}");
+    let run = run_sh(
+        dir.path(),
+        ":",
+        &[
+            "verify",
+            "--manifest",
+            "manifest.json",
+            "--operator",
+            &operator,
+            "notes.txt",
+        ],
+    );
+    clean(&run);
+    let run = run_sh(dir.path(), ":", &["log", "show", "--log", LOG]);
+    clean(&run);
+    assert!(run.stdout.contains(shown), "{}", run.stdout);
+
+    manifest_with(dir.path(), "label", serde_json::Value::from(format!("label{hostile}")));
+    let run = run_sh(dir.path(), ":", &["status", "--manifest", "manifest.json"]);
+    clean(&run);
+}
