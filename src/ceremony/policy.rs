@@ -523,7 +523,7 @@ pub fn parse(text: &str, now: i64) -> Result<Policy, PolicyError> {
         secret,
         custodians,
         contacts,
-        sha256: crate::evidence::manifest::sha256_hex(text.as_bytes()),
+        sha256: crate::crypto::digest::sha256_hex(text.as_bytes()),
         warnings: checker.warnings,
     })
 }
@@ -807,10 +807,7 @@ mod tests {
         assert_eq!(policy.custodians.len(), 5);
         assert_eq!(policy.drill_interval_days, 90);
         assert!(policy.warnings.is_empty(), "{:?}", policy.warnings);
-        assert_eq!(
-            policy.sha256,
-            crate::evidence::manifest::sha256_hex(TEMPLATE.as_bytes())
-        );
+        assert_eq!(policy.sha256, crate::crypto::digest::sha256_hex(TEMPLATE.as_bytes()));
     }
 
     fn with(replace: &str, by: &str) -> String {

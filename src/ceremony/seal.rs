@@ -9,10 +9,11 @@ use zeroize::Zeroizing;
 
 use crate::ceremony::names;
 use crate::ceremony::rules::{self, RuleError};
+use crate::crypto::digest::sha256_hex;
 use crate::crypto::payload::{Payload, SecretKind};
 use crate::crypto::share::{self, ShareError};
 use crate::crypto::vault::{self, VaultError};
-use crate::evidence::manifest::{self, Custodian, Manifest, sha256_hex};
+use crate::evidence::manifest::{self, Custodian, Manifest};
 use crate::kinds::generate::certificate::{self, CertificateError, CertificateRequest};
 use crate::kinds::generate::passphrase::{self, Passphrase, PassphraseError, Policy};
 pub use crate::kinds::import::{ProvidedSecret, PublicFacts};

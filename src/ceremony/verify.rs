@@ -9,10 +9,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use crate::crypto::digest::sha256_hex;
 use crate::crypto::payload::{Payload, PayloadError};
 use crate::crypto::share::{self, Share, ShareError};
 use crate::crypto::vault::{self, VaultError};
-use crate::evidence::manifest::{Manifest, sha256_hex};
+use crate::evidence::manifest::Manifest;
 use crate::paper::format::v1::{self, Block, CeremonyId, FormatError, Part};
 use crate::paper::scan::{self, FoundQr, InputKind, ScanError, ScanHealth, ScanOptions};
 

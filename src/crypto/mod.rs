@@ -2,6 +2,7 @@
 //! custodians' optional protection of their shares, the payload inside the vault, and the
 //! zeroizing types every secret lives in.
 
+pub mod digest;
 pub mod payload;
 pub mod protect;
 pub mod secret;

@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::evidence::manifest::{Manifest, sha256_hex};
+use crate::crypto::digest::sha256_hex;
+use crate::evidence::manifest::Manifest;
 use crate::exit::Exit;
 use crate::platform::clock;
 use crate::platform::input::{self, InputError};

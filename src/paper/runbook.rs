@@ -290,7 +290,10 @@ fn values(manifest: &Manifest) -> Vec<(&'static str, String)> {
             manifest.created.replace('T', " ").trim_end_matches('Z').to_owned(),
         ),
         ("tool_version", manifest.tool_version.clone()),
-        ("tool_sha256", crate::platform::build_info::executable_sha256()),
+        (
+            "tool_sha256",
+            crate::platform::build_info::executable_sha256().to_owned(),
+        ),
         ("kind_described", described(&manifest.secret_kind).to_owned()),
         ("account", manifest.account.as_deref().map_or_else(not_recorded, escape)),
         ("tenant", manifest.tenant.as_deref().map_or_else(not_recorded, escape)),

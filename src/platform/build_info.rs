@@ -4,6 +4,7 @@
 //! that the binary kept in the safe is the one that sealed.
 
 use std::io::Read;
+use std::sync::OnceLock;
 
 /// The crate version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -30,15 +31,16 @@ pub const LONG_VERSION: &str = concat!(
 const MAX_EXECUTABLE_BYTES: u64 = 512 << 20;
 
 /// SHA-256 (lowercase hex) of the running executable, or a sentence saying why it is unknown.
-pub fn executable_sha256() -> String {
-    let hashed = std::env::current_exe().and_then(|path| {
-        let mut bytes = Vec::new();
-        std::fs::File::open(path)?
-            .take(MAX_EXECUTABLE_BYTES)
-            .read_to_end(&mut bytes)?;
-        Ok(crate::evidence::manifest::sha256_hex(&bytes))
-    });
-    hashed.unwrap_or_else(|error| format!("unknown ({error})"))
+/// Read once per process, in pieces: the runbook and the ceremony record both name it, and the
+/// binary is tens of megabytes.
+pub fn executable_sha256() -> &'static str {
+    static DIGEST: OnceLock<String> = OnceLock::new();
+    DIGEST.get_or_init(|| {
+        std::env::current_exe()
+            .and_then(std::fs::File::open)
+            .and_then(|file| crate::crypto::digest::sha256_hex_of(file.take(MAX_EXECUTABLE_BYTES)))
+            .unwrap_or_else(|error| format!("unknown ({error})"))
+    })
 }
 
 #[cfg(test)]
@@ -59,7 +61,7 @@ mod tests {
 
     #[test]
     fn hashes_the_running_executable() {
-        let expected = crate::evidence::manifest::sha256_hex(&std::fs::read(std::env::current_exe().unwrap()).unwrap());
+        let expected = crate::crypto::digest::sha256_hex(&std::fs::read(std::env::current_exe().unwrap()).unwrap());
         assert_eq!(executable_sha256(), expected);
         assert_eq!(expected.len(), 64);
     }

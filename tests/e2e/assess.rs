@@ -261,7 +261,7 @@ fn a_policy_file_counts_only_when_sealed_unchanged_and_tracked_by_git() {
     // Seal does not take a policy in this build: record the policy's hash as a policy seal would.
     let mut manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(sealed.manifest()).unwrap()).unwrap();
-    manifest["policy_sha256"] = breakglass::evidence::manifest::sha256_hex(policy.as_bytes()).into();
+    manifest["policy_sha256"] = breakglass::crypto::digest::sha256_hex(policy.as_bytes()).into();
     std::fs::remove_file(sealed.manifest()).unwrap();
     std::fs::write(sealed.manifest(), serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
 

@@ -32,7 +32,7 @@ fn long_version_names_target_commit_and_build_date() {
 fn runbook_names_the_sha256_of_the_binary_that_wrote_it() {
     let sealed = seal(&[]);
     let runbook = std::fs::read_to_string(sealed.out.join("runbook.md")).unwrap();
-    let digest = breakglass::evidence::manifest::sha256_hex(&std::fs::read(binary()).unwrap());
+    let digest = breakglass::crypto::digest::sha256_hex(&std::fs::read(binary()).unwrap());
     assert!(
         runbook.contains(&format!("written by the binary with SHA-256 `{digest}`")),
         "{runbook}"

@@ -193,7 +193,7 @@ fn seal_from_a_policy_records_it_in_the_manifest() {
     assert_eq!(manifest["rotation_days"], 365);
     assert_eq!(
         manifest["policy_sha256"],
-        breakglass::evidence::manifest::sha256_hex(TEMPLATE.as_bytes())
+        breakglass::crypto::digest::sha256_hex(TEMPLATE.as_bytes())
     );
     assert_eq!(manifest["custodians"][0]["seal_serial"], "TE-0001");
     assert_eq!(manifest["custodians"][4]["seal_serial"], "TE-0005");

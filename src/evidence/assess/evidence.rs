@@ -359,7 +359,7 @@ fn policy_in_git(dir: &Path, policy: Option<&Path>, found: &[Found]) -> Result<F
             )));
         }
     };
-    let hash = manifest::sha256_hex(&bytes);
+    let hash = crate::crypto::digest::sha256_hex(&bytes);
     let Some(sealed) = found
         .iter()
         .find(|one| one.manifest.policy_sha256.as_deref() == Some(hash.as_str()))
