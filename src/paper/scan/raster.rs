@@ -106,6 +106,8 @@ fn page_from(decoded: DynamicImage) -> PageImage {
         // pixel by pixel anyway (a fifth of a 300 dpi verify).
         DynamicImage::ImageLuma8(gray) => PageImage::from(gray),
         other if !other.color().has_alpha() && !other.color().has_color() => PageImage::from(other.into_luma8()),
+        // Colour without transparency is read as it is: no RGBA copy of a 300 dpi page.
+        DynamicImage::ImageRgb8(rgb) => from_samples(rgb.width(), rgb.height(), rgb.as_raw(), 3),
         other => {
             let rgba = other.into_rgba8();
             from_rgba(rgba.width(), rgba.height(), rgba.as_raw())
@@ -115,23 +117,43 @@ fn page_from(decoded: DynamicImage) -> PageImage {
 
 /// Lays RGBA pixels onto white paper; keeps the brightest channel when the image has colour.
 fn from_rgba(width: u32, height: u32, rgba: &[u8]) -> PageImage {
+    from_samples(width, height, rgba, 4)
+}
+
+/// Grey levels of RGB (`channels` 3) or RGBA (4) samples, transparent pixels laid onto white,
+/// and the brightest channel as a second page only when the image has colour (most scans are
+/// grey, so that buffer is not made for them).
+fn from_samples(width: u32, height: u32, samples: &[u8], channels: usize) -> PageImage {
     let on_white = |value: u8, alpha: u8| {
         ((u32::from(value) * u32::from(alpha) + 255 * (255 - u32::from(alpha)) + 127) / 255) as u8
     };
-    let mut gray = Vec::with_capacity(rgba.len() / 4);
-    let mut brightest = Vec::with_capacity(rgba.len() / 4);
+    let composite = |pixel: &[u8]| -> [u8; 3] {
+        let colour = [pixel[0], pixel[1], pixel[2]];
+        match pixel.get(3) {
+            Some(&alpha) if alpha < 255 => colour.map(|value| on_white(value, alpha)),
+            _ => colour,
+        }
+    };
     let mut coloured = false;
-    for pixel in rgba.chunks_exact(4) {
-        let [r, g, b] = [0, 1, 2].map(|channel| on_white(pixel[channel], pixel[3]));
-        let (high, low) = (r.max(g).max(b), r.min(g).min(b));
-        coloured |= high - low > GREY_SPREAD;
-        gray.push(((u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000) as u8);
-        brightest.push(high);
-    }
+    let gray = samples
+        .chunks_exact(channels)
+        .map(|pixel| {
+            let [r, g, b] = composite(pixel);
+            coloured |= r.max(g).max(b) - r.min(g).min(b) > GREY_SPREAD;
+            ((u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000) as u8
+        })
+        .collect();
     let image = |pixels: Vec<u8>| GrayImage::from_raw(width, height, pixels).expect("width x height pixels");
+    let brightest = coloured.then(|| {
+        let pixels = samples.chunks_exact(channels).map(|pixel| {
+            let [r, g, b] = composite(pixel);
+            r.max(g).max(b)
+        });
+        image(pixels.collect())
+    });
     PageImage {
         gray: image(gray),
-        brightest: coloured.then(|| image(brightest)),
+        brightest,
     }
 }
 
