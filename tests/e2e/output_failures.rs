@@ -8,32 +8,16 @@
 //! CAP_SYS_ADMIN and are skipped, saying why, where mounting is not permitted.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use breakglass::exit::Exit;
 
-use crate::support::{Run, run_in};
+use crate::support::{Run, run_in, run_under_sh};
 
 /// Runs breakglass under `sh` with a file-size limit of `blocks` 512-byte blocks (POSIX `sh`
 /// counts `ulimit -f` in 512-byte blocks, dash and bash alike), SIGXFSZ ignored.
 fn run_file_limited(dir: &Path, blocks: u32, args: &[&str]) -> Run {
-    let script = format!("trap '' XFSZ; ulimit -f {blocks}; exec \"$0\" \"$@\"");
-    let output = Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .arg(crate::support::binary())
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("sh runs");
-    let run = Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
-    assert!(!run.stderr.contains("panicked"), "the binary panicked:\n{}", run.stderr);
-    run
+    run_under_sh(dir, &format!("trap '' XFSZ; ulimit -f {blocks}"), args)
 }
 
 /// The single `error:` line, which must name the failure and say nothing was left behind.

@@ -16,6 +16,17 @@ pub struct Run {
 }
 
 impl Run {
+    /// The run a finished process made; a panic of the binary fails the test here.
+    pub fn from_output(output: &std::process::Output) -> Self {
+        let run = Self {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        };
+        assert!(!run.stderr.contains("panicked"), "the binary panicked:\n{}", run.stderr);
+        run
+    }
+
     pub fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
     }
@@ -60,19 +71,38 @@ pub fn run_with_env(dir: &Path, args: &[&str], stdin: Option<&[u8]>, env: &[(&st
             .write_all(input)
             .expect("write stdin");
     }
-    let output = child.wait_with_output().expect("binary finishes");
-    let run = Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
-    assert!(!run.stderr.contains("panicked"), "the binary panicked:\n{}", run.stderr);
+    let run = Run::from_output(&child.wait_with_output().expect("binary finishes"));
     assert!(
         run.stderr.lines().filter(|line| line.starts_with("error:")).count() <= 1,
         "{}",
         run.stderr
     );
     run
+}
+
+/// Runs the binary under `sh` after `prelude` (e.g. `umask 000`, `ulimit -f 8`), killed after
+/// 30 s so that a hang fails the test instead of stalling the suite.
+pub fn run_under_sh(dir: &Path, prelude: &str, args: &[&str]) -> Run {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{prelude}; exec \"$0\" \"$@\""))
+        .arg(binary())
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sh runs");
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(30) {
+            child.kill().expect("kill");
+            panic!("breakglass {args:?} hung for 30 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Run::from_output(&child.wait_with_output().expect("output"))
 }
 
 /// A sealed ceremony in a temporary directory.
