@@ -299,7 +299,7 @@ fn table(writer: &mut PageWriter, rows: &[Vec<String>]) {
         }
     }
     let line_mm = pt_to_mm(TABLE * 1.3);
-    for (number, row) in rows.iter().enumerate() {
+    let layout_row = |number: usize, row: &Vec<String>| {
         let font = if number == 0 { Face::SansBold } else { Face::Sans };
         let cells: Vec<Vec<String>> = (0..columns)
             .map(|column| {
@@ -316,7 +316,9 @@ fn table(writer: &mut PageWriter, rows: &[Vec<String>]) {
         if form && number > 0 {
             height = height.max(FORM_ROW_MM);
         }
-        writer.ensure(height + 1.0);
+        (font, cells, height)
+    };
+    let draw_row = |writer: &mut PageWriter, number: usize, (font, cells, height): (Face, Vec<Vec<String>>, f32)| {
         let top = writer.y;
         let mut x = MARGIN_MM;
         for (column, lines) in cells.iter().enumerate() {
@@ -340,6 +342,17 @@ fn table(writer: &mut PageWriter, rows: &[Vec<String>]) {
         }
         writer.y = top + height;
         writer.rule(if number == 0 || form { 0.6 } else { 0.25 });
+    };
+    for (number, row) in rows.iter().enumerate() {
+        let laid_out = layout_row(number, row);
+        if laid_out.2 + 1.0 > writer.remaining() {
+            writer.new_page();
+            // A row carried over to a new page keeps its column names above it.
+            if number > 0 {
+                draw_row(writer, 0, layout_row(0, &rows[0]));
+            }
+        }
+        draw_row(writer, number, laid_out);
     }
     writer.y += 2.0;
 }
