@@ -158,11 +158,13 @@ impl Exit {
                 "the log cannot be read or its hash chain is broken (`log verify`, `log show`; `drill` and `verify` when their record cannot be appended; nothing is appended to a broken log)"
             }
             Exit::NoCeremony => "`status` found no ceremony where it looked",
-            Exit::DrillOverdue => "`status`: a drill is overdue",
+            Exit::DrillOverdue => "`status`: a drill or a sign-in check is overdue",
             Exit::ExpiresSoon => "`status`: a secret, certificate or rotation date is within the warning window",
             Exit::Expired => "`status`: a secret or certificate expired, or rotation is overdue",
             Exit::NeverVerified => "`status`: some sheets have never been verified (and nothing worse)",
-            Exit::LastDrillFailed => "`status`: the last drill failed",
+            Exit::LastDrillFailed => {
+                "`status`: the last drill or sign-in check failed; `signin-check`: the sign-in or its alert did not work"
+            }
             Exit::Model => "`assess`: the model file (`--model`) cannot be read or breaks its rules",
             Exit::Answers => {
                 "`assess`: the answers file cannot be read, is not valid TOML, or names a practice the model does not have"
@@ -196,10 +198,12 @@ impl Exit {
 
     /// `status` exits with its worst finding; this says which is worst.
     fn status_order_note() -> String {
-        let order: Vec<String> = Concern::WORST_FIRST
+        let mut order: Vec<String> = Concern::WORST_FIRST
             .iter()
             .map(|concern| Exit::from(*concern).code().to_string())
             .collect();
+        // A drill's and a sign-in check's concerns share their codes and rank side by side.
+        order.dedup();
         format!(
             "`status` exits with its worst finding, in this order: {}.",
             order.join(", ")
@@ -301,9 +305,9 @@ impl From<Concern> for Exit {
     fn from(concern: Concern) -> Self {
         match concern {
             Concern::Expired => Exit::Expired,
-            Concern::LastDrillFailed => Exit::LastDrillFailed,
+            Concern::LastDrillFailed | Concern::LastSigninCheckFailed => Exit::LastDrillFailed,
             Concern::LogBroken => Exit::Log,
-            Concern::DrillOverdue => Exit::DrillOverdue,
+            Concern::DrillOverdue | Concern::SigninCheckOverdue => Exit::DrillOverdue,
             Concern::ExpiresSoon => Exit::ExpiresSoon,
             Concern::NeverVerified => Exit::NeverVerified,
         }

@@ -34,6 +34,10 @@ pub struct DrillArgs {
     /// Print the record as JSON (schema in docs/LOG.md) instead of text.
     #[arg(long)]
     json: bool,
+    /// The new envelope a sheet was sealed into after this drill, as SHARE=SERIAL (repeatable):
+    /// recorded in the log, so `status` and `verify --envelope` check envelopes against it.
+    #[arg(long = "envelope", value_name = "SHARE=SERIAL")]
+    envelopes: Vec<String>,
     #[command(flatten)]
     keys: super::unlock::ShareKeyArgs,
     /// Sheets: PDFs, PNG/JPEG scans or photos, or text files of typed lines.
@@ -114,6 +118,8 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
             ),
         ));
     }
+    let envelopes = breakglass::evidence::envelope::parse_all(&args.envelopes, &manifest)
+        .map_err(|error| Failure::new(Exit::Usage, format!("--envelope: {error} (nothing was recorded)")))?;
     let note = args.note.clone().filter(|note| !note.trim().is_empty());
     let options = breakglass::ceremony::verify::ReadOptions { health: true };
     let mut reports = breakglass::ceremony::verify::read_inputs_with(&args.inputs, options, &|_| {});
@@ -139,6 +145,7 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
     let log_path = args.log.clone().unwrap_or_else(|| audit::default_path(&args.manifest));
     let mut record = drill.record(&manifest, code, message.clone(), drill.operator.clone(), now);
     record.report = report.as_ref().map(|path| path.display().to_string());
+    record.envelopes = envelopes;
     let entry = audit::append(&log_path, record).map_err(|error| {
         let outcome = match &message {
             None => "the drill passed".to_owned(),

@@ -38,11 +38,13 @@ mod recover;
 mod reseal;
 mod seal;
 mod sheets;
+mod signin;
 mod status;
 pub mod style;
 mod unlock;
 mod verify;
 mod verify_json;
+mod wording;
 
 use std::path::PathBuf;
 
@@ -166,10 +168,16 @@ enum Command {
         after_help = "Examples:\n  breakglass drill --manifest envelopes/manifest.json scan-ana.png typed-ben.txt --note \"Q4 drill, witness: C. Li\"\n  breakglass drill --manifest envelopes/manifest.json a.pdf b.pdf --report drill-YYYY-MM-DD.pdf --operator \"Ana Ruiz\""
     )]
     Drill(drill::DrillArgs),
+    /// Record a sign-in check of the emergency account (at least every 90 days), done online.
+    #[command(
+        name = "signin-check",
+        after_help = "Examples:\n  breakglass signin-check --manifest envelopes/manifest.json --signed-in yes --alert-fired yes\n  breakglass signin-check --manifest envelopes/manifest.json --signed-in yes --alert-fired no --note \"alert rule disabled, ticket 4711\""
+    )]
+    SigninCheck(signin::SigninCheckArgs),
     /// Check or print a ceremony's tamper-evident log.
     #[command(subcommand)]
     Log(log::LogCommand),
-    /// Drills due, expiries and never-verified sheets of every ceremony under a directory.
+    /// Drills and sign-in checks due, expiries and never-verified sheets of every ceremony.
     #[command(
         after_help = "Examples:\n  breakglass status ceremonies/\n  breakglass status --manifest envelopes/manifest.json --warn-days 45 --json"
     )]
@@ -342,6 +350,10 @@ pub struct VerifyArgs {
     manifest: Option<PathBuf>,
     #[command(flatten)]
     keys: unlock::ShareKeyArgs,
+    /// The serial on a custodian's envelope as opened, as SHARE=SERIAL (repeatable, needs
+    /// --manifest): warns unless it is the latest serial recorded for that share.
+    #[arg(long = "envelope", value_name = "SHARE=SERIAL", requires = "manifest")]
+    envelopes: Vec<String>,
     /// Print the report as one JSON document (schema breakglass.verify/1, docs/JSON.md); the
     /// exit code is unchanged.
     #[arg(long)]
@@ -421,6 +433,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Drill(args) => drill::run(args),
         Command::Log(command) => log::run(command),
         Command::Status(args) => status::run(args),
+        Command::SigninCheck(args) => signin::run(args),
         Command::Generate(GenerateCommand::Passphrase(args)) => generate::passphrase(args),
         Command::Reseal(args) => reseal::run(args),
         Command::Init { path } => policy::init(&path),

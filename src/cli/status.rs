@@ -113,6 +113,38 @@ fn print_human(statuses: &[CeremonyStatus]) {
             clock::day_of(&status.next_drill_due),
             status.drill_interval_days
         );
+        match &status.last_signin_check {
+            Some(last) => outln!(
+                "  last sign-in  {} {} (alert {}, log record {})",
+                last.time,
+                last.result.as_str(),
+                match last.alert_fired {
+                    Some(true) => "fired",
+                    Some(false) => "did not fire",
+                    None => "not recorded",
+                },
+                last.seq
+            ),
+            None => outln!("  last sign-in  never recorded (breakglass signin-check)"),
+        }
+        let when = if status.days_until_signin_check < 0 {
+            format!("OVERDUE by {} days", -status.days_until_signin_check)
+        } else {
+            format!("in {} days", status.days_until_signin_check)
+        };
+        outln!(
+            "  next sign-in  {} ({when}; every {} days)",
+            clock::day_of(&status.next_signin_check_due),
+            breakglass::evidence::signin::INTERVAL_DAYS
+        );
+        if !status.envelopes.is_empty() {
+            let serials: Vec<String> = status
+                .envelopes
+                .iter()
+                .map(|envelope| format!("{} {}", envelope.index, envelope.serial))
+                .collect();
+            outln!("  envelopes     {}", serials.join(", "));
+        }
         for deadline in &status.deadlines {
             let when = if deadline.days_left < 0 {
                 format!("{} days ago", -deadline.days_left)
@@ -132,11 +164,15 @@ fn print_human(statuses: &[CeremonyStatus]) {
                 .iter()
                 .map(|share| format!("{} ({})", share.index, share.custodian.as_deref().unwrap_or("?")))
                 .collect();
-            outln!("  never verified sheet(s) {}", names.join(", "));
+            let noun = if names.len() == 1 { "sheet" } else { "sheets" };
+            outln!("  never verified {noun} {}", names.join(", "));
         }
         match &status.log.problem {
             Some(problem) => outln!("  log           {}: {problem}", status.log.path),
-            None => outln!("  log           {} record(s), chain intact", status.log.records),
+            None => outln!(
+                "  log           {}, chain intact",
+                super::wording::count(status.log.records, "record", "records")
+            ),
         }
         match status.worst() {
             None => outln!("  status        OK"),
@@ -205,7 +241,13 @@ pub fn run(args: StatusArgs) -> Result<(), Failure> {
     match worst {
         None => {
             if !args.json {
-                outln!("All {} ceremony(ies) OK.", statuses.len());
+                outln!(
+                    "{} OK.",
+                    match statuses.len() {
+                        1 => "The ceremony is".to_owned(),
+                        count => format!("All {count} ceremonies are"),
+                    }
+                );
             }
             Ok(())
         }
@@ -221,8 +263,9 @@ pub fn run(args: StatusArgs) -> Result<(), Failure> {
             Err(Failure::new(
                 Exit::from(worst),
                 format!(
-                    "{attention} of {} ceremony(ies) need attention; worst: {first}",
-                    statuses.len()
+                    "{attention} of {} need{} attention; worst: {first}",
+                    super::wording::count(statuses.len(), "ceremony", "ceremonies"),
+                    if attention == 1 { "s" } else { "" }
                 ),
             ))
         }

@@ -4,6 +4,7 @@ use breakglass::ceremony::verdict::{self, Problem};
 use breakglass::ceremony::verify::{InputReport, Proof, ReadOptions, Source, VerifyError};
 use breakglass::evidence::audit::Action;
 use breakglass::evidence::manifest::Manifest;
+use breakglass::exit::Exit;
 use breakglass::paper::format::v1::Part;
 
 use super::sheets::{self, Collected};
@@ -135,6 +136,30 @@ pub fn gather(
     print_text(collected, report)
 }
 
+/// Warnings for the envelopes given with `--envelope` that are not the latest recorded for
+/// their share (the log beside the manifest, or `--log`).
+pub(super) fn envelope_warnings(args: &VerifyArgs, manifest: Option<&Manifest>) -> Result<Vec<String>, Failure> {
+    let Some(manifest) = manifest.filter(|_| !args.envelopes.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let seen = breakglass::evidence::envelope::parse_all(&args.envelopes, manifest)
+        .map_err(|error| Failure::new(Exit::Usage, format!("--envelope: {error}")))?;
+    let log_path = args
+        .log
+        .log
+        .clone()
+        .or_else(|| args.manifest.as_deref().map(breakglass::evidence::audit::default_path));
+    let log = match log_path {
+        Some(path) if path.exists() => breakglass::evidence::audit::read(&path)
+            .map_err(|error| Failure::new(Exit::Log, format!("cannot check the envelope serials: {error}")))?,
+        _ => breakglass::evidence::audit::Log::default(),
+    };
+    Ok(seen
+        .iter()
+        .filter_map(|envelope| breakglass::evidence::envelope::check(envelope, manifest, &log))
+        .collect())
+}
+
 /// Runs `verify`, and records it in the log when a manifest or `--log` is given.
 pub fn run(args: VerifyArgs) -> Result<(), Failure> {
     let mut seen = super::log::Seen::default();
@@ -149,6 +174,7 @@ fn check(args: &VerifyArgs, seen: &mut super::log::Seen) -> Result<(), Failure> 
         return super::verify_json::run(args, options, seen);
     }
     let manifest = args.manifest.as_deref().map(super::read_manifest).transpose()?;
+    let envelope_warnings = envelope_warnings(args, manifest.as_ref())?;
     let collected = sheets::collect(&args.inputs, manifest, &args.keys, options)?;
     let warnings = collected
         .reports
@@ -165,6 +191,9 @@ fn check(args: &VerifyArgs, seen: &mut super::log::Seen) -> Result<(), Failure> 
         return Err(problem.into());
     }
     outln!("VERIFIED: every sheet given is sound and they recover the secret (not shown).");
+    for warning in &envelope_warnings {
+        errln!("warning: {warning}");
+    }
     if warnings > 0 {
         outln!("{warnings} sheet(s) read with little margin left (see above): replace them before the next check.");
     }

@@ -261,7 +261,10 @@ pub fn run(args: &VerifyArgs, options: ReadOptions, seen: &mut super::log::Seen)
         .as_deref()
         .map(super::read_manifest)
         .transpose()
-        .and_then(|manifest| sheets::collect(&args.inputs, manifest, &args.keys, options));
+        .and_then(|manifest| {
+            super::verify::envelope_warnings(args, manifest.as_ref())?;
+            sheets::collect(&args.inputs, manifest, &args.keys, options)
+        });
     let collected = match collected {
         Ok(collected) => collected,
         Err(failure) => {
@@ -284,7 +287,11 @@ pub fn run(args: &VerifyArgs, options: ReadOptions, seen: &mut super::log::Seen)
         seen.shares = proof.agreeing.clone();
         seen.check_operator(&args.log, proof.payload.secret.expose());
     }
-    let (document, failure) = document(&collected, manifest_path);
+    let (mut document, failure) = document(&collected, manifest_path);
+    // The envelopes were parsed when the manifest was read; a bad one failed above.
+    document
+        .warnings
+        .extend(super::verify::envelope_warnings(args, collected.manifest.as_ref()).unwrap_or_default());
     print(&document)?;
     match failure {
         Some(failure) => Err(failure),

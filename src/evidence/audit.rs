@@ -56,6 +56,10 @@ pub enum Action {
     Recover,
     /// The ceremony was replaced by a new one.
     Reseal,
+    /// Someone signed in with the emergency account (or app) and recorded how it went: the
+    /// sign-in validation Microsoft asks for at least every 90 days, apart from the paper drill.
+    #[serde(rename = "signin-check")]
+    SigninCheck,
 }
 
 impl Action {
@@ -67,6 +71,7 @@ impl Action {
             Self::Drill => "drill",
             Self::Recover => "recover",
             Self::Reseal => "reseal",
+            Self::SigninCheck => "signin-check",
         }
     }
 }
@@ -178,6 +183,16 @@ pub struct Record {
     /// For `reseal`: the ceremony that replaces this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_by: Option<String>,
+    /// For `signin-check`: the account (or app id) signed in with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// For `signin-check`: whether the sign-in alert reached its people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_fired: Option<bool>,
+    /// Envelope serials written when sheets were sealed into new envelopes (after a drill):
+    /// the latest per custodian is the one to check an envelope against.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub envelopes: Vec<EnvelopeSerial>,
     /// True when `time` came from `BREAKGLASS_NOW` instead of the system clock (tests and
     /// rehearsals): such a record cannot be passed off as written at that time.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -210,6 +225,9 @@ impl Record {
             note: None,
             report: None,
             replaced_by: None,
+            account: None,
+            alert_fired: None,
+            envelopes: Vec::new(),
             clock_overridden: clock::overridden(),
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
         }
@@ -222,6 +240,36 @@ impl Record {
         let hash = sha256_hex(open.as_bytes());
         (format!("{open}{HASH_MARK}{hash}\"}}"), hash)
     }
+}
+
+/// A custodian's envelope serial as recorded in the log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvelopeSerial {
+    /// The share in the envelope.
+    pub index: u8,
+    /// Its custodian, from the manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custodian: Option<String>,
+    /// The serial printed on the new envelope.
+    pub serial: String,
+}
+
+/// The serial each custodian's envelope should carry now: the latest recorded in `log` for
+/// `ceremony`, else the one the manifest recorded at sealing.
+pub fn envelope_serials(manifest: &Manifest, log: &Log) -> std::collections::BTreeMap<u8, String> {
+    let mut serials: std::collections::BTreeMap<u8, String> = manifest
+        .custodians
+        .iter()
+        .filter_map(|custodian| custodian.seal_serial.clone().map(|serial| (custodian.index, serial)))
+        .collect();
+    for entry in &log.entries {
+        if entry.record.ceremony_id.as_deref() == Some(manifest.ceremony_id.as_str()) {
+            for envelope in &entry.record.envelopes {
+                serials.insert(envelope.index, envelope.serial.clone());
+            }
+        }
+    }
+    serials
 }
 
 /// Share references for `indices`, with custodian names from `manifest`.

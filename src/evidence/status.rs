@@ -9,8 +9,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::evidence::audit::{Action, Log, Outcome, ShareRef};
+use crate::evidence::audit::{self, Action, Log, Outcome, ShareRef};
 use crate::evidence::manifest::{DEFAULT_DRILL_INTERVAL_DAYS, Manifest};
+use crate::evidence::signin;
 use crate::platform::clock;
 use crate::platform::clock::parse_date;
 
@@ -56,10 +57,14 @@ pub enum Concern {
     Expired,
     /// The most recent drill failed: access is not proven to work.
     LastDrillFailed,
+    /// The most recent sign-in check failed: the account or its alert does not work.
+    LastSigninCheckFailed,
     /// The log cannot be read or its chain is broken: the history cannot be trusted.
     LogBroken,
     /// No successful drill within the interval.
     DrillOverdue,
+    /// No successful sign-in check within 90 days.
+    SigninCheckOverdue,
     /// An expiry or rotation date falls within the warning window.
     ExpiresSoon,
     /// Some custodians' sheets have never been verified since sealing.
@@ -68,11 +73,13 @@ pub enum Concern {
 
 impl Concern {
     /// Every concern, worst first (the order `status` picks its exit code by).
-    pub const WORST_FIRST: [Concern; 6] = [
+    pub const WORST_FIRST: [Concern; 8] = [
         Concern::Expired,
         Concern::LastDrillFailed,
+        Concern::LastSigninCheckFailed,
         Concern::LogBroken,
         Concern::DrillOverdue,
+        Concern::SigninCheckOverdue,
         Concern::ExpiresSoon,
         Concern::NeverVerified,
     ];
@@ -111,6 +118,30 @@ pub struct DrillSummary {
     pub exit_code: u8,
     /// Its record number in the log.
     pub seq: u64,
+}
+
+/// The last sign-in check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SigninSummary {
+    /// When.
+    pub time: String,
+    /// How it went.
+    pub result: Outcome,
+    /// Whether the sign-in alert fired.
+    pub alert_fired: Option<bool>,
+    /// Its record number in the log.
+    pub seq: u64,
+}
+
+/// An envelope serial to check an envelope against: the latest recorded for its share.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EnvelopeState {
+    /// The share in the envelope.
+    pub index: u8,
+    /// Its custodian.
+    pub custodian: Option<String>,
+    /// The serial the envelope should carry.
+    pub serial: String,
 }
 
 /// The log's state.
@@ -152,6 +183,15 @@ pub struct CeremonyStatus {
     pub next_drill_due: String,
     /// Whole days until then (negative when overdue).
     pub days_until_drill: i64,
+    /// The most recent sign-in check (`signin-check`).
+    pub last_signin_check: Option<SigninSummary>,
+    /// When the next sign-in check is due (RFC 3339 UTC): 90 days after the last successful
+    /// one, or after sealing.
+    pub next_signin_check_due: String,
+    /// Whole days until then (negative when overdue).
+    pub days_until_signin_check: i64,
+    /// The serial each envelope should carry now (recorded at sealing, or re-sealed later).
+    pub envelopes: Vec<EnvelopeState>,
     /// Expiry and rotation dates.
     pub deadlines: Vec<Deadline>,
     /// Custodians whose sheet never took part in a successful verify or drill.
@@ -254,6 +294,30 @@ fn assess_one(files: &CeremonyFiles, replaced_by: Option<String>, now: i64, warn
         .and_then(|record| clock::parse_rfc3339(&record.time));
     let interval = manifest.drill_interval_days.unwrap_or(DEFAULT_DRILL_INTERVAL_DAYS);
     let due = last_success.unwrap_or(created) + i64::from(interval) * DAY;
+    let checks: Vec<_> = records
+        .iter()
+        .filter(|record| record.action == Action::SigninCheck)
+        .collect();
+    let last_signin_check = checks.last().map(|record| SigninSummary {
+        time: record.time.clone(),
+        result: record.result,
+        alert_fired: record.alert_fired,
+        seq: record.seq,
+    });
+    let last_signin_success = checks
+        .iter()
+        .rev()
+        .find(|record| record.result == Outcome::Success)
+        .and_then(|record| clock::parse_rfc3339(&record.time));
+    let signin_due = last_signin_success.unwrap_or(created) + i64::from(signin::INTERVAL_DAYS) * DAY;
+    let envelopes: Vec<EnvelopeState> = audit::envelope_serials(manifest, log)
+        .into_iter()
+        .map(|(index, serial)| EnvelopeState {
+            index,
+            custodian: manifest.custodian_name(index).map(str::to_owned),
+            serial,
+        })
+        .collect();
 
     let mut deadlines = Vec::new();
     if let Some(at) = manifest.secret_expires.as_deref().and_then(parse_date) {
@@ -312,6 +376,14 @@ fn assess_one(files: &CeremonyFiles, replaced_by: Option<String>, now: i64, warn
                 message: format!("the last drill, on {}, failed (exit {})", last.time, last.exit_code),
             });
         }
+        if let Some(last) = &last_signin_check
+            && last.result == Outcome::Failure
+        {
+            findings.push(Finding {
+                concern: Concern::LastSigninCheckFailed,
+                message: format!("the last sign-in check, on {}, failed", last.time),
+            });
+        }
         if let Some(problem) = &log_state.problem {
             findings.push(Finding {
                 concern: Concern::LogBroken,
@@ -325,6 +397,17 @@ fn assess_one(files: &CeremonyFiles, replaced_by: Option<String>, now: i64, warn
                     "drill overdue since {} ({} days; every {interval} days)",
                     clock::date(due),
                     (now - due).div_euclid(DAY)
+                ),
+            });
+        }
+        if now > signin_due {
+            findings.push(Finding {
+                concern: Concern::SigninCheckOverdue,
+                message: format!(
+                    "sign-in check overdue since {} ({} days; every {} days: sign in with the account and record it with `breakglass signin-check`)",
+                    clock::date(signin_due),
+                    (now - signin_due).div_euclid(DAY),
+                    signin::INTERVAL_DAYS
                 ),
             });
         }
@@ -358,6 +441,10 @@ fn assess_one(files: &CeremonyFiles, replaced_by: Option<String>, now: i64, warn
         last_successful_drill: last_success.map(clock::rfc3339),
         next_drill_due: clock::rfc3339(due),
         days_until_drill: days_left(due, now),
+        last_signin_check,
+        next_signin_check_due: clock::rfc3339(signin_due),
+        days_until_signin_check: days_left(signin_due, now),
+        envelopes,
         deadlines,
         never_verified,
         log: log_state,
@@ -422,17 +509,56 @@ mod tests {
         assert_eq!(fresh.never_verified.len(), 5);
 
         let overdue = status(manifest(), Ok(Log::default()), SEALED + 91 * DAY);
-        assert_eq!(concerns(&overdue), [Concern::DrillOverdue, Concern::NeverVerified]);
+        assert_eq!(
+            concerns(&overdue),
+            [
+                Concern::DrillOverdue,
+                Concern::SigninCheckOverdue,
+                Concern::NeverVerified
+            ]
+        );
 
         let all: &[u8] = &[1, 2, 3, 4, 5];
         let drilled = log(&[
             (Action::Seal, 0, SEALED, all),
             (Action::Drill, 0, SEALED + 80 * DAY, all),
+            (Action::SigninCheck, 0, SEALED + 85 * DAY, &[]),
         ]);
         let status = status(manifest(), Ok(drilled), SEALED + 91 * DAY);
         assert_eq!(concerns(&status), []);
         assert_eq!(status.days_until_drill, 79);
         assert_eq!(status.last_drill.unwrap().result, Outcome::Success);
+    }
+
+    #[test]
+    fn the_sign_in_check_counts_its_own_90_days_and_a_failed_one_is_reported() {
+        let all: &[u8] = &[1, 2, 3, 4, 5];
+        let fresh = status(manifest(), Ok(Log::default()), SEALED + 10 * DAY);
+        assert_eq!(fresh.next_signin_check_due, clock::rfc3339(SEALED + 90 * DAY));
+        assert_eq!(fresh.last_signin_check, None);
+        let checked = log(&[
+            (Action::Drill, 0, SEALED + 89 * DAY, all),
+            (Action::SigninCheck, 0, SEALED + 30 * DAY, &[]),
+        ]);
+        let status_at = |log: Log, days: i64| status(manifest(), Ok(log), SEALED + days * DAY);
+        let fine = status_at(checked.clone(), 100);
+        assert_eq!(concerns(&fine), []);
+        assert_eq!(fine.days_until_signin_check, 20);
+        let late = status_at(checked, 121);
+        assert_eq!(concerns(&late), [Concern::SigninCheckOverdue]);
+        // A failed check does not reset the clock, and outranks everything but expiry.
+        let failed = log(&[
+            (Action::Drill, 0, SEALED + 89 * DAY, all),
+            (Action::SigninCheck, 0, SEALED + 30 * DAY, &[]),
+            (Action::SigninCheck, 24, SEALED + 60 * DAY, &[]),
+        ]);
+        let status = status_at(failed, 100);
+        assert_eq!(concerns(&status), [Concern::LastSigninCheckFailed]);
+        assert_eq!(status.days_until_signin_check, 20);
+        assert_eq!(
+            crate::exit::Exit::from(Concern::LastSigninCheckFailed),
+            crate::exit::Exit::LastDrillFailed
+        );
     }
 
     #[test]
@@ -445,7 +571,12 @@ mod tests {
         let status = status(manifest(), Ok(drills), SEALED + 95 * DAY);
         assert_eq!(
             concerns(&status),
-            [Concern::LastDrillFailed, Concern::DrillOverdue, Concern::NeverVerified]
+            [
+                Concern::LastDrillFailed,
+                Concern::DrillOverdue,
+                Concern::SigninCheckOverdue,
+                Concern::NeverVerified
+            ]
         );
         let names: Vec<u8> = status.never_verified.iter().map(|share| share.index).collect();
         assert_eq!(names, [4, 5], "a failed drill verifies nothing");

@@ -343,6 +343,11 @@ fn values(manifest: &Manifest) -> Vec<(&'static str, String)> {
         ),
         ("next_drill", first_drill_due(manifest)),
         (
+            "next_signin_check",
+            days_after(&manifest.created, crate::evidence::signin::INTERVAL_DAYS)
+                .unwrap_or_else(|| "90 days after sealing".into()),
+        ),
+        (
             "rotation_due",
             rotation_due(manifest).unwrap_or_else(|| "not set (add rotation_days to the policy)".into()),
         ),

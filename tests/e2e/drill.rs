@@ -313,7 +313,7 @@ fn status_exit_codes_follow_the_clock() {
     assert!(
         fresh
             .stdout
-            .contains("never verified sheet(s) 1 (Ana Ruiz), 2 (Ben Okafor), 3 (Chen Li)")
+            .contains("never verified sheets 1 (Ana Ruiz), 2 (Ben Okafor), 3 (Chen Li)")
     );
 
     let sheets: Vec<String> = (1..=3).map(|i| ceremony.sheet(i)).collect();
@@ -328,6 +328,18 @@ fn status_exit_codes_follow_the_clock() {
         "{}",
         good.stdout
     );
+
+    // The sign-in check has its own 90 days; done on day 10, it is not what this test is about.
+    let signin = [
+        "signin-check",
+        "--manifest",
+        "out/manifest.json",
+        "--signed-in",
+        "yes",
+        "--alert-fired",
+        "yes",
+    ];
+    assert_eq!(ceremony.at(10, &signin).code, i32::from(Exit::Ok));
 
     // Day 95: the drill is overdue (20) and the secret expires within 30 days (21): worst wins.
     let overdue = status(95);
@@ -504,4 +516,156 @@ fn nothing_drill_verify_status_or_log_write_or_print_holds_the_secret() {
             );
         }
     }
+}
+
+#[test]
+fn a_sign_in_check_has_its_own_record_and_its_own_90_days_in_status() {
+    let ceremony = Ceremony::seal(&[], None);
+    let sheets: Vec<String> = (1..=3).map(|i| ceremony.sheet(i)).collect();
+    let mut verify = vec!["verify", "--manifest", "out/manifest.json"];
+    verify.extend(sheets.iter().map(String::as_str));
+    assert_eq!(ceremony.at(1, &verify).code, i32::from(Exit::Ok));
+    let status = |days: i64| ceremony.at(days, &["status", "--json"]);
+    let fresh = status(2);
+    assert_eq!(fresh.code, i32::from(Exit::Ok), "{}", fresh.all());
+    let json: serde_json::Value = serde_json::from_str(&fresh.stdout).unwrap();
+    assert_eq!(json["ceremonies"][0]["last_signin_check"], serde_json::Value::Null);
+    assert_eq!(
+        json["ceremonies"][0]["next_signin_check_due"],
+        clock::rfc3339(T0 + 90 * DAY)
+    );
+    let text = ceremony.at(2, &["status"]);
+    assert!(
+        text.stdout
+            .contains("  last sign-in  never recorded (breakglass signin-check)\n"),
+        "{}",
+        text.stdout
+    );
+
+    // A drill on day 89 keeps the paper in date; on day 91 only the sign-in check is overdue.
+    let drill = ceremony.at(
+        89,
+        &["drill", "--manifest", "out/manifest.json", &sheets[0], &sheets[1]],
+    );
+    assert_eq!(drill.code, i32::from(Exit::Ok), "{}", drill.all());
+    let overdue = status(91);
+    assert_eq!(overdue.code, i32::from(Exit::DrillOverdue), "{}", overdue.all());
+    let json: serde_json::Value = serde_json::from_str(&overdue.stdout).unwrap();
+    let concerns: Vec<&str> = json["ceremonies"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["concern"].as_str().unwrap())
+        .collect();
+    assert_eq!(concerns, ["signin-check-overdue"]);
+
+    let check = |days: i64, alert: &str| {
+        ceremony.at(
+            days,
+            &[
+                "signin-check",
+                "--manifest",
+                "out/manifest.json",
+                "--signed-in",
+                "yes",
+                "--alert-fired",
+                alert,
+            ],
+        )
+    };
+    let passed = check(92, "yes");
+    assert_eq!(passed.code, i32::from(Exit::Ok), "{}", passed.all());
+    assert!(passed.stdout.contains("Next sign-in check due by"), "{}", passed.stdout);
+    let record = ceremony.records().pop().unwrap();
+    assert_eq!(record["action"], "signin-check");
+    assert_eq!(record["alert_fired"], true);
+    assert_eq!(record["result"], "success");
+    let fine = ceremony.at(93, &["status"]);
+    assert_eq!(fine.code, i32::from(Exit::Ok), "{}", fine.all());
+    let next = format!(
+        "  next sign-in  {} (in 89 days; every 90 days)",
+        clock::date(T0 + 182 * DAY)
+    );
+    assert!(fine.stdout.contains(&next), "{}", fine.stdout);
+
+    // A sign-in whose alert did not fire is a failed check, and status says so.
+    let silent = check(94, "no");
+    assert_eq!(silent.code, i32::from(Exit::LastDrillFailed), "{}", silent.all());
+    assert!(error_line(&silent).contains("alert did not fire"), "{}", silent.all());
+    let failed = status(95);
+    assert_eq!(failed.code, i32::from(Exit::LastDrillFailed), "{}", failed.all());
+    let json: serde_json::Value = serde_json::from_str(&failed.stdout).unwrap();
+    assert_eq!(
+        json["ceremonies"][0]["findings"][0]["concern"],
+        "last-signin-check-failed"
+    );
+}
+
+#[test]
+fn envelope_serials_recorded_at_a_drill_are_what_status_lists_and_verify_checks() {
+    let ceremony = Ceremony::seal(&["--seal-serial", "1=TE-1", "--seal-serial", "2=TE-2"], None);
+    let sheets: Vec<String> = (1..=3).map(|i| ceremony.sheet(i)).collect();
+    let drill = |extra: &[&str]| {
+        let mut args = vec!["drill", "--manifest", "out/manifest.json"];
+        args.extend_from_slice(extra);
+        args.extend([sheets[0].as_str(), sheets[1].as_str()]);
+        ceremony.at(1, &args)
+    };
+    // A share the ceremony does not have is refused before anything is recorded.
+    let records = ceremony.records().len();
+    let refused = drill(&["--envelope", "7=TE-70"]);
+    assert_eq!(refused.code, i32::from(Exit::Usage), "{}", refused.all());
+    assert_eq!(ceremony.records().len(), records);
+
+    let resealed = drill(&["--envelope", "1=TE-9"]);
+    assert_eq!(resealed.code, i32::from(Exit::Ok), "{}", resealed.all());
+    let record = ceremony.records().pop().unwrap();
+    assert_eq!(
+        record["envelopes"],
+        serde_json::json!([{"index": 1, "custodian": "Ana Ruiz", "serial": "TE-9"}])
+    );
+    let status = ceremony.at(2, &["status", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(
+        json["ceremonies"][0]["envelopes"],
+        serde_json::json!([
+            {"index": 1, "custodian": "Ana Ruiz", "serial": "TE-9"},
+            {"index": 2, "custodian": "Ben Okafor", "serial": "TE-2"}
+        ])
+    );
+    assert!(
+        ceremony
+            .at(2, &["status"])
+            .stdout
+            .contains("  envelopes     1 TE-9, 2 TE-2\n")
+    );
+
+    let verify = |serial: &str| {
+        let envelope = format!("1={serial}");
+        ceremony.at(
+            3,
+            &[
+                "verify",
+                "--manifest",
+                "out/manifest.json",
+                "--envelope",
+                &envelope,
+                &sheets[0],
+                &sheets[1],
+            ],
+        )
+    };
+    let current = verify("te-9");
+    assert_eq!(current.code, i32::from(Exit::Ok), "{}", current.all());
+    assert!(!current.stderr.contains("envelope"), "{}", current.all());
+    let old = verify("TE-1");
+    assert_eq!(old.code, i32::from(Exit::Ok), "{}", old.all());
+    assert!(
+        old.stderr.contains(
+            "warning: the envelope of share 1 (Ana Ruiz) carries TE-1, an earlier serial: the latest recorded is TE-9"
+        ),
+        "{}",
+        old.all()
+    );
+    assert!(verify("TE-5").stderr.contains("which was never recorded"));
 }

@@ -380,14 +380,17 @@ fn write_typed(writer: &mut PageWriter, model: &SheetModel) {
     }
 }
 
-/// The chain-of-custody box at the foot of the sheet: the envelope serial (printed when known
-/// at sealing), the custodian's signature, the witness's name and signature, each a cell with
-/// its label above a ruled line and room to write between, so an opened or swapped envelope
-/// shows.
+/// The chain-of-custody box at the foot of the sheet: the envelope serial, the custodian's
+/// signature, the witness's name and signature, each a cell with its label above a ruled line
+/// and room to write between, so an opened or swapped envelope shows. The serial is written by
+/// hand: a sheet re-sealed after a drill goes into a new envelope (recorded in the log), so a
+/// printed serial would go stale; the serial known at sealing is printed small, labelled as the
+/// first envelope's.
 fn write_custody(writer: &mut PageWriter, seal_serial: Option<&str>) {
     writer.ensure(CUSTODY_MM);
+    let first = seal_serial.map(|serial| format!("first envelope: {serial}"));
     let cells = [
-        ("Envelope serial", seal_serial),
+        ("Envelope serial", first.as_deref()),
         ("Custodian signature", None),
         ("Witness name", None),
         ("Witness signature", None),
@@ -395,13 +398,13 @@ fn write_custody(writer: &mut PageWriter, seal_serial: Option<&str>) {
     let cell = writer.content_width() / cells.len() as f32;
     let top = writer.y;
     let bottom = top + HAND_ROW_MM;
-    for (number, (label, value)) in cells.into_iter().enumerate() {
+    for (number, (label, note)) in cells.into_iter().enumerate() {
         let x = MARGIN_MM + number as f32 * cell;
         writer.text_at(Face::Sans, BODY, x, top + 3.5, label);
-        match value {
-            Some(value) => writer.text_at(Face::SansBold, BODY, x, bottom - 1.5, value),
-            None => writer.hline(x, bottom, cell - 4.0, 0.6),
+        if let Some(note) = note {
+            writer.text_at(Face::Sans, 8.0, x, top + 7.0, note);
         }
+        writer.hline(x, bottom, cell - 4.0, 0.6);
     }
     writer.y = bottom + 1.0;
 }
