@@ -46,6 +46,7 @@ fn outcome(drill: &Drill, manifest: &Manifest) -> (Exit, Option<String>) {
     let shares = drill.quorum.as_ref().map(|quorum| Shares {
         agreeing: &quorum.agreeing,
         disagreeing: &quorum.disagreeing,
+        foreign_vaults: &quorum.foreign_vaults,
     });
     match verdict::verdict(&drill.reports, shares, Some(manifest)) {
         None => (Exit::Ok, None),
