@@ -331,6 +331,19 @@ fn altered_typed_blocks(index: u8, vault: bool, vault_only: bool, change: impl F
         .join("\n")
 }
 
+/// `verify` of `sheets` against the ceremony's manifest, which must not call them sound.
+fn verify_not_sound(dir: &Path, sheets: &[&str]) -> Run {
+    let mut args = vec!["verify", "--no-log", "--manifest", "manifest.json"];
+    args.extend_from_slice(sheets);
+    let run = run_in(dir, &args, None);
+    assert!(
+        !run.stdout.contains("VERIFIED: every sheet given is sound"),
+        "{sheets:?}: {}",
+        run.all()
+    );
+    run
+}
+
 #[test]
 fn sound_means_usable_by_the_documented_recovery() {
     let dir = ceremony_dir();
@@ -353,24 +366,7 @@ fn sound_means_usable_by_the_documented_recovery() {
     )
     .unwrap();
     for sheet in ["box-2.txt", "vault-2.txt"] {
-        let run = run_in(
-            dir.path(),
-            &[
-                "verify",
-                "--no-log",
-                "--manifest",
-                "manifest.json",
-                sheet,
-                "typed-3.txt",
-                "typed-4.txt",
-            ],
-            None,
-        );
-        assert!(
-            !run.stdout.contains("VERIFIED: every sheet given is sound"),
-            "{sheet}: {}",
-            run.all()
-        );
+        let run = verify_not_sound(dir.path(), &[sheet, "typed-3.txt", "typed-4.txt"]);
         run.exits_with(Exit::SharesDisagree, "share(s) 2 (Ben Okafor) do not belong to them");
         // Recovery still hands out the secret, rebuilt from the sheets that agree.
         let run = run_in(
@@ -399,24 +395,9 @@ fn sound_means_usable_by_the_documented_recovery() {
     )
     .unwrap();
     std::fs::copy(vectors.join("typed-2.txt"), dir.path().join("typed-2.txt")).unwrap();
-    let run = run_in(
+    let run = verify_not_sound(
         dir.path(),
-        &[
-            "verify",
-            "--no-log",
-            "--manifest",
-            "manifest.json",
-            "typed-2.txt",
-            "typed-3.txt",
-            "typed-4.txt",
-            "back-page.txt",
-        ],
-        None,
-    );
-    assert!(
-        !run.stdout.contains("VERIFIED: every sheet given is sound"),
-        "{}",
-        run.all()
+        &["typed-2.txt", "typed-3.txt", "typed-4.txt", "back-page.txt"],
     );
     run.exits_with(
         Exit::Vault,
