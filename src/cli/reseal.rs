@@ -26,7 +26,6 @@ pub fn run(args: ResealArgs) -> Result<(), Failure> {
             problem.message
         );
     }
-    let replaced = proof.ceremony.as_str().to_owned();
     let replaced_display = proof.ceremony.display();
     let payload = proof.payload;
     let run = PolicyRun {
@@ -35,14 +34,14 @@ pub fn run(args: ResealArgs) -> Result<(), Failure> {
     };
     let (mut request, templates) =
         policy::request(&args.policy, &policy, run, PolicySource::Recovered(Box::new(payload)))?;
-    request.record.replaces = Some(replaced);
+    request.record.replaces = Some(proof.ceremony.clone());
     let new_manifest = super::seal::seal_and_write(request, &out, &templates, false)?;
     if let (Some(path), Some(old)) = (&args.manifest, &old_manifest) {
         let log = breakglass::evidence::audit::default_path(path);
         match breakglass::evidence::audit::record_reseal(
             &log,
             old,
-            &new_manifest.ceremony_id,
+            new_manifest.ceremony_id.as_str(),
             breakglass::evidence::audit::login_name(),
             None,
             breakglass::platform::clock::now_unix(),
