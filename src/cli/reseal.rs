@@ -20,12 +20,6 @@ pub fn run(args: ResealArgs) -> Result<(), Failure> {
         .map(|path| super::read_manifest(path))
         .transpose()?;
     let (proof, problem) = verify::gather(&args.inputs, old_manifest.clone(), &args.keys, Report::Stderr)?;
-    if let Some(problem) = &problem {
-        errln!(
-            "warning: {} (the secret was still rebuilt from the sheets that agree)",
-            problem.message
-        );
-    }
     let replaced_display = proof.ceremony.display();
     let payload = proof.payload;
     let run = PolicyRun {
@@ -59,5 +53,16 @@ pub fn run(args: ResealArgs) -> Result<(), Failure> {
     errln!(
         "This ceremony replaces {replaced_display}: destroy every sheet of {replaced_display} (they still open the same secret), and record it in the ceremony log."
     );
-    Ok(())
+    // As `recover`: the new ceremony is sealed from the sheets that agree, and the exit code
+    // still says that not every input was sound (exit 0 means every input is sound).
+    match problem {
+        None => Ok(()),
+        Some(problem) => Err(Failure::new(
+            problem.exit,
+            format!(
+                "{} (the new ceremony was still sealed, from the sheets that agree)",
+                problem.message
+            ),
+        )),
+    }
 }
