@@ -497,7 +497,7 @@ pub fn prove(reports: &[InputReport], manifest: Option<&Manifest>) -> Result<Pro
     }
     let ceremony = match manifest {
         Some(manifest) => {
-            let expected = manifest.ceremony();
+            let expected = manifest.ceremony().clone();
             if let Some((other, blocks)) = by_ceremony.iter().find(|(id, _)| **id != expected) {
                 let inputs: BTreeSet<String> = blocks.iter().map(|(report, _)| input_name(report)).collect();
                 return Err(VerifyError::ForeignSheets {
@@ -585,7 +585,7 @@ pub fn prove(reports: &[InputReport], manifest: Option<&Manifest>) -> Result<Pro
     let payload = Payload::parse(plaintext.expose()).map_err(VerifyError::Payload)?;
     // The manifest is a claim; what the sheets hold can confirm its facts.
     if let Some(manifest) = manifest
-        && manifest.secret_kind != payload.kind.as_str()
+        && manifest.secret_kind != payload.kind
     {
         return Err(VerifyError::ManifestMismatch(
             "its secret_kind is not the kind of secret the sheets hold",

@@ -674,7 +674,7 @@ pub fn record_reseal(
     note: Option<String>,
     now: i64,
 ) -> Result<Entry, LogError> {
-    let mut record = Record::new(Action::Reseal, Some(old.ceremony_id.clone()), Exit::Ok, now);
+    let mut record = Record::new(Action::Reseal, Some(old.ceremony_id.as_str().to_owned()), Exit::Ok, now);
     record.replaced_by = Some(new_ceremony.to_owned());
     record.operator = operator;
     record.note = note;

@@ -136,7 +136,7 @@ impl Drill {
         operator: Option<String>,
         now: i64,
     ) -> Record {
-        let mut record = Record::new(Action::Drill, Some(manifest.ceremony_id.clone()), exit, now);
+        let mut record = Record::new(Action::Drill, Some(manifest.ceremony_id.as_str().to_owned()), exit, now);
         let shares = match &self.quorum {
             Ok(quorum) if exit.is_ok() => quorum.agreeing.clone(),
             _ => self.shares_read(),

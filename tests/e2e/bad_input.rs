@@ -153,6 +153,28 @@ fn forged_share_is_named_and_tampered_vault_detected() {
     let error = error_line(&run);
     assert!(error.contains("shares 1, 2, 3 agree"), "{error}");
     assert!(error.contains("the secret was still handed out"), "{error}");
+    // Reseal agrees: the new ceremony is sealed from the shares that agree, and the exit code
+    // says that a forged share was among the inputs (exit 0 would claim every input is sound).
+    std::fs::write(
+        sealed.path("new.toml"),
+        "version = 1\nlabel = \"resealed\"\nthreshold = 2\nout = \"resealed\"\n\n[secret]\nkind = \"passphrase\"\n\n\
+         [[custodian]]\nname = \"Ana\"\n\n[[custodian]]\nname = \"Ben\"\n\n[[custodian]]\nname = \"Chen\"\n",
+    )
+    .unwrap();
+    let run = sealed.run(&[
+        "reseal",
+        "--policy",
+        "new.toml",
+        &sheets[0],
+        &sheets[1],
+        &sheets[2],
+        "forged-4.txt",
+    ]);
+    assert_eq!(run.code, i32::from(Exit::SharesDisagree), "{}", run.all());
+    let error = error_line(&run);
+    assert!(error.contains("shares 1, 2, 3 agree"), "{error}");
+    assert!(error.contains("the new ceremony was still sealed"), "{error}");
+    assert!(sealed.path("resealed/manifest.json").is_file(), "{}", run.all());
 
     let run = sealed.run(&["verify", &sheets[0], &sheets[1], "forged-4.txt"]);
     assert_eq!(run.code, i32::from(Exit::SharesDisagree), "{}", run.all());

@@ -34,13 +34,13 @@ fn manifest_dates_in_any_form_are_refused_not_sliced() {
     for created in ["x", "", "2026-11-25\u{e9}12:30:4Z", "2026-11-25\u{e9}"] {
         manifest_with(dir.path(), "created", created.into());
         let run = run_in(dir.path(), &["status", "--manifest", "manifest.json"], None);
-        run.exits_with(Exit::Manifest, "created is not a YYYY-MM-DDTHH:MM:SSZ time");
+        run.exits_with(Exit::Manifest, "field created: not a YYYY-MM-DDTHH:MM:SSZ time");
         let run = run_in(dir.path(), &["status", "."], None);
         assert_ne!(run.code, 101, "{created:?}: {}", run.all());
     }
     manifest_with(dir.path(), "secret_expires", "2026-1\u{e9}-01".into());
     let run = run_in(dir.path(), &["status", "--manifest", "manifest.json"], None);
-    run.exits_with(Exit::Manifest, "secret_expires is not a YYYY-MM-DD date");
+    run.exits_with(Exit::Manifest, "field secret_expires: not a YYYY-MM-DD date");
 }
 
 #[test]

@@ -12,8 +12,9 @@ pub mod text;
 
 pub use sheet::{MODULE_MM, render_sheet};
 
-/// Paper sizes sheets can be printed on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+/// Paper sizes sheets can be printed on (named in the manifest as [`Paper::name`] says).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Paper {
     /// ISO A4, 210 x 297 mm.
     #[default]
