@@ -61,6 +61,9 @@ pub struct ReadOptions {
     /// Estimate each scan's health (`verify` and drills do; `recover` and seal's self-check
     /// do not need to spend the time).
     pub health: bool,
+    /// Resolution sheet PDFs are first rendered at (default [`scan::PDF_DPI`]); seal's
+    /// self-check reads its own clean renderings at a lower one.
+    pub pdf_dpi: Option<f32>,
 }
 
 /// A problem with one input.
@@ -186,7 +189,10 @@ pub fn read_input(path: &Path) -> InputReport {
 /// for a file holding a single sheet, or nothing readable).
 pub fn read_sheets_with(path: &Path, options: ReadOptions) -> Vec<InputReport> {
     let mut report = InputReport::new(path);
-    let scan_options = ScanOptions { health: options.health };
+    let scan_options = ScanOptions {
+        health: options.health,
+        pdf_dpi: options.pdf_dpi,
+    };
     let scanned = match scan::scan_file_with(path, &page_complete, scan_options) {
         Ok(scanned) => scanned,
         Err(error) => {
