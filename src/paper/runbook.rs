@@ -6,16 +6,15 @@ use crate::evidence::manifest::{DEFAULT_DRILL_INTERVAL_DAYS, Manifest, ShareProt
 use crate::paper::render::document::escape;
 use crate::paper::render::{self, Paper, RenderError};
 use crate::platform::clock;
-use crate::platform::clock::parse_date;
+use crate::platform::dates::{Day, UtcTime};
 
 /// The built-in runbook template (English).
 pub const RUNBOOK_TEMPLATE: &str = include_str!("../../templates/runbook.en.md");
 /// The built-in ceremony record template (English).
 pub const RECORD_TEMPLATE: &str = include_str!("../../templates/ceremony-record.en.md");
 
-fn days_after(rfc3339: &str, days: u32) -> Option<String> {
-    let start = parse_date(rfc3339.get(..10)?)?;
-    Some(clock::date(start + i64::from(days) * 86_400))
+fn days_after(time: UtcTime, days: u32) -> String {
+    clock::date(time.day().start() + i64::from(days) * 86_400)
 }
 
 fn described(kind: &str) -> &str {
@@ -98,25 +97,21 @@ fn contact_table(manifest: &Manifest) -> String {
 /// When the secret must be rotated: the earliest of the policy's rotation date, the secret's
 /// expiry and the certificate's end of validity.
 pub fn rotation_due(manifest: &Manifest) -> Option<String> {
-    let mut dates: Vec<String> = Vec::new();
-    if let Some(days) = manifest.rotation_days
-        && let Some(date) = days_after(&manifest.created, days)
-    {
-        dates.push(date);
+    let mut dates: Vec<Day> = Vec::new();
+    if let Some(days) = manifest.rotation_days {
+        dates.push(UtcTime::from_unix(manifest.created.day().start() + i64::from(days) * 86_400).day());
     }
-    if let Some(expires) = &manifest.secret_expires {
-        dates.push(expires.clone());
-    }
+    dates.extend(manifest.secret_expires);
     if let Some(certificate) = &manifest.certificate {
-        dates.push(certificate.not_after.chars().take(10).collect());
+        dates.push(certificate.not_after.day());
     }
-    dates.into_iter().min()
+    dates.into_iter().min().map(|day| day.to_string())
 }
 
 /// When the next drill is due after sealing.
 pub fn first_drill_due(manifest: &Manifest) -> String {
     let interval = manifest.drill_interval_days.unwrap_or(DEFAULT_DRILL_INTERVAL_DAYS);
-    days_after(&manifest.created, interval).unwrap_or_else(|| format!("{interval} days after sealing"))
+    days_after(manifest.created, interval)
 }
 
 /// A fact of the ceremony for a command, or a marked blank when the policy did not record it.
@@ -212,7 +207,7 @@ fn entra_steps(manifest: &Manifest) -> String {
         "totp" => "`breakglass recover --print` shows the seed, an otpauth:// URI and the current code (check the offline computer's clock first). Type the code; never scan the URI's QR code into a phone.".into(),
         "client-secret" => format!(
             "The recovered client secret of app `{app_id}` expires on {}; Entra rejects it after that. Sign in with it by typing it at the prompt, never with the secret on the command line or in a file:\n\n```\n{}$secret = Read-Host -MaskInput 'client secret'\naz login --service-principal -u $app -t $tenant -p $secret\n```",
-            manifest.secret_expires.as_deref().unwrap_or("(not recorded)"),
+            manifest.secret_expires.map_or_else(|| "(not recorded)".to_owned(), |day| day.to_string()),
             ps_variables(&[("app", &app_id), ("tenant", &tenant)])
         ),
         _ => "`breakglass recover --out DIR` writes the sealed file back under its original name, on the offline computer.".into(),
@@ -299,7 +294,7 @@ fn values(manifest: &Manifest) -> Vec<(&'static str, String)> {
         extra_rows.push_str(&format!("| Secret expires | {expires} |\n"));
     }
     if let Some(replaces) = &manifest.replaces {
-        extra_rows.push_str(&format!("| Replaces ceremony | {replaces} |\n"));
+        extra_rows.push_str(&format!("| Replaces ceremony | {} |\n", replaces.as_str()));
     }
     let signature_rows: String = manifest
         .custodians
@@ -312,14 +307,19 @@ fn values(manifest: &Manifest) -> Vec<(&'static str, String)> {
         ("ceremony", ceremony),
         (
             "created",
-            manifest.created.replace('T', " ").trim_end_matches('Z').to_owned(),
+            manifest
+                .created
+                .to_string()
+                .replace('T', " ")
+                .trim_end_matches('Z')
+                .to_owned(),
         ),
         ("tool_version", manifest.tool_version.clone()),
         (
             "tool_sha256",
             crate::platform::build_info::executable_sha256().to_owned(),
         ),
-        ("kind_described", described(&manifest.secret_kind).to_owned()),
+        ("kind_described", described(manifest.secret_kind.as_str()).to_owned()),
         ("account", manifest.account.as_deref().map_or_else(not_recorded, escape)),
         ("tenant", manifest.tenant.as_deref().map_or_else(not_recorded, escape)),
         ("threshold", manifest.threshold.to_string()),
@@ -483,7 +483,7 @@ mod tests {
     #[test]
     fn dates_follow_the_policy() {
         let manifest = manifest();
-        let created = parse_date(&manifest.created[..10]).expect("date");
+        let created = manifest.created.day().start();
         assert_eq!(first_drill_due(&manifest), clock::date(created + 60 * 86_400));
         assert_eq!(rotation_due(&manifest), Some(clock::date(created + 365 * 86_400)));
     }
@@ -491,7 +491,7 @@ mod tests {
     /// The vector's manifest as a certificate ceremony with the policy's app id and tenant.
     fn certificate_manifest() -> Manifest {
         let mut manifest = manifest();
-        manifest.secret_kind = "certificate".into();
+        manifest.secret_kind = crate::crypto::payload::SecretKind::Certificate;
         manifest.tenant = Some("contoso.onmicrosoft.com".into());
         manifest.app_id = Some("0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011".into());
         manifest.certificate = Some(
@@ -590,7 +590,7 @@ mod tests {
     #[test]
     fn every_command_of_every_kind_fits_a_printed_line_on_a4_and_letter() {
         let mut client_secret = certificate_manifest();
-        client_secret.secret_kind = "client-secret".into();
+        client_secret.secret_kind = crate::crypto::payload::SecretKind::ClientSecret;
         let mut passphrase = manifest();
         passphrase.tenant = Some("contoso-holdings.onmicrosoft.com".into());
         passphrase.account = Some("breakglass-emergency-01@contoso-holdings.onmicrosoft.com".into());
@@ -605,7 +605,7 @@ mod tests {
                         printed.len(),
                         1,
                         "{} wraps on {paper:?}: {printed:?}",
-                        manifest.secret_kind
+                        manifest.secret_kind.as_str()
                     );
                 }
             }

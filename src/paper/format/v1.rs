@@ -72,6 +72,21 @@ impl fmt::Display for CeremonyId {
     }
 }
 
+/// Written in its canonical ten symbols (manifests, JSON output).
+impl serde::Serialize for CeremonyId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+/// Read as [`CeremonyId::parse`] reads it.
+impl<'de> serde::Deserialize<'de> for CeremonyId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+        Self::parse(&text).ok_or_else(|| serde::de::Error::custom("not a ceremony id (ten base32 symbols)"))
+    }
+}
+
 impl fmt::Debug for CeremonyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "CeremonyId({})", self.0)

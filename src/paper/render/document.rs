@@ -442,13 +442,7 @@ fn code_pieces(code: &str, width_pt: f32) -> Vec<String> {
 /// Renders Markdown-subset text to a PDF with `footer` on every page, refusing text the built-in
 /// fonts cannot print (a runbook is printed before anyone relies on it: better fixed than `?`).
 pub fn render_markdown(markdown: &str, paper: Paper, title: &str, footer: &str) -> Result<Vec<u8>, RenderError> {
-    let cleaned: String = markdown.chars().filter(|&c| c != '\n').collect();
-    if let Some(character) = text::first_unprintable(&cleaned) {
-        return Err(RenderError::Unprintable {
-            field: format!("the {title}"),
-            character,
-        });
-    }
+    text::check_printable(format!("the {title}"), markdown)?;
     Ok(layout(markdown, paper, title, footer))
 }
 
