@@ -148,7 +148,7 @@ mod tests {
         let path = dir.path().join(audit::FILE_NAME);
         let mut record = Record::new(
             Action::Drill,
-            Some(manifest.ceremony_id.clone()),
+            Some(manifest.ceremony_id.as_str().to_owned()),
             crate::exit::Exit::Ok,
             1_790_000_000,
         );

@@ -54,7 +54,7 @@ impl SigninCheck {
     pub fn record(&self, manifest: &Manifest, now: i64) -> Record {
         let mut record = Record::new(
             Action::SigninCheck,
-            Some(manifest.ceremony_id.clone()),
+            Some(manifest.ceremony_id.as_str().to_owned()),
             self.exit(),
             now,
         );

@@ -344,8 +344,7 @@ fn values(manifest: &Manifest) -> Vec<(&'static str, String)> {
         ("next_drill", first_drill_due(manifest)),
         (
             "next_signin_check",
-            days_after(&manifest.created, crate::evidence::signin::INTERVAL_DAYS)
-                .unwrap_or_else(|| "90 days after sealing".into()),
+            days_after(manifest.created, crate::evidence::signin::INTERVAL_DAYS),
         ),
         (
             "rotation_due",
