@@ -17,7 +17,7 @@ use crate::platform::output::OutputError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(u8)]
 pub enum Exit {
-    /// Everything present is valid (and, for verify/recover/drill, the quorum is proven).
+    /// Everything present is valid (and, for verify/recover/reseal/drill, the quorum is proven).
     Ok = 0,
     /// A bug or an unexpected system failure.
     Internal = 1,
@@ -126,7 +126,7 @@ impl Exit {
     /// What the code means, as the README's table and `--help` say it.
     pub const fn meaning(self) -> &'static str {
         match self {
-            Exit::Ok => "success: every input is sound (and, for verify/recover/drill, the quorum is proven)",
+            Exit::Ok => "success: every input is sound (and, for verify/recover/reseal/drill, the quorum is proven)",
             Exit::Internal => "internal error (a bug; please report it)",
             Exit::Usage => "usage error: bad or missing arguments",
             Exit::Unreadable => {
@@ -253,6 +253,7 @@ impl From<&VerifyError> for Exit {
             VerifyError::TooFewShares { .. } => Exit::TooFewShares,
             VerifyError::DuplicateShares { .. } => Exit::DuplicateShares,
             VerifyError::VaultIncomplete(_) | VerifyError::VaultTampered(_) | VerifyError::Vault(_) => Exit::Vault,
+            VerifyError::ForeignVaultCopies { .. } => Exit::Vault,
             VerifyError::Payload(_) => Exit::Vault,
             VerifyError::ShareLocked(_) => Exit::ShareLocked,
         }

@@ -67,7 +67,12 @@ impl From<&WriteError> for Exit {
 
 /// The first line of the ceremony's log, written with the sheets so it appears atomically.
 pub fn seal_record(manifest: &Manifest, operator: Option<String>, now: i64) -> String {
-    let mut record = Record::new(Action::Seal, Some(manifest.ceremony_id.clone()), Exit::Ok, now);
+    let mut record = Record::new(
+        Action::Seal,
+        Some(manifest.ceremony_id.as_str().to_owned()),
+        Exit::Ok,
+        now,
+    );
     let indices: Vec<u8> = manifest.custodians.iter().map(|custodian| custodian.index).collect();
     record.shares = audit::share_refs(&indices, Some(manifest));
     record.operator = operator;

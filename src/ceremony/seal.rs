@@ -17,9 +17,11 @@ use crate::evidence::manifest::{self, Custodian, Manifest};
 use crate::kinds::generate::certificate::{self, CertificateError, CertificateRequest};
 use crate::kinds::generate::passphrase::{self, Passphrase, PassphraseError, Policy};
 pub use crate::kinds::import::{ProvidedSecret, PublicFacts};
+use crate::paper::format::PaperFormat;
 use crate::paper::format::v1::{self, CeremonyId, EncodedBlock, Header, Part};
 use crate::paper::render::{self, Paper, RenderError, SheetBlock, SheetModel};
 use crate::platform::clock;
+use crate::platform::dates::{Day, UtcTime};
 
 /// Built-in sheet instructions (English); `--sheet-template` replaces them.
 pub const DEFAULT_INSTRUCTIONS: &str = include_str!("../../templates/sheet-instructions.en.txt");
@@ -99,7 +101,7 @@ pub struct CeremonyRecord {
     /// Days until rotation.
     pub rotation_days: Option<u32>,
     /// The ceremony this one replaces.
-    pub replaces: Option<String>,
+    pub replaces: Option<CeremonyId>,
     /// Whom to call when the glass is broken.
     pub contacts: Vec<crate::evidence::manifest::Contact>,
     /// The app registration's application (client) id.
@@ -426,7 +428,7 @@ pub fn seal_with_progress(
             };
             public_files = certificate_files(&generated.cert_der, &generated.info, &display_name)?;
             let public = PublicFacts {
-                expires: Some(generated.info.not_after.chars().take(10).collect()),
+                expires: Some(generated.info.not_after.day()),
                 certificate: Some(generated.info.clone()),
                 ..PublicFacts::default()
             };
@@ -557,29 +559,29 @@ pub fn seal_with_progress(
         });
     }
     let total = models.len();
-    let pdfs = crate::platform::parallel::map(&models, render::render_sheet, &|done| rendered(done, total));
+    let pdfs = render::render_sheets(&models, &|done| rendered(done, total));
     for (sheet, pdf) in sheets.iter_mut().zip(pdfs) {
         sheet.pdf = pdf?;
     }
     let manifest = Manifest {
         format: manifest::FORMAT.into(),
         version: manifest::VERSION,
-        paper_format: v1::MAGIC.into(),
-        ceremony_id: ceremony.as_str().into(),
+        paper_format: PaperFormat::Bg1,
+        ceremony_id: ceremony.clone(),
         label,
-        created: clock::rfc3339(request.created),
+        created: UtcTime::from_unix(request.created),
         threshold: request.threshold,
         shares,
         custodians,
         vault_recipient: recipient,
         ciphertext_sha256: sha256_hex(&ciphertext),
         ciphertext_bytes: ciphertext.len(),
-        secret_kind: kind.as_str().into(),
-        paper: request.paper.name().into(),
+        secret_kind: kind.clone(),
+        paper: request.paper,
         tool_version: env!("CARGO_PKG_VERSION").into(),
         account: request.account.clone(),
         key_serials: public.key_serials.clone(),
-        secret_expires: public.expires.clone(),
+        secret_expires: public.expires,
         certificate: public.certificate.clone(),
         tenant: request.record.tenant.clone(),
         policy_sha256: request.record.policy_sha256.clone(),
@@ -630,12 +632,12 @@ pub fn public_facts_of(payload: &Payload) -> Result<PublicFacts, SealError> {
         expires: payload
             .metadata_values("expires")
             .first()
-            .map(|date| (*date).to_owned()),
+            .and_then(|date| Day::parse(date)),
         ..PublicFacts::default()
     };
     if payload.kind == SecretKind::Certificate {
         let rebuilt = certificate::from_sealed(&payload.secret, &payload.metadata)?;
-        public.expires = Some(rebuilt.info.not_after.chars().take(10).collect());
+        public.expires = Some(rebuilt.info.not_after.day());
         public.certificate = Some(rebuilt.info);
     }
     Ok(public)
@@ -703,7 +705,7 @@ fn public_facts_rows(
         rows.push(("SHA-1 thumbprint".into(), info.sha1_thumbprint.clone()));
     }
     if let Some(expires) = &public.expires {
-        rows.push(("Expires".into(), expires.clone()));
+        rows.push(("Expires".into(), expires.to_string()));
     }
     rows
 }

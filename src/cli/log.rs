@@ -132,7 +132,7 @@ pub fn record(
     }
     let ceremony = manifest
         .as_ref()
-        .map(|m| m.ceremony_id.clone())
+        .map(|m| m.ceremony_id.as_str().to_owned())
         .or_else(|| seen.ceremony.clone());
     let (code, message) = match &result {
         Ok(()) => (Exit::Ok, None),

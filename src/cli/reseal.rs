@@ -20,13 +20,6 @@ pub fn run(args: ResealArgs) -> Result<(), Failure> {
         .map(|path| super::read_manifest(path))
         .transpose()?;
     let (proof, problem) = verify::gather(&args.inputs, old_manifest.clone(), &args.keys, Report::Stderr)?;
-    if let Some(problem) = &problem {
-        errln!(
-            "warning: {} (the secret was still rebuilt from the sheets that agree)",
-            problem.message
-        );
-    }
-    let replaced = proof.ceremony.as_str().to_owned();
     let replaced_display = proof.ceremony.display();
     let payload = proof.payload;
     let run = PolicyRun {
@@ -35,14 +28,14 @@ pub fn run(args: ResealArgs) -> Result<(), Failure> {
     };
     let (mut request, templates) =
         policy::request(&args.policy, &policy, run, PolicySource::Recovered(Box::new(payload)))?;
-    request.record.replaces = Some(replaced);
+    request.record.replaces = Some(proof.ceremony.clone());
     let new_manifest = super::seal::seal_and_write(request, &out, &templates, false)?;
     if let (Some(path), Some(old)) = (&args.manifest, &old_manifest) {
         let log = breakglass::evidence::audit::default_path(path);
         match breakglass::evidence::audit::record_reseal(
             &log,
             old,
-            &new_manifest.ceremony_id,
+            new_manifest.ceremony_id.as_str(),
             breakglass::evidence::audit::login_name(),
             None,
             breakglass::platform::clock::now_unix(),
@@ -60,5 +53,16 @@ pub fn run(args: ResealArgs) -> Result<(), Failure> {
     errln!(
         "This ceremony replaces {replaced_display}: destroy every sheet of {replaced_display} (they still open the same secret), and record it in the ceremony log."
     );
-    Ok(())
+    // As `recover`: the new ceremony is sealed from the sheets that agree, and the exit code
+    // still says that not every input was sound (exit 0 means every input is sound).
+    match problem {
+        None => Ok(()),
+        Some(problem) => Err(Failure::new(
+            problem.exit,
+            format!(
+                "{} (the new ceremony was still sealed, from the sheets that agree)",
+                problem.message
+            ),
+        )),
+    }
 }

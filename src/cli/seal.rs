@@ -285,7 +285,7 @@ pub(super) fn seal_and_write(
         manifest.label,
         manifest.threshold,
         manifest.shares,
-        manifest.secret_kind
+        manifest.secret_kind.as_str()
     );
     for (sheet, custodian) in ceremony.sheets.iter().zip(&manifest.custodians) {
         let protection = match &custodian.protection {

@@ -88,7 +88,7 @@ pub fn unlock_all(
     let mut locked = verify::locked_shares(reports);
     if let Some(manifest) = manifest {
         let ceremony = manifest.ceremony();
-        locked.retain(|share| share.ceremony == ceremony);
+        locked.retain(|share| share.ceremony == *ceremony);
     }
     if locked.is_empty() {
         return Ok(());

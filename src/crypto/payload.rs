@@ -57,6 +57,20 @@ impl SecretKind {
     }
 }
 
+/// Written by its name (the manifest's `secret_kind`).
+impl serde::Serialize for SecretKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Read by its name; a kind from a newer version is kept as [`SecretKind::Other`].
+impl<'de> serde::Deserialize<'de> for SecretKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(|name| Self::parse(&name))
+    }
+}
+
 /// A secret with its public description. Not `Clone`: a copy of the secret is made on purpose.
 #[derive(Debug)]
 pub struct Payload {

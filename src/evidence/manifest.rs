@@ -6,10 +6,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::crypto::payload::SecretKind;
 use crate::kinds::generate::certificate::CertificateInfo;
+use crate::paper::format::PaperFormat;
 use crate::paper::format::v1::CeremonyId;
-use crate::platform::clock;
-use crate::platform::clock::parse_date;
+use crate::paper::render::Paper;
+use crate::platform::dates::{Day, UtcTime};
 
 /// Value of the `format` field.
 pub const FORMAT: &str = "breakglass-manifest";
@@ -118,13 +120,13 @@ pub struct Manifest {
     /// Manifest version.
     pub version: u32,
     /// Paper format of the sheets (`BG1`).
-    pub paper_format: String,
+    pub paper_format: PaperFormat,
     /// Ceremony id (ten Crockford symbols).
-    pub ceremony_id: String,
+    pub ceremony_id: CeremonyId,
     /// Free-text label.
     pub label: String,
-    /// When sealed, RFC 3339 UTC.
-    pub created: String,
+    /// When sealed (`YYYY-MM-DDTHH:MM:SSZ`).
+    pub created: UtcTime,
     /// Shares needed (k).
     pub threshold: u8,
     /// Shares made (n).
@@ -138,9 +140,9 @@ pub struct Manifest {
     /// Length of the vault ciphertext.
     pub ciphertext_bytes: usize,
     /// Kind of secret sealed.
-    pub secret_kind: String,
+    pub secret_kind: SecretKind,
     /// Paper size.
-    pub paper: String,
+    pub paper: Paper,
     /// Version of breakglass that sealed it.
     pub tool_version: String,
     /// The account the secret belongs to (`user@tenant.onmicrosoft.com`), if given.
@@ -151,7 +153,7 @@ pub struct Manifest {
     pub key_serials: Vec<String>,
     /// When the sealed secret expires (`YYYY-MM-DD`), if it does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret_expires: Option<String>,
+    pub secret_expires: Option<Day>,
     /// The sealed app certificate's public facts (thumbprints as the Entra portal shows them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateInfo>,
@@ -177,7 +179,7 @@ pub struct Manifest {
     pub rotation_days: Option<u32>,
     /// Ceremony id of the ceremony this one replaces (set by `reseal`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replaces: Option<String>,
+    pub replaces: Option<CeremonyId>,
     /// Whom to call when the glass is broken, from the policy (absent when it names nobody, so
     /// manifests without contacts read as before).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -195,12 +197,41 @@ pub enum ManifestError {
     /// Not JSON of the expected shape.
     #[error("not a breakglass manifest ({0})")]
     Malformed(String),
+    /// A field holds a value of the wrong form (a date that is no date, an unknown paper size).
+    #[error("field {field}: {problem}")]
+    Field {
+        /// Where the field is, e.g. `created` or `custodians[2].protection`.
+        field: String,
+        /// What is wrong with it, and where in the file.
+        problem: String,
+    },
     /// A newer manifest version.
     #[error("manifest version {0} is newer than this breakglass understands; use a newer breakglass")]
     Version(u32),
     /// Inconsistent fields.
     #[error("the manifest is inconsistent: {0}")]
     Inconsistent(&'static str),
+}
+
+/// A manifest serde refused: a field with a bad value is named (one line, with its place in
+/// the file); JSON that is not a manifest at all stays [`ManifestError::Malformed`].
+fn refused(error: serde_path_to_error::Error<serde_json::Error>) -> ManifestError {
+    let field = error.path().to_string();
+    let named = matches!(
+        error.path().iter().next(),
+        Some(serde_path_to_error::Segment::Map { .. })
+    );
+    let inner = error.into_inner();
+    if inner.classify() != serde_json::error::Category::Data || !named {
+        return ManifestError::Malformed(inner.to_string());
+    }
+    let text = inner.to_string();
+    let position = format!(" at line {} column {}", inner.line(), inner.column());
+    let problem = match text.strip_suffix(&position) {
+        Some(problem) if inner.line() > 0 => format!("{problem} (line {}, column {})", inner.line(), inner.column()),
+        _ => text,
+    };
+    ManifestError::Field { field, problem }
 }
 
 impl Manifest {
@@ -210,7 +241,7 @@ impl Manifest {
             return Err(ManifestError::Malformed("file too large".into()));
         }
         let manifest: Self =
-            serde_json::from_slice(bytes).map_err(|error| ManifestError::Malformed(error.to_string()))?;
+            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(bytes)).map_err(refused)?;
         if manifest.format != FORMAT {
             return Err(ManifestError::Malformed(
                 "the format field is not breakglass-manifest".into(),
@@ -224,9 +255,6 @@ impl Manifest {
     }
 
     fn validate(&self) -> Result<(), ManifestError> {
-        if CeremonyId::parse(&self.ceremony_id).is_none() {
-            return Err(ManifestError::Inconsistent("ceremony_id is not ten base32 characters"));
-        }
         if self.threshold == 0 || self.threshold > self.shares {
             return Err(ManifestError::Inconsistent("threshold must be between 1 and shares"));
         }
@@ -250,25 +278,12 @@ impl Manifest {
                 "ciphertext_sha256 is not a SHA-256 hex digest",
             ));
         }
-        // Dates are read by `status`, `assess` and the runbook: refuse any form `seal` never writes.
-        if clock::parse_rfc3339(&self.created).is_none() {
-            return Err(ManifestError::Inconsistent(
-                "created is not a YYYY-MM-DDTHH:MM:SSZ time",
-            ));
-        }
-        if self
-            .secret_expires
-            .as_deref()
-            .is_some_and(|date| parse_date(date).is_none())
-        {
-            return Err(ManifestError::Inconsistent("secret_expires is not a YYYY-MM-DD date"));
-        }
         Ok(())
     }
 
     /// The ceremony id.
-    pub fn ceremony(&self) -> CeremonyId {
-        CeremonyId::parse(&self.ceremony_id).expect("validated on parse and construction")
+    pub fn ceremony(&self) -> &CeremonyId {
+        &self.ceremony_id
     }
 
     /// Name of the custodian holding share `index`.
@@ -292,6 +307,90 @@ mod tests {
     use super::*;
 
     const VECTOR: &str = "tests/vectors/v1/ceremony-1/manifest.json";
+
+    /// Manifests frozen as `seal` and `reseal` wrote them before the manifest was typed: one
+    /// per kind, and every optional field (policy facts, contacts, protections, a replaced
+    /// ceremony, a certificate's validity, an expiry).
+    fn frozen() -> Vec<(String, Vec<u8>)> {
+        let mut paths: Vec<_> = std::fs::read_dir("tests/vectors/v1/manifests")
+            .expect("frozen manifests")
+            .map(|entry| entry.expect("entry").path())
+            .collect();
+        paths.push(VECTOR.into());
+        paths.sort();
+        paths
+            .into_iter()
+            .map(|path| (path.display().to_string(), std::fs::read(&path).expect("readable")))
+            .collect()
+    }
+
+    #[test]
+    fn frozen_manifests_read_into_types_and_write_back_byte_for_byte() {
+        let frozen = frozen();
+        assert!(frozen.len() >= 8, "{} manifests", frozen.len());
+        let mut kinds = std::collections::BTreeSet::new();
+        for (path, bytes) in &frozen {
+            let manifest = Manifest::parse(bytes).unwrap_or_else(|error| panic!("{path}: {error}"));
+            assert_eq!(manifest.to_json(), String::from_utf8_lossy(bytes), "{path}");
+            assert!(!matches!(manifest.secret_kind, SecretKind::Other(_)), "{path}");
+            kinds.insert(manifest.secret_kind.as_str().to_owned());
+        }
+        assert_eq!(kinds.len(), 6, "every kind is frozen: {kinds:?}");
+    }
+
+    /// The frozen vector with `field` replaced by `value`.
+    fn with(field: &str, value: serde_json::Value) -> Result<Manifest, ManifestError> {
+        let mut json: serde_json::Value = serde_json::from_slice(&std::fs::read(VECTOR).unwrap()).unwrap();
+        json[field] = value;
+        Manifest::parse(serde_json::to_string_pretty(&json).unwrap().as_bytes())
+    }
+
+    #[test]
+    fn a_bad_field_is_named_in_one_line() {
+        for (field, value, problem) in [
+            ("created", "2026-11-25", "not a YYYY-MM-DDTHH:MM:SSZ time"),
+            ("created", "2026-11-25\u{e9}12:30:4Z", "not a YYYY-MM-DDTHH:MM:SSZ time"),
+            ("secret_expires", "2026-02-30", "not a YYYY-MM-DD date"),
+            ("ceremony_id", "PA3GSM0XA", "not a ceremony id"),
+            ("replaces", "x", "not a ceremony id"),
+            ("paper", "a3", "unknown variant `a3`, expected `a4` or `letter`"),
+            ("paper_format", "BG2", "unknown variant `BG2`, expected `BG1`"),
+        ] {
+            let error = with(field, value.into()).expect_err(field).to_string();
+            assert!(error.starts_with(&format!("field {field}: {problem}")), "{error}");
+            assert!(error.contains("(line "), "{error}");
+            assert!(!error.contains('\n'), "{error}");
+        }
+        let error = with("threshold", "3".into())
+            .expect_err("a string threshold")
+            .to_string();
+        assert!(error.starts_with("field threshold: invalid type: string"), "{error}");
+        let error = with("created", serde_json::Value::Null)
+            .expect_err("no time")
+            .to_string();
+        assert!(error.starts_with("field created: invalid type: null"), "{error}");
+        let mut json: serde_json::Value = serde_json::from_slice(&std::fs::read(VECTOR).unwrap()).unwrap();
+        json["certificate"] = serde_json::json!({
+            "subject": "CN=x", "serial": "01", "not_before": "2026-11-25T00:00:00Z", "not_after": "soon",
+            "sha1_thumbprint": "", "sha256_thumbprint": "", "x5t": "", "x5t_s256": "", "key_bits": 2048
+        });
+        let error = Manifest::parse(json.to_string().as_bytes())
+            .expect_err("a bad expiry")
+            .to_string();
+        assert!(
+            error.starts_with("field certificate.not_after: not a YYYY-MM-DDTHH:MM:SSZ time"),
+            "{error}"
+        );
+        assert!(matches!(Manifest::parse(b"[1]"), Err(ManifestError::Malformed(_))));
+        assert!(matches!(Manifest::parse(b"{}"), Err(ManifestError::Malformed(_))));
+    }
+
+    #[test]
+    fn a_kind_from_a_newer_version_is_kept_by_name() {
+        let manifest = with("secret_kind", "ssh-key".into()).expect("a newer kind still reads");
+        assert_eq!(manifest.secret_kind, SecretKind::Other("ssh-key".into()));
+        assert!(manifest.to_json().contains("\"secret_kind\": \"ssh-key\","));
+    }
 
     #[test]
     fn contacts_are_optional_and_omitted_when_empty() {

@@ -12,7 +12,6 @@ use serde::Serialize;
 use crate::evidence::audit::{Action, Log, Outcome, ShareRef};
 use crate::evidence::manifest::{DEFAULT_DRILL_INTERVAL_DAYS, Manifest};
 use crate::platform::clock;
-use crate::platform::clock::parse_date;
 
 const DAY: i64 = 86_400;
 
@@ -196,8 +195,8 @@ pub fn assess(ceremonies: &[CeremonyFiles], now: i64, warn_days: u32) -> Vec<Cer
         .map(|files| {
             let replaced_by = ceremonies
                 .iter()
-                .find(|other| other.manifest.replaces.as_deref() == Some(files.manifest.ceremony_id.as_str()))
-                .map(|other| other.manifest.ceremony_id.clone());
+                .find(|other| other.manifest.replaces.as_ref() == Some(&files.manifest.ceremony_id))
+                .map(|other| other.manifest.ceremony_id.as_str().to_owned());
             assess_one(files, replaced_by, now, warn_days)
         })
         .collect()
@@ -205,7 +204,7 @@ pub fn assess(ceremonies: &[CeremonyFiles], now: i64, warn_days: u32) -> Vec<Cer
 
 fn assess_one(files: &CeremonyFiles, replaced_by: Option<String>, now: i64, warn_days: u32) -> CeremonyStatus {
     let manifest = &files.manifest;
-    let created = clock::parse_rfc3339(&manifest.created).unwrap_or(now);
+    let created = manifest.created.unix();
     let empty = Log::default();
     let (log, log_state) = match &files.log {
         Ok(log) => (
@@ -256,16 +255,17 @@ fn assess_one(files: &CeremonyFiles, replaced_by: Option<String>, now: i64, warn
     let due = last_success.unwrap_or(created) + i64::from(interval) * DAY;
 
     let mut deadlines = Vec::new();
-    if let Some(at) = manifest.secret_expires.as_deref().and_then(parse_date) {
+    if let Some(day) = manifest.secret_expires {
         // A secret expiring on a date is valid through that day (as `recover` says).
-        deadlines.push(deadline("secret expires", at + DAY, now, warn_days));
+        deadlines.push(deadline("secret expires", day.end(), now, warn_days));
     }
-    if let Some(at) = manifest
-        .certificate
-        .as_ref()
-        .and_then(|certificate| clock::parse_rfc3339(&certificate.not_after))
-    {
-        deadlines.push(deadline("certificate expires", at, now, warn_days));
+    if let Some(certificate) = &manifest.certificate {
+        deadlines.push(deadline(
+            "certificate expires",
+            certificate.not_after.unix(),
+            now,
+            warn_days,
+        ));
     }
     if let Some(days) = manifest.rotation_days {
         deadlines.push(deadline(
@@ -348,9 +348,9 @@ fn assess_one(files: &CeremonyFiles, replaced_by: Option<String>, now: i64, warn
     }
     CeremonyStatus {
         manifest: files.manifest_path.display().to_string(),
-        ceremony_id: manifest.ceremony_id.clone(),
+        ceremony_id: manifest.ceremony_id.as_str().to_owned(),
         label: manifest.label.clone(),
-        created: manifest.created.clone(),
+        created: manifest.created.to_string(),
         age_days: (now - created).div_euclid(DAY),
         replaced_by,
         drill_interval_days: interval,
@@ -379,7 +379,7 @@ mod tests {
         ))
         .unwrap();
         let mut manifest = Manifest::parse(&text).unwrap();
-        manifest.created = clock::rfc3339(SEALED);
+        manifest.created = crate::platform::dates::UtcTime::from_unix(SEALED);
         manifest
     }
 
@@ -389,7 +389,7 @@ mod tests {
         for &(action, code, time, shares) in records {
             let mut record = Record::new(
                 action,
-                Some(manifest().ceremony_id),
+                Some(manifest().ceremony_id.as_str().to_owned()),
                 crate::exit::Exit::from_code(code).unwrap(),
                 time,
             );
@@ -454,7 +454,7 @@ mod tests {
     #[test]
     fn expiry_and_rotation_warn_then_expire() {
         let mut manifest = manifest();
-        manifest.secret_expires = Some(clock::date(SEALED + 60 * DAY));
+        manifest.secret_expires = crate::platform::dates::Day::parse(&clock::date(SEALED + 60 * DAY));
         manifest.rotation_days = Some(365);
         let all: &[u8] = &[1, 2, 3, 4, 5];
         let verified = || Ok(log(&[(Action::Verify, 0, SEALED, all)]));
@@ -491,7 +491,7 @@ mod tests {
     fn a_replaced_ceremony_raises_nothing() {
         let old = manifest();
         let mut new = manifest();
-        new.ceremony_id = "ABCDEFGHJK".into();
+        new.ceremony_id = crate::paper::format::v1::CeremonyId::parse("ABCDEFGHJK").unwrap();
         new.replaces = Some(old.ceremony_id.clone());
         let files = |manifest: Manifest| CeremonyFiles {
             manifest_path: "m".into(),

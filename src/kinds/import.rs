@@ -8,7 +8,7 @@ use crate::crypto::payload::SecretKind;
 use crate::crypto::secret::SecretBytes;
 use crate::kinds::generate::certificate::CertificateInfo;
 use crate::kinds::totp;
-use crate::platform::clock;
+use crate::platform::dates::Day;
 
 /// A secret the user already holds, with what is needed to present it at recovery.
 #[derive(Debug)]
@@ -31,8 +31,8 @@ pub struct ProvidedSecret {
 pub struct PublicFacts {
     /// Serial numbers of the FIDO2 security keys a sealed PIN belongs to.
     pub key_serials: Vec<String>,
-    /// When the sealed secret stops working (client secrets, certificates), `YYYY-MM-DD`.
-    pub expires: Option<String>,
+    /// The last day the sealed secret works (client secrets, certificates).
+    pub expires: Option<Day>,
     /// The public facts of a sealed app certificate.
     pub certificate: Option<CertificateInfo>,
 }
@@ -190,12 +190,12 @@ pub fn import(kind: SecretKind, secret: SecretBytes, options: ImportOptions) -> 
                 return Err(ImportError::Empty);
             }
             let expires = options.expires.as_deref().ok_or(ImportError::NoExpiry)?;
-            let at = clock::parse_date(expires).ok_or_else(|| ImportError::BadDate(expires.into()))?;
-            if at + 86_400 <= options.now {
-                return Err(ImportError::Expired(expires.trim().into()));
+            let day = Day::parse(expires).ok_or_else(|| ImportError::BadDate(expires.into()))?;
+            if day.end() <= options.now {
+                return Err(ImportError::Expired(day.to_string()));
             }
-            provided.public.expires = Some(expires.trim().to_owned());
-            provided.metadata = vec![("expires".to_owned(), expires.trim().to_owned())];
+            provided.public.expires = Some(day);
+            provided.metadata = vec![("expires".to_owned(), day.to_string())];
             provided.secret = SecretBytes::from_slice(value.trim().as_bytes());
         }
         SecretKind::Passphrase => {
@@ -291,7 +291,10 @@ mod tests {
         };
         let imported = import(SecretKind::ClientSecret, value(), future).unwrap();
         assert_eq!(imported.secret.expose(), b"abc~DEF.123_xyz");
-        assert_eq!(imported.public.expires.as_deref(), Some("2027-06-30"));
+        assert_eq!(
+            imported.public.expires.map(|day| day.to_string()).as_deref(),
+            Some("2027-06-30")
+        );
         let junk = ImportOptions {
             expires: Some("next year".into()),
             ..options()

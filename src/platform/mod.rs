@@ -7,6 +7,7 @@ pub mod acl;
 pub mod build_info;
 pub mod clock;
 pub mod console;
+pub mod dates;
 pub mod hardening;
 pub mod input;
 pub mod output;

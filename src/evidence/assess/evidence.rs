@@ -10,6 +10,7 @@ use std::process::{Command, Stdio};
 use serde::Serialize;
 
 use super::model::Evidence;
+use crate::crypto::payload::SecretKind;
 use crate::evidence::manifest::{self, Manifest};
 use crate::platform::input;
 
@@ -112,14 +113,14 @@ pub fn gather(dir: &Path, policy: Option<&Path>, now: i64) -> Result<Records, Ev
         drill(&found, now, &mut warnings),
         first_match(&found, Evidence::ExpiryDefined, expiry),
         first_match(&found, Evidence::Fido2PinSealed, |manifest| {
-            (manifest.secret_kind == "fido2-pin").then(|| match manifest.key_serials.as_slice() {
+            (manifest.secret_kind == SecretKind::Fido2Pin).then(|| match manifest.key_serials.as_slice() {
                 [] => "seals a FIDO2 PIN".to_owned(),
                 serials => format!("seals the PIN of FIDO2 key(s) {}", serials.join(", ")),
             })
         }),
         policy_finding,
         first_match(&found, Evidence::AppCertificateSealed, |manifest| {
-            (manifest.secret_kind == "certificate").then(|| match &manifest.certificate {
+            (manifest.secret_kind == SecretKind::Certificate).then(|| match &manifest.certificate {
                 Some(certificate) => format!(
                     "seals the app certificate {} (thumbprint {})",
                     certificate.subject, certificate.sha1_thumbprint
@@ -171,7 +172,11 @@ fn read_manifest(path: &Path) -> Result<Manifest, String> {
 }
 
 fn ceremony_at(found: &Found) -> String {
-    format!("ceremony {} ({})", found.manifest.ceremony_id, found.path.display())
+    format!(
+        "ceremony {} ({})",
+        found.manifest.ceremony_id.as_str(),
+        found.path.display()
+    )
 }
 
 fn offline_backup(dir: &Path, found: &[Found]) -> Finding {
@@ -290,7 +295,10 @@ fn drill(found: &[Found], now: i64, warnings: &mut Vec<String>) -> Finding {
                 continue;
             }
             if latest.as_ref().is_none_or(|(best, _)| time > *best) {
-                latest = Some((time, format!("{} ({})", one.manifest.ceremony_id, log.display())));
+                latest = Some((
+                    time,
+                    format!("{} ({})", one.manifest.ceremony_id.as_str(), log.display()),
+                ));
             }
         }
         if future > 0 {

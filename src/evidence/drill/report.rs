@@ -7,7 +7,6 @@ use std::path::Path;
 
 use crate::evidence::audit::{Entry, Outcome, ReadMethod};
 use crate::evidence::manifest::{DEFAULT_DRILL_INTERVAL_DAYS, Manifest};
-use crate::paper::render::Paper;
 use crate::paper::render::document::{escape, render_markdown_replacing};
 use crate::platform::clock;
 
@@ -73,7 +72,7 @@ pub fn markdown(manifest: &Manifest, entry: &Entry, log_path: &Path, now: i64) -
         "Secret",
         format!(
             "{}; any {} of {} sheets recover it; sealed {}",
-            escape(&manifest.secret_kind),
+            escape(manifest.secret_kind.as_str()),
             manifest.threshold,
             manifest.shares,
             manifest.created
@@ -200,14 +199,9 @@ pub fn markdown(manifest: &Manifest, entry: &Entry, log_path: &Path, now: i64) -
 
 /// The drill report as PDF: [`markdown`], printed on the ceremony's paper.
 pub fn pdf(manifest: &Manifest, entry: &Entry, log_path: &Path, now: i64) -> Vec<u8> {
-    let paper = if manifest.paper == "letter" {
-        Paper::Letter
-    } else {
-        Paper::A4
-    };
     render_markdown_replacing(
         &markdown(manifest, entry, log_path, now),
-        paper,
+        manifest.paper,
         &format!("breakglass drill {} {}", manifest.ceremony(), clock::date(now)),
         &format!(
             "Drill of ceremony {} on {}   -   no secret on this page",
@@ -225,10 +219,10 @@ mod tests {
     fn entry(note: &str) -> (Manifest, Entry) {
         let json = std::fs::read("tests/vectors/v1/ceremony-1/manifest.json").expect("vector manifest");
         let mut manifest = Manifest::parse(&json).expect("parses");
-        manifest.paper = "letter".into();
+        manifest.paper = crate::paper::render::Paper::Letter;
         let mut record = Record::new(
             Action::Drill,
-            Some(manifest.ceremony_id.clone()),
+            Some(manifest.ceremony_id.as_str().to_owned()),
             crate::exit::Exit::Ok,
             1_790_000_000,
         );

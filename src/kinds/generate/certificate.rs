@@ -22,7 +22,7 @@ use rsa::pkcs8::EncodePrivateKey;
 use zeroize::Zeroize;
 
 use crate::crypto::secret::{SecretBytes, SecretText};
-use crate::platform::clock;
+use crate::platform::dates::UtcTime;
 
 /// RSA modulus sizes offered: Entra's minimum and the two common stronger ones.
 pub const KEY_BITS: [usize; 3] = [2048, 3072, 4096];
@@ -134,10 +134,10 @@ pub struct CertificateInfo {
     pub subject: String,
     /// Serial number, upper-case hex.
     pub serial: String,
-    /// Start of validity, RFC 3339 UTC.
-    pub not_before: String,
-    /// End of validity, RFC 3339 UTC.
-    pub not_after: String,
+    /// Start of validity.
+    pub not_before: UtcTime,
+    /// End of validity: the certificate's expiry.
+    pub not_after: UtcTime,
     /// SHA-1 of the DER, upper-case hex: the "thumbprint" the Entra portal shows.
     pub sha1_thumbprint: String,
     /// SHA-256 of the DER, upper-case hex.
@@ -553,8 +553,8 @@ pub fn info_from_der(cert_der: &[u8]) -> Result<CertificateInfo, CertificateErro
     Ok(CertificateInfo {
         subject: cert.subject().to_string(),
         serial: upper_hex(&raw_serial[serial_start..]),
-        not_before: clock::rfc3339(cert.validity().not_before.timestamp()),
-        not_after: clock::rfc3339(cert.validity().not_after.timestamp()),
+        not_before: UtcTime::from_unix(cert.validity().not_before.timestamp()),
+        not_after: UtcTime::from_unix(cert.validity().not_after.timestamp()),
         sha1_thumbprint: upper_hex(sha1.as_ref()),
         sha256_thumbprint: upper_hex(sha256.as_ref()),
         x5t: URL_SAFE_NO_PAD.encode(sha1.as_ref()),
@@ -606,10 +606,10 @@ pub fn secret_pem(label: &str, der: &[u8]) -> SecretBytes {
 struct KeyCredential<'a> {
     custom_key_identifier: &'a str,
     display_name: &'a str,
-    end_date_time: &'a str,
+    end_date_time: UtcTime,
     key: String,
     key_id: String,
-    start_date_time: &'a str,
+    start_date_time: UtcTime,
     #[serde(rename = "type")]
     kind: &'static str,
     usage: &'static str,
@@ -654,10 +654,10 @@ pub fn key_credential_json(
     let entry = KeyCredential {
         custom_key_identifier: &STANDARD.encode(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, cert_der)),
         display_name,
-        end_date_time: &info.not_after,
+        end_date_time: info.not_after,
         key: STANDARD.encode(cert_der),
         key_id: random_guid(&SystemRandom::new())?,
-        start_date_time: &info.not_before,
+        start_date_time: info.not_before,
         kind: "AsymmetricX509Cert",
         usage: "Verify",
     };
@@ -768,8 +768,8 @@ mod tests {
         assert_eq!(URL_SAFE_NO_PAD.decode(&info.x5t_s256).unwrap(), sha256.as_ref());
         assert!(!info.x5t.contains(['=', '+', '/']));
         assert_eq!(info.subject, "CN=contoso-breakglass-app, O=Contoso, C=US");
-        assert_eq!(info.not_before, "2026-01-01T00:00:00Z");
-        assert_eq!(info.not_after, "2027-01-01T00:00:00Z");
+        assert_eq!(info.not_before.to_string(), "2026-01-01T00:00:00Z");
+        assert_eq!(info.not_after.to_string(), "2027-01-01T00:00:00Z");
         assert_eq!(info.key_bits, 2048);
         assert_eq!(info.serial.len(), 32);
         assert!(info.serial.as_bytes()[0] >= b'4' && info.serial.as_bytes()[0] <= b'7');
@@ -956,8 +956,13 @@ mod tests {
         );
         let start = value["startDateTime"].as_str().unwrap();
         let end = value["endDateTime"].as_str().unwrap();
-        // Same fixed-width RFC 3339 format, so string order is time order.
-        assert!(info.not_before.as_str() <= start && start < end && end <= info.not_after.as_str());
+        assert_eq!(
+            (start, end),
+            (
+                info.not_before.to_string().as_str(),
+                info.not_after.to_string().as_str()
+            )
+        );
         let key_id = value["keyId"].as_str().unwrap();
         let groups: Vec<usize> = key_id.split('-').map(str::len).collect();
         assert_eq!(groups, [8, 4, 4, 4, 12]);

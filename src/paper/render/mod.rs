@@ -10,10 +10,11 @@ pub mod qr;
 mod sheet;
 pub mod text;
 
-pub use sheet::{MODULE_MM, render_sheet};
+pub use sheet::{MODULE_MM, render_sheet, render_sheets};
 
-/// Paper sizes sheets can be printed on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+/// Paper sizes sheets can be printed on (named in the manifest as [`Paper::name`] says).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Paper {
     /// ISO A4, 210 x 297 mm.
     #[default]
