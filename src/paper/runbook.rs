@@ -585,7 +585,7 @@ mod tests {
     #[test]
     fn every_command_of_every_kind_fits_a_printed_line_on_a4_and_letter() {
         let mut client_secret = certificate_manifest();
-        client_secret.secret_kind = "client-secret".into();
+        client_secret.secret_kind = crate::crypto::payload::SecretKind::ClientSecret;
         let mut passphrase = manifest();
         passphrase.tenant = Some("contoso-holdings.onmicrosoft.com".into());
         passphrase.account = Some("breakglass-emergency-01@contoso-holdings.onmicrosoft.com".into());
@@ -600,7 +600,7 @@ mod tests {
                         printed.len(),
                         1,
                         "{} wraps on {paper:?}: {printed:?}",
-                        manifest.secret_kind
+                        manifest.secret_kind.as_str()
                     );
                 }
             }
