@@ -17,7 +17,11 @@ mod clock;
 fn main() {
     println!("cargo:rerun-if-env-changed=BREAKGLASS_COMMIT");
     println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
-    println!("cargo:rerun-if-changed=.source-commit");
+    // Only when it exists: Cargo counts a missing rerun-if-changed file as changed, which
+    // re-ran this script and recompiled the whole crate on every build from git.
+    if Path::new(".source-commit").exists() {
+        println!("cargo:rerun-if-changed=.source-commit");
+    }
     let recorded = std::fs::read_to_string(".source-commit").unwrap_or_default();
     let mut recorded = recorded.split_whitespace().map(str::to_owned);
     let (recorded_commit, recorded_epoch) = (recorded.next(), recorded.next());
