@@ -318,7 +318,7 @@ fn altered_typed_sheet(index: u8, vault: bool, change: impl Fn(&mut Vec<u8>)) ->
             if matches!(block.header.part, v1::Part::Vault { .. }) == vault {
                 change(&mut data);
             }
-            v1::encode_block(&block.header, &data).unwrap().to_text()
+            v1::encode_block(&block.header, &data).unwrap().to_text().to_string()
         })
         .collect::<Vec<_>>()
         .join("\n")
