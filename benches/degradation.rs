@@ -11,6 +11,13 @@
 //! modules, white quiet zone of at least 4 modules) and damages those the same way. A second
 //! table adds harsher conditions, since the fixed list leaves M and Q both near 100%.
 //!
+//! A last table covers what office scanners and phones write rather than damage to the paper:
+//! TIFF (LZW, JPEG, a CCITT G4 fax at 200 x 100 dpi), WebP, BMP, a transparent PNG, yellowed
+//! faded paper and a pen line across a finder pattern of every code. Those files are made from
+//! the 300 dpi page by ImageMagick (`/usr/bin/convert`, skipped when missing) and read from their
+//! bytes, as `verify` reads a file. `cargo bench --bench degradation -- office` runs only that
+//! table.
+//!
 //! Nothing is downloaded: every input is generated. The ceremony's keys and passphrase are random
 //! on each run, but payload sizes, layout and every degradation (noise from a PRNG seeded per
 //! condition) are fixed. Clear-cut conditions repeat exactly; borderline ones (a code at the edge
@@ -532,6 +539,7 @@ fn main() {
     let started = Instant::now();
     let zbar = zbar_available();
     let scratch = tempfile::tempdir().expect("create a scratch directory");
+    let office_only = std::env::args().any(|arg| arg == "office");
 
     let file_secret: Vec<u8> = (0..FILE_SECRET_BYTES).map(|i| (i * 151 + 7) as u8).collect();
     let sheets = [
@@ -555,6 +563,10 @@ fn main() {
         3,
         "the provided-file sheet should hold a share and a vault of two codes"
     );
+    if office_only {
+        office_classes(&sheets, zbar, scratch.path());
+        return;
+    }
 
     println!("# QR codes per sheet (module 0.6 mm, side includes the 4-module quiet zones)\n");
     println!("| sheet | code | payload chars | M: version, modules, side | Q: version, modules, side | Q/M area |");
@@ -695,6 +707,7 @@ fn main() {
         zbar,
     );
     println!("\nmisreads (decoded text that is not a payload of the sheet): {misreads}");
+    office_classes(&sheets, zbar, scratch.path());
     println!(
         "total time {:.1} s on {workers} threads",
         started.elapsed().as_secs_f64()
@@ -758,4 +771,164 @@ fn print_section(title: &str, rows: &[(&Row, &[usize; 4])], expected: usize, zba
             rows.len()
         );
     }
+}
+
+/// A file an office scanner or phone could write, made from the 300 dpi page by ImageMagick.
+struct OfficeClass {
+    name: &'static str,
+    /// File name (its extension picks the format).
+    file: &'static str,
+    /// `convert` arguments between the input page and the output file.
+    args: fn(&Sheet) -> Vec<String>,
+}
+
+fn words(text: &str) -> Vec<String> {
+    text.split_whitespace().map(str::to_owned).collect()
+}
+
+/// A black pen line, 8 px wide at 300 dpi (0.68 mm, more than a module), drawn through the
+/// top-left finder pattern of every code on the sheet.
+fn pen_lines(sheet: &Sheet) -> Vec<String> {
+    let px = |mm: f64| mm * f64::from(REFERENCE_DPI) / 25.4;
+    let mut args = words("-stroke black -strokewidth 8");
+    for (payload, &(x, y)) in sheet.payloads.iter().zip(&sheet.centres) {
+        let side = encode_with_level(payload, EcLevel::Q).expect("encodes").width as f64 * MODULE_MM;
+        let (fx, fy) = (
+            px(x - side / 2.0 + 3.5 * MODULE_MM),
+            px(y - side / 2.0 + 3.5 * MODULE_MM),
+        );
+        args.push("-draw".into());
+        args.push(format!(
+            "line {:.0},{:.0} {:.0},{:.0}",
+            fx - 60.0,
+            fy - 42.0,
+            fx + 60.0,
+            fy + 42.0
+        ));
+    }
+    args
+}
+
+const OFFICE_CLASSES: [OfficeClass; 9] = [
+    OfficeClass {
+        name: "TIFF, LZW",
+        file: "lzw.tif",
+        args: |_| words("-compress LZW"),
+    },
+    OfficeClass {
+        name: "TIFF, JPEG quality 80",
+        file: "jpeg.tif",
+        args: |_| words("-compress JPEG -quality 80"),
+    },
+    OfficeClass {
+        name: "fax TIFF, CCITT G4, 200 x 100 dpi, 1 bit",
+        file: "fax.tif",
+        args: |_| {
+            words(
+                "-resize 66.667%x33.333%! -threshold 50% -type bilevel -units PixelsPerInch -density 200x100 -compress Group4",
+            )
+        },
+    },
+    OfficeClass {
+        name: "WebP, lossy quality 80",
+        file: "scan.webp",
+        args: |_| words("-quality 80"),
+    },
+    OfficeClass {
+        name: "BMP",
+        file: "scan.bmp",
+        args: |_| Vec::new(),
+    },
+    OfficeClass {
+        name: "transparent PNG (ink as opacity over black)",
+        file: "transparent.png",
+        args: |_| words("-alpha copy -channel A -negate +channel -channel RGB -evaluate set 0 +channel"),
+    },
+    OfficeClass {
+        name: "yellowed paper, ink at 30 % contrast, noise",
+        file: "yellowed.png",
+        args: |_| {
+            words(
+                "-colorspace sRGB +level 70%,100% ( +clone -fill #f2e4b8 -colorize 100 ) -compose multiply -composite -attenuate 0.4 +noise Gaussian",
+            )
+        },
+    },
+    OfficeClass {
+        name: "same at 20 % contrast, JPEG 70",
+        file: "yellowed.jpg",
+        args: |_| {
+            words(
+                "-colorspace sRGB +level 80%,100% ( +clone -fill #f2e4b8 -colorize 100 ) -compose multiply -composite -attenuate 0.6 +noise Gaussian -quality 70",
+            )
+        },
+    },
+    OfficeClass {
+        name: "pen line across the top-left finder pattern of every code",
+        file: "pen.png",
+        args: pen_lines,
+    },
+];
+
+/// Codes read per office-scanner class over both sheets, by breakglass (from the file's bytes,
+/// as `verify` reads it) and by `zbarimg` on the same file.
+fn office_classes(sheets: &[Sheet], zbar: bool, scratch: &Path) {
+    if !Path::new("/usr/bin/convert").exists() {
+        println!("\n# Office scanner classes\n\nn/a: ImageMagick (/usr/bin/convert) is not installed");
+        return;
+    }
+    let expected: usize = sheets.iter().map(|sheet| sheet.payloads.len()).sum();
+    println!("\n# Office scanner classes (300 dpi page, converted by ImageMagick; codes read over both sheets)\n");
+    println!("| class | breakglass | zbar | breakglass read time |");
+    println!("|---|---:|---:|---:|");
+    let pages: Vec<_> = sheets
+        .iter()
+        .enumerate()
+        .map(|(index, sheet)| {
+            let page = pdf::rasterise(&sheet.pdf, REFERENCE_DPI as f32)
+                .expect("rasterise the sheet")
+                .swap_remove(0);
+            let path = scratch.join(format!("office-{index}.png"));
+            page.save(&path).expect("write the page");
+            path
+        })
+        .collect();
+    let mut misreads = 0;
+    for class in &OFFICE_CLASSES {
+        let (mut ours, mut theirs, mut took) = (0, 0, 0.0);
+        for (index, (sheet, page)) in sheets.iter().zip(&pages).enumerate() {
+            let out = scratch.join(format!("{index}-{}", class.file));
+            let status = Command::new("/usr/bin/convert")
+                .arg(page)
+                .args((class.args)(sheet))
+                .arg(&out)
+                .status()
+                .expect("run convert");
+            assert!(status.success(), "convert failed for {}", class.name);
+            let bytes = std::fs::read(&out).expect("read the converted file");
+            let started = Instant::now();
+            let texts: Vec<String> = breakglass::paper::scan::scan_bytes(&bytes, &verify::page_complete)
+                .map(|scanned| scanned.codes().map(|code| code.text.clone()).collect())
+                .unwrap_or_default();
+            took += started.elapsed().as_secs_f64();
+            let known = sheet.payloads.iter().filter(|payload| texts.contains(payload)).count();
+            ours += known;
+            misreads += texts.iter().filter(|text| !sheet.payloads.contains(text)).count();
+            if zbar {
+                let (known, misread) = zbar_count(&out, &sheet.payloads);
+                theirs += known;
+                misreads += misread;
+            }
+        }
+        println!(
+            "| {} | {ours}/{expected} | {} | {:.0} ms |",
+            class.name,
+            if zbar {
+                format!("{theirs}/{expected}")
+            } else {
+                "n/a".into()
+            },
+            took * 1000.0 / sheets.len() as f64
+        );
+    }
+    println!("\nmisreads in the office classes: {misreads}");
 }

@@ -253,6 +253,7 @@ impl From<&VerifyError> for Exit {
             VerifyError::TooFewShares { .. } => Exit::TooFewShares,
             VerifyError::DuplicateShares { .. } => Exit::DuplicateShares,
             VerifyError::VaultIncomplete(_) | VerifyError::VaultTampered(_) | VerifyError::Vault(_) => Exit::Vault,
+            VerifyError::ForeignVaultCopies { .. } => Exit::Vault,
             VerifyError::Payload(_) => Exit::Vault,
             VerifyError::ShareLocked(_) => Exit::ShareLocked,
         }

@@ -571,7 +571,7 @@ pub fn seal_with_progress(
         });
     }
     let total = models.len();
-    let pdfs = crate::platform::parallel::map(&models, render::render_sheet, &|done| rendered(done, total));
+    let pdfs = render::render_sheets(&models, &|done| rendered(done, total));
     for (sheet, pdf) in sheets.iter_mut().zip(pdfs) {
         sheet.pdf = Zeroizing::new(pdf?);
     }

@@ -11,6 +11,14 @@ use crate::ceremony::verify;
 use crate::evidence::manifest::Manifest;
 use crate::paper::format::v1;
 
+/// Resolution the self-check first renders each sheet at. Sheets are clean vector drawings
+/// with modules of 0.5 to 0.6 mm (2.0 to 2.4 pixels at 100 dpi); they read completely by the
+/// first pass down to 70 dpi (docs/PERFORMANCE.md, "Sealing"), and reading a third of
+/// verify's 150 dpi pixels halves the check's cost. A page not read completely is read again at
+/// [`crate::paper::scan::PDF_RETRY_DPI`], exactly as `verify` does, so a lower first try can
+/// cost time but never fail a good sheet.
+pub const SELF_CHECK_DPI: f32 = 100.0;
+
 /// Why a freshly written ceremony failed its self-check.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -41,7 +49,11 @@ pub fn check_with_progress(
     done: &(dyn Fn(usize) + Sync),
 ) -> Result<(), SelfCheckError> {
     let paths: Vec<_> = sheets.iter().map(|sheet| dir.join(&sheet.file_name)).collect();
-    let mut reports = verify::read_inputs_with(&paths, verify::ReadOptions::default(), done);
+    let options = verify::ReadOptions {
+        pdf_dpi: Some(SELF_CHECK_DPI),
+        ..verify::ReadOptions::default()
+    };
+    let mut reports = verify::read_inputs_with(&paths, options, done);
     for (sheet, report) in sheets.iter().zip(&reports) {
         let fail = |reason: String| SelfCheckError::Sheet {
             file: sheet.file_name.clone(),

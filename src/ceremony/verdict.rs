@@ -53,6 +53,8 @@ pub struct Shares<'a> {
     pub agreeing: &'a [u8],
     /// Shares read that do not combine with the others (forged or damaged).
     pub disagreeing: &'a [u8],
+    /// Inputs holding no share whose VAULT codes are not the proven vault's.
+    pub foreign_vaults: &'a [String],
 }
 
 /// The worst problem among the inputs (the lowest exit code), named with its file.
@@ -94,6 +96,9 @@ pub fn verdict(
         Ok(shares) if !shares.disagreeing.is_empty() => Some(Problem::of(&VerifyError::ForgedShares {
             agreeing: holders(shares.agreeing, manifest),
             disagreeing: holders(shares.disagreeing, manifest),
+        })),
+        Ok(shares) if !shares.foreign_vaults.is_empty() => Some(Problem::of(&VerifyError::ForeignVaultCopies {
+            inputs: shares.foreign_vaults.join(", "),
         })),
         Ok(_) => input,
     }
@@ -141,17 +146,35 @@ mod tests {
         let shares = Shares {
             agreeing: &[1, 2],
             disagreeing: &[],
+            foreign_vaults: &[],
         };
         assert_eq!(verdict(&good, Ok(shares), None), None);
 
         let forged = Shares {
             agreeing: &[1, 2],
             disagreeing: &[3],
+            foreign_vaults: &[],
         };
         let problem = verdict(&good, Ok(forged), None).unwrap();
         assert_eq!(problem.exit, Exit::SharesDisagree);
         assert!(
             problem.message.contains("share(s) 3 do not belong"),
+            "{}",
+            problem.message
+        );
+
+        let back_page = ["back.png".to_owned()];
+        let foreign = Shares {
+            agreeing: &[1, 2],
+            disagreeing: &[],
+            foreign_vaults: &back_page,
+        };
+        let problem = verdict(&good, Ok(foreign), None).unwrap();
+        assert_eq!(problem.exit, Exit::Vault);
+        assert!(
+            problem
+                .message
+                .starts_with("back.png: its VAULT codes are not this ceremony's"),
             "{}",
             problem.message
         );

@@ -61,6 +61,9 @@ pub struct ReadOptions {
     /// Estimate each scan's health (`verify` and drills do; `recover` and seal's self-check
     /// do not need to spend the time).
     pub health: bool,
+    /// Resolution sheet PDFs are first rendered at (default [`scan::PDF_DPI`]); seal's
+    /// self-check reads its own clean renderings at a lower one.
+    pub pdf_dpi: Option<f32>,
 }
 
 /// A problem with one input.
@@ -186,7 +189,10 @@ pub fn read_input(path: &Path) -> InputReport {
 /// for a file holding a single sheet, or nothing readable).
 pub fn read_sheets_with(path: &Path, options: ReadOptions) -> Vec<InputReport> {
     let mut report = InputReport::new(path);
-    let scan_options = ScanOptions { health: options.health };
+    let scan_options = ScanOptions {
+        health: options.health,
+        pdf_dpi: options.pdf_dpi,
+    };
     let scanned = match scan::scan_file_with(path, &page_complete, scan_options) {
         Ok(scanned) => scanned,
         Err(error) => {
@@ -421,6 +427,14 @@ pub enum VerifyError {
         /// Disagreeing indices.
         disagreeing: String,
     },
+    /// Inputs holding no share whose VAULT codes are not the proven vault's.
+    #[error(
+        "{inputs}: its VAULT codes are not this ceremony's vault (another vault's, or altered); the other sheets' copies were used: set it aside and report it"
+    )]
+    ForeignVaultCopies {
+        /// The inputs, named.
+        inputs: String,
+    },
     /// The key is not the manifest's.
     #[error(
         "the rebuilt vault key is not the one in the manifest; the manifest or the sheets are from another ceremony: give this ceremony's manifest.json"
@@ -450,6 +464,9 @@ pub struct Proof {
     pub agreeing: Vec<u8>,
     /// Shares that do not combine with the others (forged/damaged) - reported, not used.
     pub disagreeing: Vec<u8>,
+    /// Inputs holding no share whose VAULT codes differ from the proven vault (named as
+    /// [`InputReport::name`] gives): the documented recovery could take its chunks from them.
+    pub foreign_vaults: Vec<String>,
     /// The vault's recipient rebuilt from the shares.
     pub recipient: String,
     /// The payload (secret). Dropped (and wiped) by `verify` without being shown.
@@ -562,7 +579,8 @@ pub fn prove(reports: &[InputReport], manifest: Option<&Manifest>) -> Result<Pro
         ShareError::NoAgreement { .. } | ShareError::NotAVaultKey => VerifyError::SharesDisagree(error.to_string()),
         other => VerifyError::SharesDisagree(other.to_string()),
     })?;
-    let (agreeing, disagreeing) = set_aside_foreign_vaults(&blocks, &chunks, combined.agreeing, combined.disagreeing);
+    let (agreeing, disagreeing, foreign_vaults) =
+        set_aside_foreign_vaults(&blocks, &chunks, combined.agreeing, combined.disagreeing);
     let recipient = vault::recipient(&combined.key);
     if let Some(manifest) = manifest
         && manifest.vault_recipient != recipient
@@ -585,6 +603,7 @@ pub fn prove(reports: &[InputReport], manifest: Option<&Manifest>) -> Result<Pro
         shares,
         agreeing,
         disagreeing,
+        foreign_vaults,
         recipient,
         payload,
         key: combined.key,
@@ -597,15 +616,19 @@ type VaultChunks = BTreeMap<u8, Vec<u8>>;
 /// A sheet is sound only if every VAULT code on it is this ceremony's: the documented recovery
 /// takes the chunks from any one sheet and refuses copies that differ. The share on an input
 /// whose VAULT copies are not the proven vault's (another ceremony's vault under this id, an
-/// altered chunk) moves from `agreeing` to `disagreeing`, so the sheet is set aside.
+/// altered chunk) moves from `agreeing` to `disagreeing`, so the sheet is set aside; an input
+/// holding such VAULT codes and no share (a certificate sheet's back page scanned alone) is
+/// returned by name, to be set aside the same way.
 fn set_aside_foreign_vaults(
     blocks: &[(&InputReport, &FoundBlock)],
     chunks: &VaultChunks,
     mut agreeing: Vec<u8>,
     mut disagreeing: Vec<u8>,
-) -> (Vec<u8>, Vec<u8>) {
+) -> (Vec<u8>, Vec<u8>, Vec<String>) {
     let of = chunks.len();
-    let foreign_inputs: BTreeSet<&Path> = blocks
+    // One file may hold several sheets (a feeder batch): each report is one sheet, named by its
+    // file and pages, so a foreign copy on one sheet does not set aside another.
+    let foreign_inputs: BTreeSet<String> = blocks
         .iter()
         .filter(|(_, found)| match found.block.header.part {
             Part::Vault { chunk, of: count } => {
@@ -613,19 +636,28 @@ fn set_aside_foreign_vaults(
             }
             Part::Share { .. } | Part::ProtectedShare { .. } => false,
         })
-        .map(|(report, _)| report.path.as_path())
+        .map(|(report, _)| input_name(report))
         .collect();
+    let mut vault_only = BTreeSet::new();
     for (report, found) in blocks {
-        if let Part::Share { index } = found.block.header.part
-            && foreign_inputs.contains(report.path.as_path())
-            && !disagreeing.contains(&index)
-        {
-            agreeing.retain(|&agreed| agreed != index);
-            disagreeing.push(index);
+        if !foreign_inputs.contains(&input_name(report)) {
+            continue;
+        }
+        match found.block.header.part {
+            Part::Share { index } | Part::ProtectedShare { index } => {
+                agreeing.retain(|&agreed| agreed != index);
+                if !disagreeing.contains(&index) {
+                    disagreeing.push(index);
+                }
+            }
+            Part::Vault { .. } if report.shares().is_empty() => {
+                vault_only.insert(input_name(report));
+            }
+            Part::Vault { .. } => {}
         }
     }
     disagreeing.sort_unstable();
-    (agreeing, disagreeing)
+    (agreeing, disagreeing, vault_only.into_iter().collect())
 }
 
 /// The vault ciphertext whose hash is the ceremony id, and the chunks it was assembled from.

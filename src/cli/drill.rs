@@ -46,6 +46,7 @@ fn outcome(drill: &Drill, manifest: &Manifest) -> (Exit, Option<String>) {
     let shares = drill.quorum.as_ref().map(|quorum| Shares {
         agreeing: &quorum.agreeing,
         disagreeing: &quorum.disagreeing,
+        foreign_vaults: &quorum.foreign_vaults,
     });
     match verdict::verdict(&drill.reports, shares, Some(manifest)) {
         None => (Exit::Ok, None),
@@ -115,7 +116,10 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
         ));
     }
     let note = args.note.clone().filter(|note| !note.trim().is_empty());
-    let options = breakglass::ceremony::verify::ReadOptions { health: true };
+    let options = breakglass::ceremony::verify::ReadOptions {
+        health: true,
+        ..Default::default()
+    };
     let mut reports = breakglass::ceremony::verify::read_inputs_with(&args.inputs, options, &|_| {});
     let locked = super::unlock::unlock_all(&mut reports, Some(&manifest), &args.keys)
         .err()

@@ -29,6 +29,7 @@ impl Collected {
         let outcome = self.outcome.as_ref().map(|proof| Shares {
             agreeing: &proof.agreeing,
             disagreeing: &proof.disagreeing,
+            foreign_vaults: &proof.foreign_vaults,
         });
         verdict::verdict(&self.reports, outcome, self.manifest.as_ref())
     }

@@ -144,7 +144,10 @@ pub fn run(args: VerifyArgs) -> Result<(), Failure> {
 }
 
 fn check(args: &VerifyArgs, seen: &mut super::log::Seen) -> Result<(), Failure> {
-    let options = ReadOptions { health: true };
+    let options = ReadOptions {
+        health: true,
+        ..ReadOptions::default()
+    };
     if args.json {
         return super::verify_json::run(args, options, seen);
     }

@@ -494,7 +494,8 @@ pub fn read(path: &Path) -> Result<Log, LogError> {
 
 /// Opens the log for appending: never through a symbolic link (a link could point anywhere,
 /// even at a file outside the ceremony's directory), never a FIFO or device, created mode 0600
-/// whatever the umask. Returns the file and whether it was created.
+/// whatever the umask (owner-only access list on Windows). Returns the file and whether it was
+/// created.
 fn open_for_append(path: &Path) -> Result<(File, bool), LogError> {
     let write_error = |reason: String| LogError::Write {
         path: path.to_owned(),
@@ -519,13 +520,28 @@ fn open_for_append(path: &Path) -> Result<(File, bool), LogError> {
             .mode(0o600)
             .custom_flags((nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_NONBLOCK).bits());
     }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt;
+        // Open a link (or junction) swapped in since the check as itself, not its target, so
+        // the handle check below refuses it.
+        options.custom_flags(windows_sys::Win32::Storage::FileSystem::FILE_FLAG_OPEN_REPARSE_POINT);
+    }
     let file = options.open(path).map_err(|error| match error.raw_os_error() {
         #[cfg(unix)]
         Some(code) if code == nix::errno::Errno::ELOOP as i32 => LogError::Link(path.to_owned()),
         _ => write_error(error.to_string()),
     })?;
     let metadata = file.metadata().map_err(|error| write_error(error.to_string()))?;
+    if metadata.file_type().is_symlink() {
+        return Err(LogError::Link(path.to_owned()));
+    }
     input::check_regular(&metadata).map_err(|error| write_error(error.to_string()))?;
+    // Windows ignores mode bits: a new log gets an access list granting only the current user.
+    #[cfg(windows)]
+    if created {
+        crate::platform::acl::restrict_to_owner(path, false).map_err(|error| write_error(error.to_string()))?;
+    }
     #[cfg(unix)]
     if created {
         // The umask can only remove bits from 0600, but say it exactly.

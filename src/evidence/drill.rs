@@ -23,6 +23,8 @@ pub struct Quorum {
     pub agreeing: Vec<u8>,
     /// Shares read that do not combine with the others (forged or damaged).
     pub disagreeing: Vec<u8>,
+    /// Inputs holding no share whose VAULT codes are not the proven vault's.
+    pub foreign_vaults: Vec<String>,
     /// k.
     pub threshold: u8,
     /// n.
@@ -84,6 +86,7 @@ pub fn run_on(
         Quorum {
             agreeing: proof.agreeing.clone(),
             disagreeing: proof.disagreeing.clone(),
+            foreign_vaults: proof.foreign_vaults.clone(),
             threshold: proof.threshold,
             shares: proof.shares,
             recipient: proof.recipient.clone(),
@@ -106,7 +109,10 @@ impl Drill {
     /// True if and only if every input is sound and the quorum is proven with no forged share.
     pub fn succeeded(&self) -> bool {
         self.reports.iter().all(|report| report.problems.is_empty())
-            && self.quorum.as_ref().is_ok_and(|quorum| quorum.disagreeing.is_empty())
+            && self
+                .quorum
+                .as_ref()
+                .is_ok_and(|quorum| quorum.disagreeing.is_empty() && quorum.foreign_vaults.is_empty())
     }
 
     /// Distinct share indices read from the inputs.

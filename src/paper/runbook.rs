@@ -152,11 +152,26 @@ fn alert_settings(manifest: &Manifest) -> String {
     text
 }
 
+/// A PowerShell string literal: single quotes, which expand nothing (a `'` inside is doubled).
+fn ps_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// The lines that set PowerShell variables for the ceremony's long values, so that no command
+/// line is too long for the page (a wrapped command typed as printed runs as two).
+fn ps_variables(variables: &[(&str, &str)]) -> String {
+    variables
+        .iter()
+        .map(|(name, value)| format!("${name} = {}\n", ps_quote(value)))
+        .collect()
+}
+
 /// Setting a passphrase on the account, used after a ceremony (the admin center's "Reset password"
 /// only issues a temporary one).
 fn set_passphrase(account: &str, tenant: &str) -> String {
     format!(
-        "Set it with Microsoft Graph PowerShell, signed in as a Privileged Authentication Administrator or a Global Administrator (only they may set a Global Administrator's password; the admin center's \"Reset password\" issues a temporary password instead):\n\n```\nConnect-MgGraph -TenantId {tenant} -Scopes \"User-PasswordProfile.ReadWrite.All\"\n$profile = @{{ Password = (Read-Host \"New passphrase\"); ForceChangePasswordNextSignIn = $false }}\nUpdate-MgUser -UserId {account} -PasswordProfile $profile -PasswordPolicies \"DisablePasswordExpiration\"\n```\n\nType the passphrase at the prompt (it is not kept in the shell history), then sign in once with it and the account's FIDO2 key to prove it works."
+        "Set it with Microsoft Graph PowerShell, signed in as a Privileged Authentication Administrator or a Global Administrator (only they may set a Global Administrator's password; the admin center's \"Reset password\" issues a temporary password instead):\n\n```\n{}Connect-MgGraph -TenantId $tenant -Scopes 'User-PasswordProfile.ReadWrite.All'\n$password = @{{\n    Password = (Read-Host 'New passphrase')\n    ForceChangePasswordNextSignIn = $false\n}}\nUpdate-MgUser -UserId $account -PasswordProfile $password\nUpdate-MgUser -UserId $account -PasswordPolicies 'DisablePasswordExpiration'\n```\n\nType the passphrase at the prompt (it is not kept in the shell history), then sign in once with it and the account's FIDO2 key to prove it works.",
+        ps_variables(&[("tenant", tenant), ("account", account)])
     )
 }
 
@@ -175,21 +190,25 @@ fn entra_steps(manifest: &Manifest) -> String {
                 .as_ref()
                 .map_or("(see the manifest)", |c| c.sha1_thumbprint.as_str());
             format!(
-                "`breakglass recover --out recovered` writes key.pem, cert.pem, key-and-cert.pem and certificate.pfx (SHA-1 thumbprint {thumbprint}) into a new directory. Carry the one file you need to the online administration machine on a freshly formatted USB stick, never by email, chat or a cloud share, and sign in from the file:\n\n```\naz login --service-principal --username {app_id} --tenant {tenant} --certificate key-and-cert.pem\n```\n\nor, in PowerShell (the .pfx with the password given at recovery):\n\n```\n$pfx = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new(\"certificate.pfx\", (Read-Host -AsSecureString \"pfx password\"))\nConnect-MgGraph -ClientId {app_id} -TenantId {tenant} -Certificate $pfx\n```\n\nWhen done: sign out (`az logout`, `Disconnect-MgGraph`), delete the files on the online machine and on the offline computer, and destroy or securely wipe the USB stick. The key must now be replaced (section 6)."
+                "`breakglass recover --out recovered` writes key.pem, cert.pem, key-and-cert.pem and certificate.pfx (SHA-1 thumbprint {thumbprint}) into a new directory. Carry the one file you need to the online administration machine on a freshly formatted USB stick, never by email, chat or a cloud share, and sign in from the file with the Azure CLI:\n\n```\n{variables}az login --service-principal -u $app -t $tenant --certificate key-and-cert.pem\n```\n\nor with Microsoft Graph PowerShell (the .pfx with the password given at recovery):\n\n```\n{variables}$pfxPassword = Read-Host -AsSecureString 'pfx password'\n$pfxType = [System.Security.Cryptography.X509Certificates.X509Certificate2]\n$pfx = $pfxType::new((Resolve-Path certificate.pfx).Path, $pfxPassword)\nConnect-MgGraph -ClientId $app -TenantId $tenant -Certificate $pfx\n```\n\nWhen done: sign out (`az logout`, `Disconnect-MgGraph`), delete the files on the online machine and on the offline computer, and destroy or securely wipe the USB stick. The key must now be replaced (section 6).",
+                variables = ps_variables(&[("app", &app_id), ("tenant", &tenant)])
             )
         }
-        "fido2-pin" => format!(
-            "The recovered PIN unlocks the FIDO2 security key(s) {} of `{account}`; the keys themselves are kept apart from the sheets. Sign in at the Microsoft sign-in page of tenant `{tenant}` with the key and this PIN.",
-            if manifest.key_serials.is_empty() {
-                "of the emergency account".to_owned()
-            } else {
-                escape(&manifest.key_serials.join(", "))
-            }
-        ),
+        "fido2-pin" => {
+            let keys = match manifest.key_serials.as_slice() {
+                [] => "security keys".to_owned(),
+                [serial] => format!("security key {}", escape(serial)),
+                serials => format!("security keys {}", escape(&serials.join(", "))),
+            };
+            format!(
+                "The recovered PIN unlocks the FIDO2 {keys} of `{account}`; the keys themselves are kept apart from the sheets. Sign in at the Microsoft sign-in page of tenant `{tenant}` with a key and this PIN."
+            )
+        }
         "totp" => "`breakglass recover --print` shows the seed, an otpauth:// URI and the current code (check the offline computer's clock first). Type the code; never scan the URI's QR code into a phone.".into(),
         "client-secret" => format!(
-            "The recovered client secret of app `{app_id}` expires on {}; Entra rejects it after that. Sign in with it by typing it at the prompt: `az login --service-principal --username {app_id} --tenant {tenant} --password \"$(read -rs s; printf %s \"$s\")\"`, never with the secret on the command line or in a file.",
-            manifest.secret_expires.map_or_else(|| "(not recorded)".to_owned(), |day| day.to_string())
+            "The recovered client secret of app `{app_id}` expires on {}; Entra rejects it after that. Sign in with it by typing it at the prompt, never with the secret on the command line or in a file:\n\n```\n{}$secret = Read-Host -MaskInput 'client secret'\naz login --service-principal -u $app -t $tenant -p $secret\n```",
+            manifest.secret_expires.map_or_else(|| "(not recorded)".to_owned(), |day| day.to_string()),
+            ps_variables(&[("app", &app_id), ("tenant", &tenant)])
         ),
         _ => "`breakglass recover --out DIR` writes the sealed file back under its original name, on the offline computer.".into(),
     }
@@ -211,6 +230,11 @@ fn indented(text: &str) -> String {
         .to_owned()
 }
 
+/// Code lines indented to sit inside a numbered item.
+fn indented_block(lines: &str) -> String {
+    lines.lines().map(|line| format!("   {line}\n")).collect()
+}
+
 /// Section 6: what to do after a recovery, in the order that never leaves the account without a
 /// sealed secret: new ceremony first, then the new secret is set, then the old sheets go.
 fn after_use(manifest: &Manifest) -> String {
@@ -227,10 +251,11 @@ fn after_use(manifest: &Manifest) -> String {
             indented(&set_passphrase(&account, &tenant))
         ),
         "certificate" => format!(
-            "2. Add the new ceremony's certificate to the app, keeping the old one until the new one works:\n\n   ```\n   az ad app credential reset --id {app_id} --cert @cert.pem --append\n   ```\n\n   (without `--append` it would replace every certificate of the app). Or with Microsoft Graph, which replaces the whole keyCredentials list on a PATCH, so read it, add the new entry (`keycredential.json`, written by the ceremony) and send the whole list back:\n\n   ```\n   $app = Invoke-MgGraphRequest GET \"/v1.0/applications(appId='{app_id}')?`$select=id,keyCredentials\"\n   $keys = @($app.keyCredentials) + @(Get-Content keycredential.json -Raw | ConvertFrom-Json -AsHashtable)\n   Invoke-MgGraphRequest PATCH \"/v1.0/applications(appId='{app_id}')\" -Body @{{ keyCredentials = $keys }}\n   ```\n\n   Check that every existing entry came back with its `key` before the PATCH; if one did not, stop and use az instead. Sign in once with the new key, then remove the old certificate (thumbprint {thumbprint}): `az ad app credential list --id {app_id} --cert` shows its keyId, and `az ad app credential delete --id {app_id} --key-id <that keyId> --cert` removes it."
+            "2. Add the new ceremony's certificate to the app, keeping the old one until the new one works:\n\n   ```\n{}   az ad app credential reset --id $app --cert '@cert.pem' --append\n   ```\n\n   (without `--append` it would replace every certificate of the app). Or with Microsoft Graph, which replaces the whole keyCredentials list on a PATCH, so read it, add the new entry (`keycredential.json`, written by the ceremony) and send the whole list back:\n\n   ```\n   $uri = \"/v1.0/applications(appId='$app')\"\n   $registration = Invoke-MgGraphRequest GET ($uri + '?$select=id,keyCredentials')\n   $new = Get-Content keycredential.json -Raw | ConvertFrom-Json -AsHashtable\n   $keys = @($registration.keyCredentials) + @($new)\n   Invoke-MgGraphRequest PATCH $uri -Body @{{ keyCredentials = $keys }}\n   ```\n\n   Check that every existing entry came back with its `key` before the PATCH; if one did not, stop and use az instead. Sign in once with the new key, then remove the old certificate (thumbprint {thumbprint}): `az ad app credential list --id $app --cert` shows its keyId; put it in place of KEYID in `az ad app credential delete --id $app --key-id KEYID --cert`.",
+            indented_block(&ps_variables(&[("app", &app_id)]))
         ),
         "fido2-pin" => {
-            "2. Set a new PIN on the security key(s) (or re-register them) and seal it in the new ceremony.".into()
+            "2. Set a new PIN on the security keys (or re-register them) and seal it in the new ceremony.".into()
         }
         "client-secret" => format!(
             "2. Create a new client secret for app `{app_id}`, seal it in the new ceremony, then delete the old secret from the app registration."
@@ -483,15 +508,16 @@ mod tests {
         manifest.account_id = Some("11111111-2222-3333-4444-555555555555".into());
         let runbook = runbook_markdown(&manifest, RUNBOOK_TEMPLATE);
         for pinned in [
-            "Connect-MgGraph -TenantId contoso.onmicrosoft.com -Scopes \"User-PasswordProfile.ReadWrite.All\"",
-            "$profile = @{ Password = (Read-Host \"New passphrase\"); ForceChangePasswordNextSignIn = $false }",
-            "Update-MgUser -UserId bg01@contoso.onmicrosoft.com -PasswordProfile $profile -PasswordPolicies \"DisablePasswordExpiration\"",
+            "$tenant = 'contoso.onmicrosoft.com'\n$account = 'bg01@contoso.onmicrosoft.com'\nConnect-MgGraph -TenantId $tenant -Scopes 'User-PasswordProfile.ReadWrite.All'\n",
+            "$password = @{\n    Password = (Read-Host 'New passphrase')\n    ForceChangePasswordNextSignIn = $false\n}\n",
+            "Update-MgUser -UserId $account -PasswordProfile $password\nUpdate-MgUser -UserId $account -PasswordPolicies 'DisablePasswordExpiration'\n",
             "Privileged Authentication Administrator or a Global Administrator",
             "union SigninLogs, AADNonInteractiveUserSignInLogs\n| where UserId == \"11111111-2222-3333-4444-555555555555\"",
             "every 5 minutes over the last 10 minutes",
             "greater than 0",
         ] {
-            assert!(runbook.contains(pinned), "{pinned}\n{runbook}");
+            // The commands sit inside a numbered item, indented by three spaces.
+            assert!(runbook.replace("\n   ", "\n").contains(pinned), "{pinned}\n{runbook}");
         }
         // New ceremony, then the new passphrase is set, then the old sheets are destroyed.
         let order = [
@@ -515,14 +541,13 @@ mod tests {
     fn a_certificate_runbook_fills_in_the_app_and_appends_rather_than_replaces() {
         let runbook = runbook_markdown(&certificate_manifest(), RUNBOOK_TEMPLATE);
         for pinned in [
-            "az login --service-principal --username 0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011 --tenant contoso.onmicrosoft.com --certificate key-and-cert.pem",
-            "$pfx = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new(\"certificate.pfx\", (Read-Host -AsSecureString \"pfx password\"))",
-            "Connect-MgGraph -ClientId 0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011 -TenantId contoso.onmicrosoft.com -Certificate $pfx",
-            "az ad app credential reset --id 0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011 --cert @cert.pem --append",
-            "Invoke-MgGraphRequest GET \"/v1.0/applications(appId='0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011')?`$select=id,keyCredentials\"",
-            "$keys = @($app.keyCredentials) + @(Get-Content keycredential.json -Raw | ConvertFrom-Json -AsHashtable)",
-            "Invoke-MgGraphRequest PATCH \"/v1.0/applications(appId='0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011')\" -Body @{ keyCredentials = $keys }",
-            "az ad app credential delete --id 0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011 --key-id <that keyId> --cert",
+            "$app = '0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011'\n$tenant = 'contoso.onmicrosoft.com'\naz login --service-principal -u $app -t $tenant --certificate key-and-cert.pem\n",
+            "$pfxPassword = Read-Host -AsSecureString 'pfx password'\n$pfxType = [System.Security.Cryptography.X509Certificates.X509Certificate2]\n$pfx = $pfxType::new((Resolve-Path certificate.pfx).Path, $pfxPassword)\nConnect-MgGraph -ClientId $app -TenantId $tenant -Certificate $pfx\n",
+            "   $app = '0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011'\n   az ad app credential reset --id $app --cert '@cert.pem' --append\n",
+            "$uri = \"/v1.0/applications(appId='$app')\"\n   $registration = Invoke-MgGraphRequest GET ($uri + '?$select=id,keyCredentials')\n",
+            "$new = Get-Content keycredential.json -Raw | ConvertFrom-Json -AsHashtable\n   $keys = @($registration.keyCredentials) + @($new)\n",
+            "Invoke-MgGraphRequest PATCH $uri -Body @{ keyCredentials = $keys }",
+            "az ad app credential delete --id $app --key-id KEYID --cert",
             "AADServicePrincipalSignInLogs\n| where AppId == \"0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011\"",
             "freshly formatted USB stick",
         ] {
@@ -538,7 +563,48 @@ mod tests {
         let mut unknown = certificate_manifest();
         unknown.app_id = None;
         let runbook = runbook_markdown(&unknown, RUNBOOK_TEMPLATE);
-        assert!(runbook.contains("--id <application (client) id>") && runbook.contains("add `app_id` to the policy"));
+        assert!(
+            runbook.contains("$app = '<application (client) id>'") && runbook.contains("add `app_id` to the policy")
+        );
+    }
+
+    /// The lines inside the fenced code blocks of `markdown`, without their list indentation.
+    fn code_lines_of(markdown: &str) -> Vec<String> {
+        let mut inside = false;
+        let mut lines = Vec::new();
+        for line in markdown.lines() {
+            if line.trim_start().starts_with("```") {
+                inside = !inside;
+            } else if inside {
+                lines.push(line.strip_prefix("   ").unwrap_or(line).to_owned());
+            }
+        }
+        lines
+    }
+
+    #[test]
+    fn every_command_of_every_kind_fits_a_printed_line_on_a4_and_letter() {
+        let mut client_secret = certificate_manifest();
+        client_secret.secret_kind = crate::crypto::payload::SecretKind::ClientSecret;
+        let mut passphrase = manifest();
+        passphrase.tenant = Some("contoso-holdings.onmicrosoft.com".into());
+        passphrase.account = Some("breakglass-emergency-01@contoso-holdings.onmicrosoft.com".into());
+        for manifest in [passphrase, certificate_manifest(), client_secret] {
+            let runbook = runbook_markdown(&manifest, RUNBOOK_TEMPLATE);
+            let lines = code_lines_of(&runbook);
+            assert!(lines.len() > 10, "{runbook}");
+            for paper in [Paper::A4, Paper::Letter] {
+                for line in &lines {
+                    let printed = render::document::code_lines(render::document::content_mm(paper), line);
+                    assert_eq!(
+                        printed.len(),
+                        1,
+                        "{} wraps on {paper:?}: {printed:?}",
+                        manifest.secret_kind.as_str()
+                    );
+                }
+            }
+        }
     }
 
     #[test]

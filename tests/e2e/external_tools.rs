@@ -207,6 +207,34 @@ fn text_copied_from_the_pdf_is_accepted_as_typed_input() {
     );
 }
 
+/// A copy of a whole sheet's text (`pdftotext -layout`, side column and all) is typed input too:
+/// the instructions and contacts beside the typed copy are skipped as notes.
+#[test]
+fn text_copied_from_a_whole_page_is_accepted_as_typed_input() {
+    let Some(pdftotext) = tool("pdftotext") else { return };
+    let sealed = seal(&[]);
+    for index in [2, 4, 5] {
+        let sheet = sealed.sheet(index).display().to_string();
+        external(
+            &pdftotext,
+            &["-layout", &sheet, &format!("page-{index}.txt")],
+            sealed.dir.path(),
+        );
+    }
+    let page = std::fs::read_to_string(sealed.path("page-2.txt")).expect("page text");
+    assert!(
+        page.lines()
+            .any(|line| line.starts_with("01 ") && line.contains("computer")),
+        "the side column is beside the typed lines:\n{page}"
+    );
+    let run = sealed.run(&["recover", "--print", "page-2.txt", "page-4.txt", "page-5.txt"]);
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
+    assert!(
+        run.stdout
+            .ends_with(&format!("{}\n", sealed.passphrase.clone().unwrap()))
+    );
+}
+
 /// The vault is a standard age file: rebuild the key from the shares on the sheets and let the
 /// Go age CLI decrypt it.
 #[test]

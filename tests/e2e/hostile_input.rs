@@ -306,14 +306,21 @@ fn look_alike_custodian_names_are_refused() {
 /// The vector ceremony's typed sheet `index` with its block of `part` passed through `change`
 /// (line checks recomputed, so only what the data means is wrong).
 fn altered_typed_sheet(index: u8, vault: bool, change: impl Fn(&mut Vec<u8>)) -> String {
+    altered_typed_blocks(index, vault, false, change)
+}
+
+/// [`altered_typed_sheet`], keeping only the VAULT blocks when `vault_only` (a certificate
+/// sheet's back page, read alone).
+fn altered_typed_blocks(index: u8, vault: bool, vault_only: bool, change: impl Fn(&mut Vec<u8>)) -> String {
     use breakglass::paper::format::v1;
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/vectors/v1/ceremony-1/typed-{index}.txt"));
     let text = std::fs::read_to_string(path).unwrap();
     v1::decode_text(&text)
         .unwrap()
         .into_iter()
+        .map(|block| block.unwrap())
+        .filter(|block| !vault_only || matches!(block.header.part, v1::Part::Vault { .. }))
         .map(|block| {
-            let block = block.unwrap();
             let mut data = block.data.to_vec();
             if matches!(block.header.part, v1::Part::Vault { .. }) == vault {
                 change(&mut data);
@@ -322,6 +329,19 @@ fn altered_typed_sheet(index: u8, vault: bool, change: impl Fn(&mut Vec<u8>)) ->
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// `verify` of `sheets` against the ceremony's manifest, which must not call them sound.
+fn verify_not_sound(dir: &Path, sheets: &[&str]) -> Run {
+    let mut args = vec!["verify", "--no-log", "--manifest", "manifest.json"];
+    args.extend_from_slice(sheets);
+    let run = run_in(dir, &args, None);
+    assert!(
+        !run.stdout.contains("VERIFIED: every sheet given is sound"),
+        "{sheets:?}: {}",
+        run.all()
+    );
+    run
 }
 
 #[test]
@@ -346,24 +366,7 @@ fn sound_means_usable_by_the_documented_recovery() {
     )
     .unwrap();
     for sheet in ["box-2.txt", "vault-2.txt"] {
-        let run = run_in(
-            dir.path(),
-            &[
-                "verify",
-                "--no-log",
-                "--manifest",
-                "manifest.json",
-                sheet,
-                "typed-3.txt",
-                "typed-4.txt",
-            ],
-            None,
-        );
-        assert!(
-            !run.stdout.contains("VERIFIED: every sheet given is sound"),
-            "{sheet}: {}",
-            run.all()
-        );
+        let run = verify_not_sound(dir.path(), &[sheet, "typed-3.txt", "typed-4.txt"]);
         run.exits_with(Exit::SharesDisagree, "share(s) 2 (Ben Okafor) do not belong to them");
         // Recovery still hands out the secret, rebuilt from the sheets that agree.
         let run = run_in(
@@ -382,6 +385,24 @@ fn sound_means_usable_by_the_documented_recovery() {
         run.exits_with(Exit::SharesDisagree, "the secret was still handed out");
         assert!(run.stdout.contains("Vector-Passphrase-2026-ok"), "{}", run.all());
     }
+    // A page holding only VAULT codes (no share), from another vault under this ceremony's id:
+    // the documented recovery could take its chunks, so it is named and the verdict is not sound.
+    std::fs::write(
+        dir.path().join("back-page.txt"),
+        altered_typed_blocks(2, true, true, |data| {
+            data.iter_mut().for_each(|byte| *byte = byte.wrapping_mul(7))
+        }),
+    )
+    .unwrap();
+    std::fs::copy(vectors.join("typed-2.txt"), dir.path().join("typed-2.txt")).unwrap();
+    let run = verify_not_sound(
+        dir.path(),
+        &["typed-2.txt", "typed-3.txt", "typed-4.txt", "back-page.txt"],
+    );
+    run.exits_with(
+        Exit::Vault,
+        "back-page.txt: its VAULT codes are not this ceremony's vault",
+    );
 }
 
 #[test]

@@ -18,6 +18,7 @@ mod office_scans;
 mod output_failures;
 mod plugin_recipient;
 mod round_trip;
+mod runbook;
 mod scan_health;
 mod secret_hygiene;
 mod snapshots;

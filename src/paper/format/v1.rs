@@ -465,21 +465,25 @@ pub struct RawBlock {
 /// that line are its data lines (the QR form). The non-empty lines that follow, up to the number
 /// of data lines its header announces, are its data lines (the typed form), with spaces and
 /// dashes ignored. Other lines are notes and are ignored: typed files may carry a custodian's
-/// remarks, and text copied from a sheet carries its instructions and footer.
+/// remarks, and text copied from a sheet carries its instructions and footer. A line copied from
+/// a whole page (`pdftotext -layout`) may carry the sheet's side column after a gap of two or
+/// more spaces: that text is a note too, and so is a line inside a block that holds only such
+/// text (see [`is_side_text`]).
 pub fn split_blocks(text: &str) -> Result<Vec<RawBlock>, FormatError> {
     let mut blocks: Vec<RawBlock> = Vec::new();
+    let mut open: Option<Header> = None;
     let mut wanted = 0usize;
     let mut stray_data = None;
     for (index, physical) in text.lines().enumerate() {
         let input_line = Some(index + 1);
         let trimmed = physical.trim();
         if trimmed.to_ascii_uppercase().starts_with("BG") {
+            let trimmed = before_gap(trimmed, 0);
             let mut words = trimmed.split_whitespace();
             let header = words.next().unwrap_or_default().to_ascii_uppercase();
             let lines: Vec<_> = words.map(|word| (word.to_ascii_uppercase(), input_line)).collect();
-            let announced = decode_header(&header, None)
-                .map(|parsed| parsed.line_count())
-                .unwrap_or(MAX_LINES);
+            open = decode_header(&header, None).ok();
+            let announced = open.as_ref().map_or(MAX_LINES, Header::line_count);
             wanted = announced.saturating_sub(lines.len());
             if !lines.is_empty() {
                 wanted = 0;
@@ -490,7 +494,21 @@ pub fn split_blocks(text: &str) -> Result<Vec<RawBlock>, FormatError> {
             });
             continue;
         }
-        let compact: String = trimmed
+        let data_line = match (blocks.last(), &open) {
+            (Some(block), Some(header)) if wanted > 0 => {
+                if is_side_text(physical) {
+                    continue;
+                }
+                let number = block.lines.len() + 1;
+                let bytes_here = header
+                    .byte_len
+                    .saturating_sub((number - 1) * BYTES_PER_LINE)
+                    .min(BYTES_PER_LINE);
+                before_gap(trimmed, 2 + base32::encoded_len(bytes_here) + 3)
+            }
+            _ => trimmed,
+        };
+        let compact: String = data_line
             .chars()
             .filter(|c| !c.is_whitespace() && *c != '-')
             .map(|c| c.to_ascii_uppercase())
@@ -516,6 +534,51 @@ pub fn split_blocks(text: &str) -> Result<Vec<RawBlock>, FormatError> {
         return Err(stray_data.map_or(FormatError::NotBreakglass, FormatError::DataBeforeHeader));
     }
     Ok(blocks)
+}
+
+/// True if a line inside a block is text set beside it rather than a (perhaps mistyped) data
+/// line: it does not start with a line number, and it is indented far (a column of its own) or
+/// holds a character no data line has.
+fn is_side_text(physical: &str) -> bool {
+    let trimmed = physical.trim();
+    let indent = physical.len() - physical.trim_start().len();
+    let foreign = trimmed
+        .chars()
+        .any(|c| !(c.is_ascii_alphanumeric() || c.is_whitespace() || c == '-'));
+    !starts_with_line_number(trimmed) && (indent >= 8 || foreign)
+}
+
+/// True if `line` starts with two characters that read as digits (0-9, or O, I, L as written
+/// for 0 and 1): the line number every data line starts with.
+fn starts_with_line_number(line: &str) -> bool {
+    let mut symbols = line.chars().filter(|c| !c.is_whitespace() && *c != '-');
+    (0..2).all(|_| {
+        symbols
+            .next()
+            .and_then(base32::symbol_value)
+            .is_some_and(|value| value < 10)
+    })
+}
+
+/// `line` up to the first gap of two or more spaces that comes after at least `symbols` symbols
+/// (spaces and dashes not counted): what follows such a gap is text set beside the block.
+fn before_gap(line: &str, symbols: usize) -> &str {
+    let mut counted = 0;
+    let mut previous_space = false;
+    for (at, c) in line.char_indices() {
+        if c.is_whitespace() {
+            if previous_space && counted >= symbols {
+                return line[..at].trim_end();
+            }
+            previous_space = true;
+        } else {
+            previous_space = false;
+            if c != '-' {
+                counted += 1;
+            }
+        }
+    }
+    line
 }
 
 fn parse_number(text: &str, prefix: char) -> Option<usize> {
@@ -783,6 +846,49 @@ mod tests {
             ),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn a_whole_page_copied_with_its_side_column_still_parses() {
+        let share = encode_block(&share_header(2), &sample_share()).unwrap();
+        let side = [
+            "How to recover",
+            "On the offline recovery",
+            "computer, scan this sheet or",
+            "If something is wrong",
+            "24x7 SOC: +44 20 7946 0000",
+            "once: the secret must be",
+        ];
+        // As `pdftotext -layout` prints a sheet: the check symbols apart from the data, the
+        // instructions column after a wide gap, and lines holding only that column.
+        let mut page = vec![format!(
+            "{:<74}{}",
+            "Typed copy: the same data as the QR codes", "Contacts"
+        )];
+        page.push(share.lines[0].clone());
+        for (number, line) in share.printed_lines().iter().enumerate().skip(1) {
+            let (data, check) = line.split_at(line.len() - 3);
+            page.push(format!(
+                "{:<70}{check:<6}{}",
+                data.trim_end(),
+                side[number % side.len()]
+            ));
+            if number == 2 {
+                page.push(format!("{:76}{}", "", "running it."));
+            }
+        }
+        let page = page.join("\n");
+        let blocks = decode_text(&page).unwrap();
+        assert_eq!(blocks.len(), 1, "{page}");
+        let block = blocks[0].clone().unwrap_or_else(|error| panic!("{error:?}\n{page}"));
+        assert_eq!(&block.data[..], &sample_share()[..]);
+        // A header with the side column beside it keeps its typed lines.
+        let header_line = format!("{:<76}{}", share.lines[0], "runbook's appendix.");
+        let text = std::iter::once(header_line)
+            .chain(share.lines[1..].iter().cloned())
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(decode_text(&text).unwrap()[0].is_ok(), "{text}");
     }
 
     #[test]

@@ -399,16 +399,50 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// The sign printed at the end of a code line that goes on in the next printed line: the two
+/// are typed as one line with nothing between them (documents that print commands say so).
+pub const CONTINUED: &str = "→";
+
+/// A code line as printed on paper `content_mm` wide: one piece, or several when it does not
+/// fit (each but the last printed with [`CONTINUED`] beside it).
+pub fn code_lines(content_mm: f32, code: &str) -> Vec<String> {
+    // Room at the right for a gap and the continuation sign.
+    let sign_mm = pt_to_mm(text::width(Face::Mono, CODE, CONTINUED));
+    code_pieces(code, (content_mm - 4.0 - 2.0 * sign_mm) * 72.0 / 25.4)
+}
+
+/// The width text may fill on `paper`, in mm.
+pub fn content_mm(paper: Paper) -> f32 {
+    paper.size_mm().0 - 2.0 * MARGIN_MM
+}
+
+/// A code line cut into pieces that each fit `width_pt`, never next to a space, so that the
+/// pieces joined with nothing between them are the line (a space at a cut would be invisible).
+fn code_pieces(code: &str, width_pt: f32) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut rest: Vec<char> = code.chars().collect();
+    loop {
+        let fits = (1..=rest.len())
+            .rev()
+            .find(|&n| text::width(Face::Mono, CODE, &rest[..n].iter().collect::<String>()) <= width_pt)
+            .unwrap_or(1);
+        if fits >= rest.len() {
+            pieces.push(rest.iter().collect());
+            return pieces;
+        }
+        let cut = (1..=fits)
+            .rev()
+            .find(|&n| rest[n - 1] != ' ' && rest[n] != ' ')
+            .unwrap_or(fits);
+        pieces.push(rest[..cut].iter().collect());
+        rest.drain(..cut);
+    }
+}
+
 /// Renders Markdown-subset text to a PDF with `footer` on every page, refusing text the built-in
 /// fonts cannot print (a runbook is printed before anyone relies on it: better fixed than `?`).
 pub fn render_markdown(markdown: &str, paper: Paper, title: &str, footer: &str) -> Result<Vec<u8>, RenderError> {
-    let cleaned: String = markdown.chars().filter(|&c| c != '\n').collect();
-    if let Some(character) = text::first_unprintable(&cleaned) {
-        return Err(RenderError::Unprintable {
-            field: format!("the {title}"),
-            character,
-        });
-    }
+    text::check_printable(format!("the {title}"), markdown)?;
     Ok(layout(markdown, paper, title, footer))
 }
 
@@ -449,31 +483,18 @@ fn layout(markdown: &str, paper: Paper, title: &str, footer: &str) -> Vec<u8> {
                 let code = lines[index];
                 let strip = code.len() - code.trim_start().len();
                 let code = &code[strip.min(fence_indent)..];
-                let width_pt = writer.content_width() * 72.0 / 25.4 - 8.0;
-                let mut rest = code.to_owned();
-                loop {
-                    let chars: Vec<char> = rest.chars().collect();
-                    let mut fits = (1..=chars.len())
-                        .rev()
-                        .find(|&n| text::width(Face::Mono, CODE, &chars[..n].iter().collect::<String>()) <= width_pt)
-                        .unwrap_or(1);
-                    // A long command breaks after a space when there is one in the second half.
-                    if fits < chars.len()
-                        && let Some(space) = chars[..fits].iter().rposition(|&c| c == ' ')
-                        && space > fits / 2
-                    {
-                        fits = space + 1;
-                    }
-                    let head: String = rest.chars().take(fits).collect();
-                    let tail: String = rest.chars().skip(fits).collect();
+                let pieces = code_lines(writer.content_width(), code);
+                let sign_mm = pt_to_mm(text::width(Face::Mono, CODE, CONTINUED));
+                for (number, piece) in pieces.iter().enumerate() {
                     writer.ensure(pt_to_mm(CODE * 1.3));
                     let baseline = writer.y + pt_to_mm(CODE);
-                    writer.text_at(Face::Mono, CODE, MARGIN_MM + 4.0, baseline, &head);
-                    writer.y += pt_to_mm(CODE * 1.3);
-                    if tail.is_empty() {
-                        break;
+                    writer.text_at(Face::Mono, CODE, MARGIN_MM + 4.0, baseline, piece);
+                    if number + 1 < pieces.len() {
+                        // In the margin right of the code, apart from what is typed.
+                        let x = MARGIN_MM + writer.content_width() - sign_mm;
+                        writer.text_at(Face::Mono, CODE, x, baseline, CONTINUED);
                     }
-                    rest = tail;
+                    writer.y += pt_to_mm(CODE * 1.3);
                 }
                 index += 1;
             }
@@ -587,6 +608,24 @@ mod tests {
         );
         assert_eq!(cells("| [x] | bg01 \\| bg02 | |"), ["[x]", "bg01 | bg02", ""]);
         assert_eq!(cells("|a|b\\|"), ["a", "b|"]);
+    }
+
+    #[test]
+    fn a_code_line_too_long_for_the_page_is_cut_between_two_characters_that_are_not_spaces() {
+        let width = content_mm(Paper::A4);
+        assert_eq!(
+            code_lines(width, "Update-MgUser -UserId $account"),
+            ["Update-MgUser -UserId $account"]
+        );
+        let long = format!("$account = '{}@contoso.onmicrosoft.com'", "a-b ".repeat(30));
+        let pieces = code_lines(width, &long);
+        assert!(pieces.len() >= 2, "{pieces:?}");
+        assert_eq!(pieces.concat(), long, "joined with nothing between them");
+        for pair in pieces.windows(2) {
+            assert!(!pair[0].ends_with(' ') && !pair[1].starts_with(' '), "{pair:?}");
+        }
+        let pdf = render_markdown(&format!("```\n{long}\n```\n"), Paper::A4, "t", "f").expect("renders");
+        assert!(pdf.starts_with(b"%PDF"));
     }
 
     #[test]

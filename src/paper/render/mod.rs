@@ -10,7 +10,7 @@ pub mod qr;
 mod sheet;
 pub mod text;
 
-pub use sheet::{MODULE_MM, render_sheet};
+pub use sheet::{MODULE_MM, render_sheet, render_sheets};
 
 /// Paper sizes sheets can be printed on (named in the manifest as [`Paper::name`] says).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

@@ -22,6 +22,19 @@ pub fn first_unprintable(text: &str) -> Option<char> {
     text.chars().find(|&c| !printable(c))
 }
 
+/// Refuses `value` (what `field` says, line breaks allowed) if the fonts cannot print all of it:
+/// a sheet or runbook is printed before anyone relies on it, so better fixed than printed as
+/// empty boxes.
+pub fn check_printable(field: impl Into<String>, value: &str) -> Result<(), super::RenderError> {
+    match value.chars().filter(|&c| c != '\n').find(|&c| !printable(c)) {
+        Some(character) => Err(super::RenderError::Unprintable {
+            field: field.into(),
+            character,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Width of `text` in points at `size` points.
 pub fn width(face: Face, size: f32, text: &str) -> f32 {
     font::width(face, size, text)

@@ -138,6 +138,9 @@ impl ScannedInput {
 pub struct ScanOptions {
     /// Estimate the scan health of PDFs and images ([`health`]); costs a few more decodes.
     pub health: bool,
+    /// Resolution PDF pages are first rendered at, instead of [`PDF_DPI`]; a page not read
+    /// completely is rendered again at [`PDF_RETRY_DPI`] either way.
+    pub pdf_dpi: Option<f32>,
 }
 
 /// Reads a file's bytes with a size limit.
@@ -234,7 +237,11 @@ pub fn scan_bytes_within(
             let document = pdf::Document::open(bytes)?;
             let count = document.page_count();
             let render = |index: usize, retry: bool, budget: &Budget| {
-                let dpi = if retry { PDF_RETRY_DPI } else { PDF_DPI };
+                let dpi = if retry {
+                    PDF_RETRY_DPI
+                } else {
+                    options.pdf_dpi.unwrap_or(PDF_DPI)
+                };
                 document.render(index, dpi, budget).map(PageImage::from)
             };
             let pages = read_pages(count, &render, true, complete, options, &mut budget)?;
@@ -251,10 +258,7 @@ pub fn scan_bytes_within(
 /// True when a page holds (almost) no ink: fewer than 1 in 5000 pixels clearly darker than the
 /// paper. The blank backs of single-sided sheets fed through a duplex scanner are skipped.
 fn looks_blank(image: &GrayImage) -> bool {
-    let mut histogram = [0usize; 256];
-    for pixel in image.iter() {
-        histogram[usize::from(*pixel)] += 1;
-    }
+    let histogram = qr::histogram(image.as_raw());
     let total = image.as_raw().len();
     let mut seen = 0;
     let mut paper = 255usize;

@@ -124,13 +124,19 @@ impl Document {
         let pixmap = contain(|| render(page, &cache, &interpreter, &settings, &pixmap_settings))
             .ok_or(ScanError::BadPdf("the PDF reader failed on a page of this file"))?;
         let (width, height) = (u32::from(pixmap.width()), u32::from(pixmap.height()));
-        let gray: Vec<u8> = pixmap
-            .data_as_u8_slice()
-            .chunks_exact(4)
-            .map(|rgba| ((u32::from(rgba[0]) * 299 + u32::from(rgba[1]) * 587 + u32::from(rgba[2]) * 114) / 1000) as u8)
-            .collect();
+        let gray = luma(pixmap.data_as_u8_slice());
         GrayImage::from_raw(width, height, gray).ok_or(ScanError::BadPdf("a page rendered to an unexpected size"))
     }
+}
+
+/// Grey levels of the rendered page's RGBA pixels (drawn on white, so opaque).
+fn luma(rgba: &[u8]) -> Vec<u8> {
+    let (pixels, _) = rgba.as_chunks::<4>();
+    let mut gray = vec![0u8; pixels.len()];
+    for (out, &[red, green, blue, _]) in gray.iter_mut().zip(pixels) {
+        *out = super::raster::luma(red, green, blue);
+    }
+    gray
 }
 
 /// Counts inflated bytes up to a cap, keeping only the first two (to spot a second layer).
@@ -465,5 +471,11 @@ mod tests {
         assert!(error.to_string().contains("smaller than an inch"), "{error}");
         let letter = Document::open(&pdf(&[catalog, pages, &page("0 0 612 792"), content])).unwrap();
         assert_eq!(letter.render(0, 72.0, &Budget::new()).unwrap().dimensions(), (612, 792));
+    }
+
+    #[test]
+    fn a_rendered_page_is_grey_by_the_usual_weights() {
+        let pixels = [255, 255, 255, 255, 0, 0, 0, 255, 10, 200, 30, 255, 255, 0, 0, 255];
+        assert_eq!(luma(&pixels), vec![255, 0, 123, 76]);
     }
 }

@@ -8,10 +8,11 @@
 use std::borrow::Cow;
 
 use image::GrayImage;
+use rxing::common::cpp_essentials::ConcentricPattern;
 use rxing::common::{BitMatrix, DetectorRXingResult, GlobalHistogramBinarizer, HybridBinarizer};
 use rxing::qrcode::cpp_port::decoder::Decode;
-use rxing::qrcode::cpp_port::detector::{FindFinderPatterns, GenerateFinderPatternSets, SampleQR};
-use rxing::{Binarizer as _, Luma8LuminanceSource};
+use rxing::qrcode::cpp_port::detector::{FindFinderPatterns, FinderPatternSet, GenerateFinderPatternSets, SampleQR};
+use rxing::{Binarizer as _, Luma8LuminanceSource, Point};
 
 use super::budget::{Budget, Exhausted};
 use super::guard::contain;
@@ -80,6 +81,160 @@ fn decode_matrix(matrix: &BitMatrix, budget: &Budget) -> (Vec<String>, Option<Ex
         }
     }
     (texts, None)
+}
+
+/// Candidate codes tried by [`repair_finders`] per pass: a sheet's codes give a few dozen
+/// pairs of finder patterns and six guesses each.
+const MAX_REPAIRS: usize = 400;
+
+/// Reads codes that lost one of their three finder patterns (a pen line drawn across it, a
+/// punched hole, a stain), which ZXing's detector cannot pair without. For each pair of found
+/// patterns of about the same size, the third is guessed where a square code would have it (the
+/// pair as a diagonal, or as one side, either way round), a clean finder pattern is painted
+/// there on a copy of the page, and the code is sampled from the three. Error correction
+/// restores the data modules under the damage; a wrong guess does not decode (Reed-Solomon and
+/// the payload's own checksum), so guesses can only add codes that are really there.
+fn repair_finders(matrix: &BitMatrix, budget: &Budget) -> (Vec<String>, Option<Exhausted>) {
+    let mut patterns = FindFinderPatterns(matrix, true, 0);
+    patterns.sort_by_key(|pattern| std::cmp::Reverse(pattern.size));
+    patterns.truncate(MAX_FINDER_PATTERNS);
+    let mut texts: Vec<String> = Vec::new();
+    let mut tried = 0usize;
+    for (index, &a) in patterns.iter().enumerate() {
+        for &b in &patterns[index + 1..] {
+            let (small, large) = (a.size.min(b.size), a.size.max(b.size));
+            if small <= 0 || large * 10 > small * 13 {
+                continue;
+            }
+            let module = (a.size + b.size) as f32 / 14.0;
+            let apart = distance(a.p, b.p) / module;
+            if !(12.0..=250.0).contains(&apart) {
+                continue;
+            }
+            for set in guessed_sets(a, b) {
+                tried += 1;
+                if tried > MAX_REPAIRS {
+                    return (texts, None);
+                }
+                if tried.is_multiple_of(DEADLINE_STRIDE)
+                    && let Some(exhausted) = budget.exhausted()
+                {
+                    return (texts, Some(exhausted));
+                }
+                let Some(painted) = painted_set(matrix, &set, module) else {
+                    continue;
+                };
+                let Ok(detected) = SampleQR(&painted.0, &painted.1) else {
+                    continue;
+                };
+                let Ok(decoded) = Decode(detected.getBits()) else {
+                    continue;
+                };
+                if decoded.isValid() && !texts.contains(&decoded.text()) {
+                    texts.push(decoded.text());
+                }
+            }
+        }
+    }
+    (texts, None)
+}
+
+fn distance(a: Point, b: Point) -> f32 {
+    ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
+}
+
+/// The six finder-pattern sets two found patterns may belong to, the third pattern guessed
+/// (its `size` 0 marks it): `a` and `b` as the diagonal (the guess is the top-left corner, on
+/// either side), or as a side with the guess square to it at either end, either side.
+fn guessed_sets(a: ConcentricPattern, b: ConcentricPattern) -> Vec<FinderPatternSet> {
+    let turn = |vector: Point, sign: f32| Point {
+        x: -vector.y * sign,
+        y: vector.x * sign,
+    };
+    let at = |p: Point| ConcentricPattern { p, size: 0 };
+    let along = Point {
+        x: b.p.x - a.p.x,
+        y: b.p.y - a.p.y,
+    };
+    let middle = Point {
+        x: (a.p.x + b.p.x) / 2.0,
+        y: (a.p.y + b.p.y) / 2.0,
+    };
+    let mut sets = Vec::new();
+    for sign in [1.0, -1.0] {
+        let half = turn(
+            Point {
+                x: along.x / 2.0,
+                y: along.y / 2.0,
+            },
+            sign,
+        );
+        sets.push(ordered(
+            at(Point {
+                x: middle.x + half.x,
+                y: middle.y + half.y,
+            }),
+            a,
+            b,
+        ));
+        let side = turn(along, sign);
+        for (corner, other) in [(a, b), (b, a)] {
+            let guess = at(Point {
+                x: corner.p.x + side.x,
+                y: corner.p.y + side.y,
+            });
+            sets.push(ordered(corner, other, guess));
+        }
+    }
+    sets
+}
+
+/// The set with top-left `corner` and the other two as top-right and bottom-left, whichever way
+/// round puts them clockwise (y grows downwards).
+fn ordered(corner: ConcentricPattern, one: ConcentricPattern, two: ConcentricPattern) -> FinderPatternSet {
+    let cross = (one.p.x - corner.p.x) * (two.p.y - corner.p.y) - (one.p.y - corner.p.y) * (two.p.x - corner.p.x);
+    let (tr, bl) = if cross > 0.0 { (one, two) } else { (two, one) };
+    FinderPatternSet { bl, tl: corner, tr }
+}
+
+/// A copy of `matrix` with a clean finder pattern (and its light border) painted at the guessed
+/// member of `set`, squared to the code's axes, and the set with that member's size filled in;
+/// `None` when the guess lies off the page.
+fn painted_set(matrix: &BitMatrix, set: &FinderPatternSet, module: f32) -> Option<(BitMatrix, FinderPatternSet)> {
+    let unit = |from: Point, to: Point| {
+        let length = distance(from, to).max(f32::EPSILON);
+        Point {
+            x: (to.x - from.x) / length,
+            y: (to.y - from.y) / length,
+        }
+    };
+    let (across, down) = (unit(set.tl.p, set.tr.p), unit(set.tl.p, set.bl.p));
+    let mut filled = *set;
+    let guess = [&mut filled.tl, &mut filled.tr, &mut filled.bl]
+        .into_iter()
+        .find(|member| member.size == 0)?;
+    guess.size = (module * 7.0).round() as i32;
+    let centre = guess.p;
+    let reach = module * 4.5 * std::f32::consts::SQRT_2;
+    let (width, height) = (matrix.width() as f32, matrix.height() as f32);
+    if centre.x - reach < 0.0 || centre.y - reach < 0.0 || centre.x + reach >= width || centre.y + reach >= height {
+        return None;
+    }
+    let mut painted = matrix.clone();
+    for y in (centre.y - reach) as u32..=(centre.y + reach) as u32 {
+        for x in (centre.x - reach) as u32..=(centre.x + reach) as u32 {
+            let (dx, dy) = (x as f32 + 0.5 - centre.x, y as f32 + 0.5 - centre.y);
+            let s = (dx * across.x + dy * across.y) / module;
+            let t = (dx * down.x + dy * down.y) / module;
+            let ring = s.abs().max(t.abs());
+            if ring < 1.5 || (2.5..3.5).contains(&ring) {
+                painted.set(x, y);
+            } else if ring < 4.5 {
+                painted.unset(x, y);
+            }
+        }
+    }
+    Some((painted, filled))
 }
 
 /// True when many rows of `matrix` each cross more finder patterns (dark, light, dark three
@@ -170,12 +325,17 @@ fn looks_like_finder(runs: &[u32]) -> bool {
 }
 
 fn read_pass(image: &GrayImage, binarizer: Binarizer, budget: &Budget) -> (Vec<String>, Option<Exhausted>) {
+    read_owned(image.clone(), binarizer, budget)
+}
+
+/// [`read_pass`] on a copy made for this pass, handed to the reader without copying it again.
+fn read_owned(image: GrayImage, binarizer: Binarizer, budget: &Budget) -> (Vec<String>, Option<Exhausted>) {
     let (width, height) = image.dimensions();
     if width < MIN_SIDE || height < MIN_SIDE {
         return (Vec::new(), None);
     }
     let decoded = contain(|| {
-        let source = Luma8LuminanceSource::new(image.as_raw().clone(), width, height).ok()?;
+        let source = Luma8LuminanceSource::new(image.into_raw(), width, height).ok()?;
         let matrix = match binarizer {
             Binarizer::Hybrid => HybridBinarizer::new(source).get_black_matrix().ok()?.clone(),
             Binarizer::Global => GlobalHistogramBinarizer::new(source).get_black_matrix().ok()?.clone(),
@@ -185,10 +345,47 @@ fn read_pass(image: &GrayImage, binarizer: Binarizer, budget: &Budget) -> (Vec<S
     decoded.flatten().unwrap_or_default()
 }
 
+/// The finder-repair pass ([`repair_finders`]) on the hybrid-binarised `image`.
+fn read_repairing(image: &GrayImage, budget: &Budget) -> (Vec<String>, Option<Exhausted>) {
+    let (width, height) = image.dimensions();
+    if width < MIN_SIDE || height < MIN_SIDE {
+        return (Vec::new(), None);
+    }
+    let decoded = contain(|| {
+        let source = Luma8LuminanceSource::new(image.as_raw().clone(), width, height).ok()?;
+        let matrix = HybridBinarizer::new(source).get_black_matrix().ok()?.clone();
+        if crowded_with_finders(&matrix) {
+            return Some((Vec::new(), Some(budget.gave_up_on_page())));
+        }
+        Some(repair_finders(&matrix, budget))
+    });
+    decoded.flatten().unwrap_or_default()
+}
+
+/// How many pixels have each grey level. Four tables filled in turn and added at the end: a page
+/// is mostly paper white, and one table would make every pixel wait for the previous one's
+/// count of the same level.
+pub(super) fn histogram(pixels: &[u8]) -> [usize; 256] {
+    let mut tables = [[0u32; 256]; 4];
+    let (quads, rest) = pixels.as_chunks::<4>();
+    for quad in quads {
+        for (table, &pixel) in tables.iter_mut().zip(quad) {
+            table[usize::from(pixel)] += 1;
+        }
+    }
+    for &pixel in rest {
+        tables[0][usize::from(pixel)] += 1;
+    }
+    std::array::from_fn(|level| tables.iter().map(|table| table[level] as usize).sum())
+}
+
 /// Shrinks by an integer factor with a box filter (averaging also cancels fine noise).
 pub fn box_downscale(image: &GrayImage, factor: u32) -> GrayImage {
     if factor <= 1 || image.width() == 0 || image.height() == 0 {
         return image.clone();
+    }
+    if factor == 2 && image.width() >= 2 && image.height() >= 2 {
+        return halve(image);
     }
     let (width, height) = (image.width() / factor, image.height() / factor);
     let area = factor * factor;
@@ -208,6 +405,28 @@ pub fn box_downscale(image: &GrayImage, factor: u32) -> GrayImage {
             }
         }
         out.extend(sums.iter().map(|sum| ((sum + area / 2) / area) as u8));
+    }
+    GrayImage::from_raw(width, height, out).expect("the buffer has width x height pixels")
+}
+
+/// [`box_downscale`] by 2 (the half-scale passes and the sharpness test), pixel for pixel the
+/// same: whole 2 x 2 blocks need no edge clamping, so the loop runs straight through two rows.
+fn halve(image: &GrayImage) -> GrayImage {
+    let (width, height) = (image.width() / 2, image.height() / 2);
+    let stride = image.width() as usize;
+    let raw = image.as_raw();
+    let mut out = vec![0u8; width as usize * height as usize];
+    for (y, row) in out.chunks_exact_mut(width as usize).enumerate() {
+        let top = &raw[2 * y * stride..][..2 * width as usize];
+        let bottom = &raw[(2 * y + 1) * stride..][..2 * width as usize];
+        for ((pixel, upper), lower) in row
+            .iter_mut()
+            .zip(top.as_chunks::<2>().0)
+            .zip(bottom.as_chunks::<2>().0)
+        {
+            let sum = u32::from(upper[0]) + u32::from(upper[1]) + u32::from(lower[0]) + u32::from(lower[1]);
+            *pixel = ((sum + 2) / 4) as u8;
+        }
     }
     GrayImage::from_raw(width, height, out).expect("the buffer has width x height pixels")
 }
@@ -242,10 +461,7 @@ pub fn stretch_contrast(image: &GrayImage) -> GrayImage {
 /// [`stretch_contrast`] on a copy the caller already owns (a degraded page made for scan
 /// health): no second page-sized buffer.
 pub fn stretch_contrast_in_place(image: &mut GrayImage) {
-    let mut histogram = [0usize; 256];
-    for pixel in image.iter() {
-        histogram[usize::from(*pixel)] += 1;
-    }
+    let histogram = histogram(image.as_raw());
     let total = image.pixels().len().max(1);
     let cut = total / 100;
     let mut low = 0usize;
@@ -336,8 +552,8 @@ pub fn adaptive_threshold(image: &GrayImage) -> GrayImage {
 
 /// The texts of the QR codes the cheapest pass ("direct") reads from `image`, taken as is.
 /// Scan-health estimation uses it on degraded copies of a working copy.
-pub fn read_direct(image: &GrayImage) -> Vec<String> {
-    read_pass(image, Binarizer::Hybrid, &Budget::new()).0
+pub fn read_direct(image: GrayImage) -> Vec<String> {
+    read_owned(image, Binarizer::Hybrid, &Budget::new()).0
 }
 
 /// A page to read: its grey levels, and for colour scans the brightest channel of each pixel,
@@ -388,15 +604,15 @@ pub fn read_page(
         ("direct", Box::new(|| read_pass(&working, Binarizer::Hybrid, budget))),
         (
             "half-scale",
-            Box::new(|| read_pass(&box_downscale(&working, 2), Binarizer::Hybrid, budget)),
+            Box::new(|| read_owned(box_downscale(&working, 2), Binarizer::Hybrid, budget)),
         ),
         (
             "median-filter",
-            Box::new(|| read_pass(&median3(&working), Binarizer::Hybrid, budget)),
+            Box::new(|| read_owned(median3(&working), Binarizer::Hybrid, budget)),
         ),
         (
             "contrast-stretch",
-            Box::new(|| read_pass(&stretch_contrast(&working), Binarizer::Global, budget)),
+            Box::new(|| read_owned(stretch_contrast(&working), Binarizer::Global, budget)),
         ),
         (
             "global-threshold",
@@ -411,11 +627,11 @@ pub fn read_page(
         ),
         (
             "adaptive-threshold",
-            Box::new(|| read_pass(&adaptive_threshold(&working), Binarizer::Global, budget)),
+            Box::new(|| read_owned(adaptive_threshold(&working), Binarizer::Global, budget)),
         ),
         (
             "median-half-scale",
-            Box::new(|| read_pass(&box_downscale(&median3(&working), 2), Binarizer::Hybrid, budget)),
+            Box::new(|| read_owned(box_downscale(&median3(&working), 2), Binarizer::Hybrid, budget)),
         ),
         (
             "full-resolution",
@@ -433,15 +649,16 @@ pub fn read_page(
                 if !stretchable {
                     return none();
                 }
-                let (mut texts, exhausted) = read_pass(&stretch(&working, 1, 2), Binarizer::Hybrid, budget);
+                let (mut texts, exhausted) = read_owned(stretch(&working, 1, 2), Binarizer::Hybrid, budget);
                 if exhausted.is_some() {
                     return (texts, exhausted);
                 }
-                let (wide, exhausted) = read_pass(&stretch(&working, 2, 1), Binarizer::Hybrid, budget);
+                let (wide, exhausted) = read_owned(stretch(&working, 2, 1), Binarizer::Hybrid, budget);
                 texts.extend(wide);
                 (texts, exhausted)
             }),
         ),
+        ("finder-repair", Box::new(|| read_repairing(&working, budget))),
     ];
     for (name, pass) in passes {
         let (texts, exhausted) = pass();
@@ -454,4 +671,84 @@ pub fn read_page(
         }
     }
     (found, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paper::render::qr::{QUIET_ZONE, encode};
+
+    const PAYLOAD: &str = "BG1-SHARE-7K3M9QXA2B-K3-N5-S2-B113-ABC 01ABCDEF0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+    /// `PAYLOAD` drawn at `pixels` a module on white, with a quiet zone.
+    fn drawn(pixels: u32) -> GrayImage {
+        let code = encode(PAYLOAD).expect("encodes");
+        let side = (code.width + 2 * QUIET_ZONE) as u32 * pixels;
+        GrayImage::from_fn(side, side, |x, y| {
+            let (column, row) = ((x / pixels) as usize, (y / pixels) as usize);
+            let inside = |at: usize| at >= QUIET_ZONE && at < QUIET_ZONE + code.width;
+            let dark =
+                inside(column) && inside(row) && code.dark[(row - QUIET_ZONE) * code.width + column - QUIET_ZONE];
+            image::Luma([if dark { 0 } else { 255 }])
+        })
+    }
+
+    #[test]
+    fn halving_matches_the_general_box_filter_pixel_for_pixel() {
+        for (width, height) in [(7, 5), (8, 6), (2, 2), (31, 17)] {
+            let image = GrayImage::from_fn(width, height, |x, y| image::Luma([((x * 37 + y * 101) % 256) as u8]));
+            let general = {
+                // The general path, as box_downscale runs it for any other factor.
+                let (w, h) = (width / 2, height / 2);
+                GrayImage::from_fn(w, h, |x, y| {
+                    let sum: u32 = (0..2)
+                        .flat_map(|dy| (0..2).map(move |dx| (2 * x + dx, 2 * y + dy)))
+                        .map(|(sx, sy)| u32::from(image.get_pixel(sx, sy)[0]))
+                        .sum();
+                    image::Luma([((sum + 2) / 4) as u8])
+                })
+            };
+            assert_eq!(halve(&image), general, "{width}x{height}");
+        }
+    }
+
+    #[test]
+    fn the_histogram_counts_every_pixel_once() {
+        let pixels: Vec<u8> = (0..1027u32).map(|i| (i * 7 % 256) as u8).collect();
+        let mut expected = [0usize; 256];
+        for &pixel in &pixels {
+            expected[usize::from(pixel)] += 1;
+        }
+        assert_eq!(histogram(&pixels), expected);
+    }
+
+    #[test]
+    fn a_clean_code_reads_on_the_first_pass() {
+        let found = read_all(&drawn(6), &|found| !found.is_empty());
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].text.as_str(), found[0].pass), (PAYLOAD, "direct"));
+    }
+
+    #[test]
+    fn a_pen_line_across_a_finder_pattern_is_read_by_restoring_the_pattern() {
+        // An ink line a module and a half wide, drawn through the top-left finder pattern as a
+        // pen stroke would be: no pass that reads the page as it is finds that pattern.
+        let pixels = 6;
+        let mut page = drawn(pixels);
+        let centre = (
+            (QUIET_ZONE as f32 + 3.5) * pixels as f32,
+            (QUIET_ZONE as f32 + 3.5) * pixels as f32,
+        );
+        let (slope, half_width) = (0.7f32, 4.5f32);
+        let norm = (1.0 + slope * slope).sqrt();
+        for (x, y, pixel) in page.enumerate_pixels_mut() {
+            let (dx, dy) = (x as f32 - centre.0, y as f32 - centre.1);
+            if dx.abs() < 8.0 * pixels as f32 && (dy - slope * dx).abs() / norm < half_width {
+                *pixel = image::Luma([0]);
+            }
+        }
+        let found = read_all(&page, &|found| !found.is_empty());
+        assert_eq!(found.len(), 1, "the code is read");
+        assert_eq!((found[0].text.as_str(), found[0].pass), (PAYLOAD, "finder-repair"));
+    }
 }
