@@ -292,7 +292,11 @@ fn prepare_sheet(name: String, secret: SecretInput) -> Sheet {
     let ceremony = seal::seal(common::request("degradation bench", 5, 3, secret)).expect("seal the demo ceremony");
     let vault_bytes = ceremony.manifest.ciphertext_bytes;
     let sheet = ceremony.sheets.into_iter().next().expect("a ceremony has sheets");
-    let payloads: Vec<String> = sheet.blocks.iter().map(|block| block.qr_payload()).collect();
+    let payloads: Vec<String> = sheet
+        .blocks
+        .iter()
+        .map(|block| block.qr_payload().to_string())
+        .collect();
     let reference = pdf::rasterise(&sheet.pdf, REFERENCE_DPI as f32).expect("rasterise the reference render");
     let centres = locate_codes(&reference[0], &payloads);
     let last = payloads.last().expect("a sheet has codes");
@@ -302,7 +306,7 @@ fn prepare_sheet(name: String, secret: SecretInput) -> Sheet {
     };
     Sheet {
         name,
-        pdf: sheet.pdf,
+        pdf: sheet.pdf.to_vec(),
         payloads,
         centres,
         target,

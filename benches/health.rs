@@ -99,7 +99,11 @@ fn main() {
     let mut timings_300 = Vec::new();
     for (name, ceremony) in &sheets {
         let sheet = &ceremony.sheets[0];
-        let payloads: Vec<String> = sheet.blocks.iter().map(|block| block.qr_payload()).collect();
+        let payloads: Vec<String> = sheet
+            .blocks
+            .iter()
+            .map(|block| block.qr_payload().to_string())
+            .collect();
         for dpi in DPI {
             let clean = pdf::rasterise(&sheet.pdf, dpi as f32)
                 .expect("rasterise")

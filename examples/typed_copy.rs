@@ -20,7 +20,7 @@ fn main() {
     });
     for block in blocks {
         match v1::encode_block(&block.header, &block.data) {
-            Ok(encoded) => println!("{}", encoded.to_text()),
+            Ok(encoded) => println!("{}", encoded.to_text().as_str()),
             Err(error) => eprintln!("{error}"),
         }
     }

@@ -139,8 +139,8 @@ pub struct CeremonyRequest {
     pub record: CeremonyRecord,
 }
 
-/// One custodian's rendered sheet.
-#[derive(Debug)]
+/// One custodian's rendered sheet. Its PDF holds the share (unless protected), so the bytes are
+/// wiped on drop and `Debug` shows only their length.
 pub struct SealedSheet {
     /// Share index.
     pub index: u8,
@@ -149,12 +149,24 @@ pub struct SealedSheet {
     /// File name (`sheet-<index>-<name>.pdf`).
     pub file_name: String,
     /// The PDF.
-    pub pdf: Vec<u8>,
+    pub pdf: Zeroizing<Vec<u8>>,
     /// The blocks printed on it (for typed copies and self-checks).
     pub blocks: Vec<EncodedBlock>,
     /// For a protected share: the plain share, kept in memory only so the self-check can prove
     /// the quorum without asking custodians again (wiped on drop).
     pub unprotected_share: Option<crate::crypto::secret::SecretBytes>,
+}
+
+impl std::fmt::Debug for SealedSheet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SealedSheet")
+            .field("index", &self.index)
+            .field("custodian", &self.custodian)
+            .field("file_name", &self.file_name)
+            .field("pdf", &format_args!("<{} bytes>", self.pdf.len()))
+            .field("blocks", &self.blocks.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A completed ceremony, ready to be written out.
@@ -515,7 +527,7 @@ pub fn seal_with_progress(
         };
         let share_block = v1::encode_block(&header, &data).expect("a share always encodes");
         let mut blocks = vec![share_block];
-        blocks.extend(vault.iter().cloned());
+        blocks.extend(vault.iter().map(EncodedBlock::duplicate));
         let file_name = format!("sheet-{index}-{}.pdf", slug(&name));
         let context = SheetContext {
             paper: request.paper,
@@ -552,7 +564,7 @@ pub fn seal_with_progress(
             index,
             custodian: name,
             file_name,
-            pdf: Vec::new(),
+            pdf: Zeroizing::new(Vec::new()),
             blocks,
             unprotected_share: (!spec.protection_is_none())
                 .then(|| crate::crypto::secret::SecretBytes::from_slice(key_share.as_bytes())),
@@ -561,7 +573,7 @@ pub fn seal_with_progress(
     let total = models.len();
     let pdfs = render::render_sheets(&models, &|done| rendered(done, total));
     for (sheet, pdf) in sheets.iter_mut().zip(pdfs) {
-        sheet.pdf = pdf?;
+        sheet.pdf = Zeroizing::new(pdf?);
     }
     let manifest = Manifest {
         format: manifest::FORMAT.into(),
@@ -773,8 +785,9 @@ fn sheet_model(
             };
             SheetBlock {
                 caption,
-                qr_payload: block.qr_payload(),
-                printed_lines: block.printed_lines(),
+                // Moved out of their wiped buffers into the block, which wipes them in turn.
+                qr_payload: std::mem::take(&mut *block.qr_payload()),
+                printed_lines: std::mem::take(&mut *block.printed_lines()),
             }
         })
         .collect();
@@ -851,6 +864,34 @@ mod tests {
         assert_eq!(slug("Анна Кузнецова"), "anna-kuznetsova");
         assert_eq!(slug("陈力"), "chen-li");
         assert_eq!(slug("!!!"), "custodian");
+    }
+
+    #[test]
+    fn a_sheet_and_its_model_never_print_the_share() {
+        let ceremony = seal(request(&["a", "b"], 2)).expect("seals");
+        let sheet = &ceremony.sheets[0];
+        let share_line = sheet.blocks[0].lines[1].clone();
+        let printed = sheet.blocks[0].printed_lines()[1].clone();
+        assert!(sheet.pdf.starts_with(b"%PDF"));
+        let debug = format!("{sheet:?}");
+        assert!(debug.contains(&format!("<{} bytes>", sheet.pdf.len())), "{debug}");
+        let context = SheetContext {
+            paper: Paper::A4,
+            label: "test",
+            threshold: 2,
+            shares: 2,
+            ceremony: &ceremony.manifest.ceremony_id,
+            created: "1970-01-01",
+            template: DEFAULT_INSTRUCTIONS,
+            extra_facts: &[],
+            contacts: &[],
+        };
+        let model = sheet_model(&context, "a", 1, &sheet.blocks, &[], None);
+        assert_eq!(model.blocks[0].printed_lines[1], printed);
+        let model_debug = format!("{model:?}");
+        for text in [debug, model_debug] {
+            assert!(!text.contains(&share_line) && !text.contains(&printed), "{text}");
+        }
     }
 
     #[test]

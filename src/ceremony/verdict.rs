@@ -32,6 +32,19 @@ impl Problem {
     }
 }
 
+/// The outcome of a command that did its work anyway from the sheets that agree (`recover`
+/// handed the secret out, `reseal` sealed anew): still the worst problem's exit code, so exit 0
+/// keeps meaning that every input was sound, with `done` saying what was done despite it.
+pub fn done_despite(problem: Option<Problem>, done: &str) -> Result<(), Problem> {
+    match problem {
+        None => Ok(()),
+        Some(problem) => Err(Problem {
+            exit: problem.exit,
+            message: format!("{} ({done})", problem.message),
+        }),
+    }
+}
+
 /// The shares a quorum proof found: those that rebuild the key, and those that do not combine
 /// with them.
 #[derive(Debug, Clone, Copy)]

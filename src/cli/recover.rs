@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use breakglass::ceremony::recover;
+use breakglass::ceremony::{recover, verdict};
 use breakglass::crypto::payload::SecretKind;
 use breakglass::crypto::secret::SecretString;
 use breakglass::evidence::audit::Action;
@@ -103,14 +103,9 @@ fn deliver(args: &RecoverArgs, seen: &mut super::log::Seen) -> Result<(), Failur
     );
     // In an emergency the secret is handed out anyway; the exit code still says that not every
     // input was sound (exit 0 means every input is sound, as --help and the README say).
-    match problem {
-        None => Ok(()),
-        Some(problem) => Err(Failure::new(
-            problem.exit,
-            format!(
-                "{} (the secret was still handed out, rebuilt from the sheets that agree)",
-                problem.message
-            ),
-        )),
-    }
+    verdict::done_despite(
+        problem,
+        "the secret was still handed out, rebuilt from the sheets that agree",
+    )
+    .map_err(Failure::from)
 }

@@ -2,6 +2,7 @@
 //! (new vault key, new shares, possibly new custodians or threshold) under a policy.
 
 use breakglass::ceremony::request::PolicySource;
+use breakglass::ceremony::verdict;
 
 use super::policy::{self, PolicyRun};
 use super::verify::{self, Report};
@@ -55,14 +56,6 @@ pub fn run(args: ResealArgs) -> Result<(), Failure> {
     );
     // As `recover`: the new ceremony is sealed from the sheets that agree, and the exit code
     // still says that not every input was sound (exit 0 means every input is sound).
-    match problem {
-        None => Ok(()),
-        Some(problem) => Err(Failure::new(
-            problem.exit,
-            format!(
-                "{} (the new ceremony was still sealed, from the sheets that agree)",
-                problem.message
-            ),
-        )),
-    }
+    verdict::done_despite(problem, "the new ceremony was still sealed, from the sheets that agree")
+        .map_err(Failure::from)
 }

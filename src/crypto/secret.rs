@@ -13,8 +13,9 @@
 //! generating and signing; `p12-keystore` holds the key and the .pfx password while writing a
 //! .pfx; `shamirsecretsharing` works on plain arrays; `rpassword` returns a plain `String` that
 //! is moved, not copied, into a [`SecretString`]; the QR and PDF writers (`qrcode`, `printpdf`)
-//! hold a share's text while rendering a sheet, and the PDF bytes of a sheet hold its share
-//! until they are written and dropped. The terminal, its scrollback and any pipe the secret is
+//! make their own unwiped copies of a share's text while rendering a sheet. Our side of a sheet
+//! is wiped on drop: a share's encoded lines (`EncodedBlock`), its QR text and printed lines
+//! (`SheetBlock`) and the sheet's PDF bytes (`SealedSheet`). The terminal, its scrollback and any pipe the secret is
 //! printed to are outside the process altogether.
 
 use std::fmt;

@@ -4,6 +4,33 @@
 
 use crate::platform::clock::{date, parse_date, parse_rfc3339, rfc3339};
 
+/// Serde for a type written as its `Display` text and read back with its `parse`, refusing
+/// any other text with `$error`.
+macro_rules! written_as_text {
+    ($type:ty, $error:expr) => {
+        impl TryFrom<String> for $type {
+            type Error = DateError;
+
+            fn try_from(text: String) -> Result<Self, DateError> {
+                Self::parse(&text).ok_or($error)
+            }
+        }
+
+        impl serde::Serialize for $type {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $type {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                Self::try_from(<String as serde::Deserialize>::deserialize(deserializer)?)
+                    .map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
 /// A moment in UTC to the second, as manifests, certificates and the log write it
 /// (`YYYY-MM-DDTHH:MM:SSZ`): read once, so nothing downstream parses or slices the text again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -37,25 +64,7 @@ impl std::fmt::Display for UtcTime {
     }
 }
 
-impl TryFrom<String> for UtcTime {
-    type Error = DateError;
-
-    fn try_from(text: String) -> Result<Self, DateError> {
-        Self::parse(&text).ok_or(DateError::NotATime)
-    }
-}
-
-impl serde::Serialize for UtcTime {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for UtcTime {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Self::try_from(<String as serde::Deserialize>::deserialize(deserializer)?).map_err(serde::de::Error::custom)
-    }
-}
+written_as_text!(UtcTime, DateError::NotATime);
 
 /// Seconds in a day.
 const DAY_SECONDS: i64 = 86_400;
@@ -87,25 +96,7 @@ impl std::fmt::Display for Day {
     }
 }
 
-impl TryFrom<String> for Day {
-    type Error = DateError;
-
-    fn try_from(text: String) -> Result<Self, DateError> {
-        Self::parse(&text).ok_or(DateError::NotADay)
-    }
-}
-
-impl serde::Serialize for Day {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Day {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Self::try_from(<String as serde::Deserialize>::deserialize(deserializer)?).map_err(serde::de::Error::custom)
-    }
-}
+written_as_text!(Day, DateError::NotADay);
 
 /// Why a time or date read from a file was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -100,6 +100,7 @@ fn zbarimg_reads_every_sheet_exactly_as_breakglass_does() {
                 v1::encode_block(&found.block.header, &found.block.data)
                     .unwrap()
                     .qr_payload()
+                    .to_string()
             })
             .collect();
         assert_eq!(zbar, ours, "sheet {index}");

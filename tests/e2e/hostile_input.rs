@@ -325,7 +325,7 @@ fn altered_typed_blocks(index: u8, vault: bool, vault_only: bool, change: impl F
             if matches!(block.header.part, v1::Part::Vault { .. }) == vault {
                 change(&mut data);
             }
-            v1::encode_block(&block.header, &data).unwrap().to_text()
+            v1::encode_block(&block.header, &data).unwrap().to_text().to_string()
         })
         .collect::<Vec<_>>()
         .join("\n")

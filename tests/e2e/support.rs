@@ -176,7 +176,12 @@ pub fn typed_copy(sheet: &Path) -> String {
     });
     blocks
         .iter()
-        .map(|block| v1::encode_block(&block.header, &block.data).expect("encodes").to_text())
+        .map(|block| {
+            v1::encode_block(&block.header, &block.data)
+                .expect("encodes")
+                .to_text()
+                .to_string()
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }

@@ -9,7 +9,7 @@
 use std::fmt;
 
 use crc::{CRC_15_CAN, Crc};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::base32;
 
@@ -338,7 +338,8 @@ fn qr_index(symbol: char) -> u8 {
 /// Feeding symbol indices (not ASCII) keeps every single-symbol substitution and every swap
 /// of neighbours inside a burst of at most 14 bits, which CRC-15 always detects.
 pub fn line_check(header_body: &str, line_number: usize, data: &str) -> String {
-    let mut input = Vec::with_capacity(1 + header_body.len() + data.len());
+    // The data symbols are a share's own, in another alphabet: wiped like it.
+    let mut input = Zeroizing::new(Vec::with_capacity(1 + header_body.len() + data.len()));
     input.push(line_number as u8);
     input.extend(header_body.chars().map(qr_index));
     input.extend(data.chars().map(qr_index));
@@ -349,11 +350,18 @@ pub fn line_check(header_body: &str, line_number: usize, data: &str) -> String {
         .collect()
 }
 
-/// A block encoded as canonical lines.
-#[derive(Clone, PartialEq, Eq)]
+/// A block encoded as canonical lines. A share's lines are the share itself: they are wiped on
+/// drop, and the block is not `Clone`, so every copy is one made on purpose.
+#[derive(PartialEq, Eq)]
 pub struct EncodedBlock {
     /// Header line first, then the data lines, all without spaces.
     pub lines: Vec<String>,
+}
+
+impl Drop for EncodedBlock {
+    fn drop(&mut self) {
+        self.lines.zeroize();
+    }
 }
 
 impl fmt::Debug for EncodedBlock {
@@ -363,32 +371,52 @@ impl fmt::Debug for EncodedBlock {
 }
 
 impl EncodedBlock {
-    /// The QR payload: lines joined by single spaces (QR alphanumeric mode throughout).
-    pub fn qr_payload(&self) -> String {
-        self.lines.join(" ")
+    /// A copy made on purpose (the vault's blocks go onto every sheet), wiped like the original.
+    pub fn duplicate(&self) -> Self {
+        Self {
+            lines: self.lines.clone(),
+        }
     }
 
-    /// The lines as printed: data symbols in groups of five, number and check set apart.
-    pub fn printed_lines(&self) -> Vec<String> {
-        let mut printed = vec![self.lines[0].clone()];
+    /// The QR payload: lines joined by single spaces (QR alphanumeric mode throughout), in a
+    /// buffer sized once and wiped on drop.
+    pub fn qr_payload(&self) -> Zeroizing<String> {
+        Zeroizing::new(self.lines.join(" "))
+    }
+
+    /// The lines as printed: data symbols in groups of five, number and check set apart. Each
+    /// line is built in a buffer of its final size, and all are wiped on drop.
+    pub fn printed_lines(&self) -> Zeroizing<Vec<String>> {
+        let mut printed = Zeroizing::new(Vec::with_capacity(self.lines.len()));
+        printed.push(self.lines[0].clone());
         for line in &self.lines[1..] {
             let (number, rest) = line.split_at(2);
             let (data, check) = rest.split_at(rest.len() - 3);
-            let groups: Vec<&str> = data
-                .as_bytes()
-                .chunks(5)
-                .map(|group| std::str::from_utf8(group).unwrap_or_default())
-                .collect();
-            printed.push(format!("{number}  {}  {check}", groups.join(" ")));
+            let mut out = String::with_capacity(line.len() + 4 + data.len() / 5);
+            out.push_str(number);
+            out.push_str("  ");
+            for (index, group) in data.as_bytes().chunks(5).enumerate() {
+                if index > 0 {
+                    out.push(' ');
+                }
+                out.push_str(std::str::from_utf8(group).unwrap_or_default());
+            }
+            out.push_str("  ");
+            out.push_str(check);
+            printed.push(out);
         }
         printed
     }
 
-    /// The lines as a text file that `verify` and `recover` read back.
-    pub fn to_text(&self) -> String {
-        let mut text = self.printed_lines().join("\n");
-        text.push('\n');
-        text
+    /// The lines as a text file that `verify` and `recover` read back (wiped on drop).
+    pub fn to_text(&self) -> Zeroizing<String> {
+        let printed = self.printed_lines();
+        let mut text = String::with_capacity(printed.iter().map(|line| line.len() + 1).sum());
+        for line in printed.iter() {
+            text.push_str(line);
+            text.push('\n');
+        }
+        Zeroizing::new(text)
     }
 }
 
@@ -411,8 +439,13 @@ pub fn encode_block(header: &Header, data: &[u8]) -> Result<EncodedBlock, Format
     let mut lines = vec![format!("{body}-{}", line_check(&body, 0, ""))];
     for (index, chunk) in data.chunks(BYTES_PER_LINE).enumerate() {
         let number = index + 1;
-        let symbols = base32::encode(chunk);
-        lines.push(format!("{number:02}{symbols}{}", line_check(&body, number, &symbols)));
+        let symbols = Zeroizing::new(base32::encode(chunk));
+        let check = line_check(&body, number, &symbols);
+        let mut line = String::with_capacity(2 + symbols.len() + check.len());
+        line.push_str(&format!("{number:02}"));
+        line.push_str(symbols.as_str());
+        line.push_str(&check);
+        lines.push(line);
     }
     Ok(EncodedBlock { lines })
 }
@@ -720,8 +753,8 @@ mod tests {
         let encoded = encode_block(&share_header(2), &data).unwrap();
         assert_eq!(encoded.lines.len(), 1 + 5);
         for text in [
-            encoded.qr_payload(),
-            encoded.to_text(),
+            encoded.qr_payload().to_string(),
+            encoded.to_text().to_string(),
             encoded.to_text().to_lowercase(),
         ] {
             let blocks = decode_text(&text).unwrap();

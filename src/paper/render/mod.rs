@@ -41,8 +41,8 @@ impl Paper {
     }
 }
 
-/// One block of data on a sheet: its QR code and its typed lines carry the same text.
-#[derive(Clone, Debug)]
+/// One block of data on a sheet: its QR code and its typed lines carry the same text, which for
+/// an unprotected share is the share itself: wiped on drop, never printed by `Debug`, not `Clone`.
 pub struct SheetBlock {
     /// Caption under the QR code, e.g. "SHARE 2 of 5".
     pub caption: String,
@@ -52,8 +52,24 @@ pub struct SheetBlock {
     pub printed_lines: Vec<String>,
 }
 
-/// Everything printed on one custodian's sheet.
-#[derive(Clone, Debug)]
+impl Drop for SheetBlock {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.qr_payload);
+        zeroize::Zeroize::zeroize(&mut self.printed_lines);
+    }
+}
+
+impl std::fmt::Debug for SheetBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SheetBlock")
+            .field("caption", &self.caption)
+            .field("lines", &self.printed_lines.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Everything printed on one custodian's sheet (not `Clone`: its blocks may hold a share).
+#[derive(Debug)]
 pub struct SheetModel {
     /// Paper size.
     pub paper: Paper,

@@ -566,8 +566,8 @@ mod tests {
         let encoded = v1::encode_block(&header, &vec![0xA5; bytes]).expect("encodes");
         SheetBlock {
             caption: caption.into(),
-            qr_payload: encoded.qr_payload(),
-            printed_lines: encoded.printed_lines(),
+            qr_payload: std::mem::take(&mut *encoded.qr_payload()),
+            printed_lines: std::mem::take(&mut *encoded.printed_lines()),
         }
     }
 
