@@ -170,7 +170,7 @@ fn ps_variables(variables: &[(&str, &str)]) -> String {
 /// only issues a temporary one).
 fn set_passphrase(account: &str, tenant: &str) -> String {
     format!(
-        "Set it with Microsoft Graph PowerShell, signed in as a Privileged Authentication Administrator or a Global Administrator (only they may set a Global Administrator's password; the admin center's \"Reset password\" issues a temporary password instead):\n\n```\n{}Connect-MgGraph -TenantId $tenant -Scopes 'User-PasswordProfile.ReadWrite.All'\n$password = @{{\n    Password = (Read-Host 'New passphrase')\n    ForceChangePasswordNextSignIn = $false\n}}\nUpdate-MgUser -UserId $account -PasswordProfile $password\nUpdate-MgUser -UserId $account -PasswordPolicies 'DisablePasswordExpiration'\n```\n\nType the passphrase at the prompt (it is not kept in the shell history), then sign in once with it and the account's FIDO2 key to prove it works.",
+        "Set it with Microsoft Graph PowerShell, signed in as a Privileged Authentication Administrator or a Global Administrator (only they may set a Global Administrator's password; the admin center's \"Reset password\" issues a temporary password instead):\n\n```\n{}Connect-MgGraph -TenantId $tenant -Scopes 'User-PasswordProfile.ReadWrite.All'\n$password = @{{\n    Password = (Read-Host -MaskInput 'New passphrase')\n    ForceChangePasswordNextSignIn = $false\n}}\nUpdate-MgUser -UserId $account -PasswordProfile $password\nUpdate-MgUser -UserId $account -PasswordPolicies 'DisablePasswordExpiration'\n```\n\nType the passphrase at the prompt (shown as stars, and not kept in the shell history), then sign in once with it and the account's FIDO2 key to prove it works.",
         ps_variables(&[("tenant", tenant), ("account", account)])
     )
 }
@@ -513,7 +513,7 @@ mod tests {
         let runbook = runbook_markdown(&manifest, RUNBOOK_TEMPLATE);
         for pinned in [
             "$tenant = 'contoso.onmicrosoft.com'\n$account = 'bg01@contoso.onmicrosoft.com'\nConnect-MgGraph -TenantId $tenant -Scopes 'User-PasswordProfile.ReadWrite.All'\n",
-            "$password = @{\n    Password = (Read-Host 'New passphrase')\n    ForceChangePasswordNextSignIn = $false\n}\n",
+            "$password = @{\n    Password = (Read-Host -MaskInput 'New passphrase')\n    ForceChangePasswordNextSignIn = $false\n}\n",
             "Update-MgUser -UserId $account -PasswordProfile $password\nUpdate-MgUser -UserId $account -PasswordPolicies 'DisablePasswordExpiration'\n",
             "Privileged Authentication Administrator or a Global Administrator",
             "union SigninLogs, AADNonInteractiveUserSignInLogs\n| where UserId == \"11111111-2222-3333-4444-555555555555\"",
