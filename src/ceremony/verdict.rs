@@ -5,7 +5,7 @@
 //! that disagrees; otherwise it names the one problem to report (with its exit code): a failed
 //! quorum's cause, else a forged share, else the worst input.
 
-use crate::ceremony::verify::{InputReport, VerifyError};
+use crate::ceremony::verify::{InputReport, Proof, VerifyError};
 use crate::evidence::manifest::Manifest;
 use crate::exit::Exit;
 
@@ -55,6 +55,27 @@ pub struct Shares<'a> {
     pub disagreeing: &'a [u8],
     /// Inputs holding no share whose VAULT codes are not the proven vault's.
     pub foreign_vaults: &'a [String],
+}
+
+impl<'a> Shares<'a> {
+    /// The shares `proof` found.
+    pub fn of(proof: &'a Proof) -> Self {
+        Self {
+            agreeing: &proof.agreeing,
+            disagreeing: &proof.disagreeing,
+            foreign_vaults: &proof.foreign_vaults,
+        }
+    }
+
+    /// True when the proof set `report`'s sheet aside: its share does not combine with the
+    /// others, or its VAULT codes are not the proven vault's. Its own checks may still pass.
+    pub fn set_aside(&self, report: &InputReport) -> bool {
+        report
+            .shares()
+            .iter()
+            .any(|(_, index)| self.disagreeing.contains(index))
+            || self.foreign_vaults.contains(&report.name())
+    }
 }
 
 /// The worst problem among the inputs (the lowest exit code), named with its file.

@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use breakglass::ceremony::verdict::{self, Shares};
+use breakglass::ceremony::verdict;
 use breakglass::ceremony::verify::VerifyError;
 use breakglass::evidence::audit::{self, Entry};
-use breakglass::evidence::drill::{self, Drill};
+use breakglass::evidence::drill::{self, Drill, Quorum};
 use breakglass::evidence::manifest::Manifest;
 use breakglass::exit::Exit;
 use breakglass::platform::clock;
@@ -47,12 +47,11 @@ pub struct DrillArgs {
 
 /// The exit code and message verify would give for this drill.
 fn outcome(drill: &Drill, manifest: &Manifest) -> (Exit, Option<String>) {
-    let shares = drill.quorum.as_ref().map(|quorum| Shares {
-        agreeing: &quorum.agreeing,
-        disagreeing: &quorum.disagreeing,
-        foreign_vaults: &quorum.foreign_vaults,
-    });
-    match verdict::verdict(&drill.reports, shares, Some(manifest)) {
+    match verdict::verdict(
+        &drill.reports,
+        drill.quorum.as_ref().map(Quorum::shares),
+        Some(manifest),
+    ) {
         None => (Exit::Ok, None),
         Some(problem) => (problem.exit, Some(problem.message)),
     }
@@ -70,7 +69,8 @@ fn report_path(template: &Path, now: i64) -> PathBuf {
 }
 
 fn print_human(drill: &Drill, manifest: &Manifest, code: Exit, message: Option<&str>) {
-    super::verify::print_inputs(&drill.reports, Some(manifest), &|line| outln!("{line}"));
+    let shares = drill.quorum.as_ref().ok().map(Quorum::shares);
+    super::verify::print_inputs(&drill.reports, Some(manifest), shares, &|line| outln!("{line}"));
     if let Ok(quorum) = &drill.quorum {
         let names: Vec<String> = audit::share_refs(&quorum.agreeing, Some(manifest))
             .iter()

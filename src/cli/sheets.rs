@@ -26,12 +26,11 @@ impl Collected {
     /// The verdict: `None` when every input is sound and the quorum proven without a forged
     /// share, else the problem to report.
     pub fn verdict(&self) -> Option<Problem> {
-        let outcome = self.outcome.as_ref().map(|proof| Shares {
-            agreeing: &proof.agreeing,
-            disagreeing: &proof.disagreeing,
-            foreign_vaults: &proof.foreign_vaults,
-        });
-        verdict::verdict(&self.reports, outcome, self.manifest.as_ref())
+        verdict::verdict(
+            &self.reports,
+            self.outcome.as_ref().map(Shares::of),
+            self.manifest.as_ref(),
+        )
     }
 }
 

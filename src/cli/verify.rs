@@ -1,6 +1,6 @@
 //! `breakglass verify`: per-input report, then the quorum proof. Never shows the secret.
 
-use breakglass::ceremony::verdict::{self, Problem};
+use breakglass::ceremony::verdict::{self, Problem, Shares};
 use breakglass::ceremony::verify::{InputReport, Proof, ReadOptions, Source, VerifyError};
 use breakglass::evidence::audit::Action;
 use breakglass::evidence::manifest::Manifest;
@@ -11,7 +11,8 @@ use super::sheets::{self, Collected};
 use super::{Failure, VerifyArgs};
 
 /// One input's line of the text report: which sheet, which blocks read and how, its problems.
-pub(super) fn describe_input(report: &InputReport, manifest: Option<&Manifest>) -> String {
+/// `set_aside`: the quorum proof set this sheet aside although its own checks pass.
+pub(super) fn describe_input(report: &InputReport, manifest: Option<&Manifest>, set_aside: bool) -> String {
     let name = report.name();
     let mut parts = Vec::new();
     for (ceremony, index) in report.shares() {
@@ -40,7 +41,11 @@ pub(super) fn describe_input(report: &InputReport, manifest: Option<&Manifest>) 
         })
         .collect();
     blocks.sort();
-    let status = if report.problems.is_empty() { "OK" } else { "PROBLEM" };
+    let status = match (report.problems.is_empty(), set_aside) {
+        (false, _) => "PROBLEM",
+        (true, true) => "SET ASIDE",
+        (true, false) => "OK",
+    };
     let mut line = format!("{status:7} {name}: ");
     if parts.is_empty() && blocks.is_empty() {
         line.push_str("nothing readable");
@@ -67,10 +72,17 @@ pub enum Report {
     Stderr,
 }
 
-/// Prints the per-input lines of the text report (each input, then its scan-health warning).
-pub(super) fn print_inputs(reports: &[InputReport], manifest: Option<&Manifest>, say: &dyn Fn(String)) {
+/// Prints the per-input lines of the text report (each input, then its scan-health warning);
+/// `shares` is what the quorum proof found, when it was proven.
+pub(super) fn print_inputs(
+    reports: &[InputReport],
+    manifest: Option<&Manifest>,
+    shares: Option<Shares<'_>>,
+    say: &dyn Fn(String),
+) {
     for report in reports {
-        say(describe_input(report, manifest));
+        let set_aside = shares.is_some_and(|shares| shares.set_aside(report));
+        say(describe_input(report, manifest, set_aside));
         if let Some(warning) = verdict::health_warning(report, manifest) {
             say(format!("        {warning}"));
         }
@@ -85,13 +97,14 @@ fn print_text(collected: Collected, report: Report) -> Result<(Proof, Option<Pro
         Report::Stderr => errln!("{line}"),
     };
     let problem = collected.verdict();
+    let shares = collected.outcome.as_ref().ok().map(Shares::of);
+    print_inputs(&collected.reports, collected.manifest.as_ref(), shares, &say);
     let Collected {
         manifest,
         reports,
         outcome,
     } = collected;
     let manifest = manifest.as_ref();
-    print_inputs(&reports, manifest, &say);
     let proof = match outcome {
         Ok(proof) => proof,
         Err(error) => {

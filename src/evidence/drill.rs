@@ -35,6 +35,17 @@ pub struct Quorum {
     pub payload_kind: String,
 }
 
+impl Quorum {
+    /// The shares this quorum found, for the verdict.
+    pub fn shares(&self) -> crate::ceremony::verdict::Shares<'_> {
+        crate::ceremony::verdict::Shares {
+            agreeing: &self.agreeing,
+            disagreeing: &self.disagreeing,
+            foreign_vaults: &self.foreign_vaults,
+        }
+    }
+}
+
 /// What a drill found.
 #[derive(Debug)]
 pub struct Drill {

@@ -367,6 +367,11 @@ fn sound_means_usable_by_the_documented_recovery() {
     .unwrap();
     for sheet in ["box-2.txt", "vault-2.txt"] {
         let run = verify_not_sound(dir.path(), &[sheet, "typed-3.txt", "typed-4.txt"]);
+        assert!(
+            run.stdout.contains(&format!("SET ASIDE {sheet}: share 2 of 5")),
+            "{}",
+            run.all()
+        );
         run.exits_with(Exit::SharesDisagree, "share(s) 2 (Ben Okafor) do not belong to them");
         // Recovery still hands out the secret, rebuilt from the sheets that agree.
         let run = run_in(
@@ -399,6 +404,13 @@ fn sound_means_usable_by_the_documented_recovery() {
         dir.path(),
         &["typed-2.txt", "typed-3.txt", "typed-4.txt", "back-page.txt"],
     );
+    // Its own line checks pass, but its line says it was set aside, not OK.
+    assert!(
+        run.stdout.contains("SET ASIDE back-page.txt: VAULT 1/1 ok"),
+        "{}",
+        run.all()
+    );
+    assert!(run.stdout.contains("OK      typed-2.txt"), "{}", run.all());
     run.exits_with(
         Exit::Vault,
         "back-page.txt: its VAULT codes are not this ceremony's vault",
