@@ -112,8 +112,7 @@ mod tests {
     use crate::evidence::audit::{self, Action, Record};
 
     fn manifest() -> Manifest {
-        let json = std::fs::read("tests/vectors/v1/ceremony-1/manifest.json").expect("vector manifest");
-        let mut manifest = Manifest::parse(&json).expect("parses");
+        let mut manifest = crate::evidence::manifest::vector_for_tests();
         manifest.custodians[0].seal_serial = Some("TE-1".into());
         manifest
     }

@@ -302,6 +302,17 @@ impl Manifest {
     }
 }
 
+/// The frozen vector ceremony's manifest, for other modules' unit tests.
+#[cfg(test)]
+pub(crate) fn vector_for_tests() -> Manifest {
+    let json = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/vectors/v1/ceremony-1/manifest.json"
+    ))
+    .expect("vector manifest");
+    Manifest::parse(&json).expect("parses")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 //! signed in with once, or as a planned recovery followed by a new ceremony. `signin-check`
 //! records what the person saw, and `status` counts its 90 days apart from the drill's.
 
+use crate::crypto::payload::SecretKind;
 use crate::evidence::audit::{Action, Record};
 use crate::evidence::manifest::Manifest;
 use crate::exit::Exit;
@@ -69,8 +70,10 @@ impl SigninCheck {
 
 /// The account (or, for an app's certificate or secret, the app id) a sign-in check signs in as.
 pub fn signed_in_as(manifest: &Manifest) -> Option<String> {
-    match manifest.secret_kind.as_str() {
-        "certificate" | "client-secret" => manifest.app_id.clone().or_else(|| manifest.account.clone()),
+    match manifest.secret_kind {
+        SecretKind::Certificate | SecretKind::ClientSecret => {
+            manifest.app_id.clone().or_else(|| manifest.account.clone())
+        }
         _ => manifest.account.clone(),
     }
 }
@@ -80,8 +83,7 @@ mod tests {
     use super::*;
 
     fn manifest() -> Manifest {
-        let json = std::fs::read("tests/vectors/v1/ceremony-1/manifest.json").expect("vector manifest");
-        let mut manifest = Manifest::parse(&json).expect("parses");
+        let mut manifest = crate::evidence::manifest::vector_for_tests();
         manifest.account = Some("bg01@contoso.onmicrosoft.com".into());
         manifest
     }

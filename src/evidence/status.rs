@@ -279,35 +279,24 @@ fn assess_one(files: &CeremonyFiles, replaced_by: Option<String>, now: i64, warn
             .find(|record| record.action == Action::Reseal)
             .and_then(|record| record.replaced_by.clone())
     });
-    let drills: Vec<_> = records.iter().filter(|record| record.action == Action::Drill).collect();
+    let drills = of_action(&records, Action::Drill);
     let last_drill = drills.last().map(|record| DrillSummary {
         time: record.time.clone(),
         result: record.result,
         exit_code: record.exit_code,
         seq: record.seq,
     });
-    let last_success = drills
-        .iter()
-        .rev()
-        .find(|record| record.result == Outcome::Success)
-        .and_then(|record| clock::parse_rfc3339(&record.time));
+    let last_success = last_success_time(&drills);
     let interval = manifest.drill_interval_days.unwrap_or(DEFAULT_DRILL_INTERVAL_DAYS);
     let due = last_success.unwrap_or(created) + i64::from(interval) * DAY;
-    let checks: Vec<_> = records
-        .iter()
-        .filter(|record| record.action == Action::SigninCheck)
-        .collect();
+    let checks = of_action(&records, Action::SigninCheck);
     let last_signin_check = checks.last().map(|record| SigninSummary {
         time: record.time.clone(),
         result: record.result,
         alert_fired: record.alert_fired,
         seq: record.seq,
     });
-    let last_signin_success = checks
-        .iter()
-        .rev()
-        .find(|record| record.result == Outcome::Success)
-        .and_then(|record| clock::parse_rfc3339(&record.time));
+    let last_signin_success = last_success_time(&checks);
     let signin_due = last_signin_success.unwrap_or(created) + i64::from(signin::INTERVAL_DAYS) * DAY;
     let envelopes: Vec<EnvelopeState> = audit::envelope_serials(manifest, log)
         .into_iter()
@@ -450,6 +439,24 @@ fn assess_one(files: &CeremonyFiles, replaced_by: Option<String>, now: i64, warn
         log: log_state,
         findings,
     }
+}
+
+/// The records of one action (drills, sign-in checks), oldest first.
+fn of_action<'a>(records: &[&'a audit::Record], action: Action) -> Vec<&'a audit::Record> {
+    records
+        .iter()
+        .copied()
+        .filter(|record| record.action == action)
+        .collect()
+}
+
+/// When the last successful one of `records` happened (each check's clock runs from it).
+fn last_success_time(records: &[&audit::Record]) -> Option<i64> {
+    records
+        .iter()
+        .rev()
+        .find(|record| record.result == Outcome::Success)
+        .and_then(|record| clock::parse_rfc3339(&record.time))
 }
 
 #[cfg(test)]

@@ -399,8 +399,7 @@ mod tests {
     use crate::evidence::manifest::Contact;
 
     fn manifest() -> Manifest {
-        let json = std::fs::read("tests/vectors/v1/ceremony-1/manifest.json").expect("vector manifest");
-        let mut manifest = Manifest::parse(&json).expect("parses");
+        let mut manifest = crate::evidence::manifest::vector_for_tests();
         manifest.account = Some("bg01@contoso.onmicrosoft.com".into());
         manifest.rotation_days = Some(365);
         manifest.drill_interval_days = Some(60);

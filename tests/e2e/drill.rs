@@ -330,16 +330,7 @@ fn status_exit_codes_follow_the_clock() {
     );
 
     // The sign-in check has its own 90 days; done on day 10, it is not what this test is about.
-    let signin = [
-        "signin-check",
-        "--manifest",
-        "out/manifest.json",
-        "--signed-in",
-        "yes",
-        "--alert-fired",
-        "yes",
-    ];
-    assert_eq!(ceremony.at(10, &signin).code, i32::from(Exit::Ok));
+    assert_eq!(ceremony.at(10, &signin_check("yes")).code, i32::from(Exit::Ok));
 
     // Day 95: the drill is overdue (20) and the secret expires within 30 days (21): worst wins.
     let overdue = status(95);
@@ -559,20 +550,7 @@ fn a_sign_in_check_has_its_own_record_and_its_own_90_days_in_status() {
         .collect();
     assert_eq!(concerns, ["signin-check-overdue"]);
 
-    let check = |days: i64, alert: &str| {
-        ceremony.at(
-            days,
-            &[
-                "signin-check",
-                "--manifest",
-                "out/manifest.json",
-                "--signed-in",
-                "yes",
-                "--alert-fired",
-                alert,
-            ],
-        )
-    };
+    let check = |days: i64, alert: &str| ceremony.at(days, &signin_check(alert));
     let passed = check(92, "yes");
     assert_eq!(passed.code, i32::from(Exit::Ok), "{}", passed.all());
     assert!(passed.stdout.contains("Next sign-in check due by"), "{}", passed.stdout);
@@ -668,4 +646,17 @@ fn envelope_serials_recorded_at_a_drill_are_what_status_lists_and_verify_checks(
         old.all()
     );
     assert!(verify("TE-5").stderr.contains("which was never recorded"));
+}
+
+/// `signin-check` of the test ceremony: signed in, the alert as `alert_fired` says.
+fn signin_check(alert_fired: &str) -> [&str; 7] {
+    [
+        "signin-check",
+        "--manifest",
+        "out/manifest.json",
+        "--signed-in",
+        "yes",
+        "--alert-fired",
+        alert_fired,
+    ]
 }
