@@ -109,6 +109,19 @@ pub fn markdown(manifest: &Manifest, entry: &Entry, log_path: &Path, now: i64) -
             entry.hash
         ),
     ));
+    // The serials the re-sealed envelopes carry from now on: what the next opening is checked
+    // against, so the signed report holds them beside the log.
+    if !record.envelopes.is_empty() {
+        let envelopes: Vec<String> = record
+            .envelopes
+            .iter()
+            .map(|envelope| match &envelope.custodian {
+                Some(name) => format!("{} ({}): {}", envelope.index, escape(name), escape(&envelope.serial)),
+                None => format!("{}: {}", envelope.index, escape(&envelope.serial)),
+            })
+            .collect();
+        facts.push(("New envelopes", envelopes.join("; ")));
+    }
     let mut out = format!(
         "# BREAKGLASS DRILL REPORT: {}\n\n",
         if passed { "PASSED" } else { "FAILED" }
@@ -214,7 +227,7 @@ pub fn pdf(manifest: &Manifest, entry: &Entry, log_path: &Path, now: i64) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::audit::{Action, InputRecord, Record};
+    use crate::evidence::audit::{Action, EnvelopeSerial, InputRecord, Record};
 
     fn entry(note: &str) -> (Manifest, Entry) {
         let json = std::fs::read("tests/vectors/v1/ceremony-1/manifest.json").expect("vector manifest");
@@ -235,6 +248,11 @@ mod tests {
             read: ReadMethod::Qr,
             fallback_passes: Vec::new(),
             problems: Vec::new(),
+        }];
+        record.envelopes = vec![EnvelopeSerial {
+            index: 1,
+            custodian: Some("Ana Ruiz".into()),
+            serial: "TE-0042".into(),
         }];
         let hash = "ab".repeat(32);
         (manifest, Entry { line: 2, record, hash })
@@ -262,6 +280,10 @@ mod tests {
             "{markdown}"
         );
         assert!(markdown.contains(&format!("| Log record | 2 in log.jsonl, SHA-256 {} |", "ab".repeat(32))));
+        assert!(
+            markdown.contains("| New envelopes | 1 (Ana Ruiz): TE-0042 |"),
+            "{markdown}"
+        );
         assert_eq!(markdown.matches("Signature ___").count(), 3, "{markdown}");
         assert_eq!(paragraph("12. item"), "12\\. item");
         let pdf = pdf(&manifest, &entry, Path::new("log.jsonl"), 1_790_000_000);
