@@ -6,7 +6,7 @@ use breakglass::exit::Exit;
 use breakglass::paper::format::v1;
 use image::{GrayImage, ImageFormat};
 
-use crate::support::{pdf_file, pdf_stream, run_in, seal, typed_copy};
+use crate::support::{pdf_file, pdf_stream, run_in, seal, seal_two, typed_copy};
 
 fn error_line(run: &crate::support::Run) -> String {
     let errors: Vec<&str> = run.stderr.lines().filter(|line| line.starts_with("error:")).collect();
@@ -256,21 +256,7 @@ fn usage_errors_are_exit_2_and_bad_ceremonies_exit_14() {
         None,
     );
     assert_eq!(run.code, i32::from(Exit::Usage), "{}", run.all());
-    let run = run_in(
-        dir.path(),
-        &[
-            "seal",
-            "--out",
-            "o",
-            "--threshold",
-            "2",
-            "--custodian",
-            "陈力",
-            "--custodian",
-            "Ben",
-        ],
-        None,
-    );
+    let run = seal_two(dir.path(), "陈力", "Ben");
     assert_eq!(run.code, i32::from(Exit::BadRequest), "{}", run.all());
     assert!(error_line(&run).contains("cannot print"), "{}", run.stderr);
     assert!(!dir.path().join("o").exists());

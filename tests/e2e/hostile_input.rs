@@ -5,7 +5,7 @@ use std::path::Path;
 
 use breakglass::exit::Exit;
 
-use crate::support::{Run, run_in, run_under_sh};
+use crate::support::{Run, run_in, run_under_sh, seal_two};
 
 /// A directory holding the frozen vector ceremony's manifest and a file that is no sheet, so
 /// that `verify --manifest manifest.json notes.txt` fails fast and appends a record.
@@ -253,22 +253,6 @@ fn an_operator_name_holding_the_secret_is_not_logged() {
     let log = std::fs::read_to_string(dir.path().join(LOG)).unwrap();
     assert_eq!(log.lines().count(), 3, "{log}");
     assert!(!log.contains(secret.trim()), "{log}");
-}
-
-/// `seal` 2-of-2 for custodians `first` and `second` into `dir/o`.
-fn seal_two(dir: &Path, first: &str, second: &str) -> Run {
-    let args = [
-        "seal",
-        "--out",
-        "o",
-        "--threshold",
-        "2",
-        "--custodian",
-        first,
-        "--custodian",
-        second,
-    ];
-    run_in(dir, &args, None)
 }
 
 #[test]

@@ -272,3 +272,19 @@ pub fn pdf_stream(dictionary: &str, data: &[u8]) -> Vec<u8> {
     stream.extend_from_slice(b"\nendstream");
     stream
 }
+
+/// `seal` 2-of-2 for custodians `first` and `second` into `dir/o`.
+pub fn seal_two(dir: &Path, first: &str, second: &str) -> Run {
+    let args = [
+        "seal",
+        "--out",
+        "o",
+        "--threshold",
+        "2",
+        "--custodian",
+        first,
+        "--custodian",
+        second,
+    ];
+    run_in(dir, &args, None)
+}
