@@ -146,7 +146,7 @@ fn alert_settings(manifest: &Manifest) -> String {
     if !certificate && manifest.account_id.is_none() {
         text.push_str(&format!(
             "\n\nThe policy did not record the account's object id: in Microsoft Graph PowerShell, `(Get-MgUser -UserId {}).Id` prints it; add `account_id` to the policy for the next ceremony.",
-            escape(manifest.account.as_deref().unwrap_or("<account>"))
+            or_blank(manifest.account.as_deref(), "account")
         ));
     }
     text
