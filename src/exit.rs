@@ -197,7 +197,7 @@ impl Exit {
     }
 
     /// `status` exits with its worst finding; this says which is worst.
-    fn status_order_note() -> String {
+    pub fn status_order_note() -> String {
         let mut order: Vec<String> = Concern::WORST_FIRST
             .iter()
             .map(|concern| Exit::from(*concern).code().to_string())

@@ -16,3 +16,4 @@ pub mod exit;
 pub mod kinds;
 pub mod paper;
 pub mod platform;
+pub mod wording;

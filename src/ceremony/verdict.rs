@@ -117,6 +117,7 @@ pub fn verdict(
         Ok(shares) if !shares.disagreeing.is_empty() => Some(Problem::of(&VerifyError::ForgedShares {
             agreeing: holders(shares.agreeing, manifest),
             disagreeing: holders(shares.disagreeing, manifest),
+            several: shares.disagreeing.len() > 1,
         })),
         Ok(shares) if !shares.foreign_vaults.is_empty() => Some(Problem::of(&VerifyError::ForeignVaultCopies {
             inputs: shares.foreign_vaults.join(", "),
@@ -179,7 +180,7 @@ mod tests {
         let problem = verdict(&good, Ok(forged), None).unwrap();
         assert_eq!(problem.exit, Exit::SharesDisagree);
         assert!(
-            problem.message.contains("share(s) 3 do not belong"),
+            problem.message.contains("share 3 does not belong"),
             "{}",
             problem.message
         );

@@ -383,7 +383,10 @@ pub enum VerifyError {
         inputs: String,
     },
     /// Not enough distinct shares.
-    #[error("only {have} of the {need} shares needed are present (have: {present}); bring more custodians' sheets")]
+    #[error(
+        "only {have} of the {need} shares needed {} present (have: {present}); bring more custodians' sheets",
+        if *have == 1 { "is" } else { "are" }
+    )]
     TooFewShares {
         /// Distinct shares.
         have: usize,
@@ -418,14 +421,14 @@ pub enum VerifyError {
     )]
     SharesDisagree(String),
     /// Some shares combine, others are forged.
-    #[error(
-        "shares {agreeing} agree with each other; share(s) {disagreeing} do not belong to them (forged or damaged sheet): set it aside and report it"
-    )]
+    #[error("shares {agreeing} agree with each other; {}", forged_shares(disagreeing, *several))]
     ForgedShares {
         /// Agreeing indices.
         agreeing: String,
         /// Disagreeing indices.
         disagreeing: String,
+        /// More than one share disagrees.
+        several: bool,
     },
     /// Inputs holding no share whose VAULT codes are not the proven vault's.
     #[error(
@@ -473,6 +476,15 @@ pub struct Proof {
     pub payload: Payload,
     /// The rebuilt vault key (secret; for exporting it as an age identity).
     pub key: crate::crypto::secret::VaultKey,
+}
+
+/// "share 4 does not belong to them …", or "shares 2, 4 do not belong to them …" when `several`.
+fn forged_shares(indices: &str, several: bool) -> String {
+    if several {
+        format!("shares {indices} do not belong to them (forged or damaged sheets): set them aside and report them")
+    } else {
+        format!("share {indices} does not belong to them (forged or damaged sheet): set it aside and report it")
+    }
 }
 
 fn join<T: ToString>(items: impl IntoIterator<Item = T>) -> String {

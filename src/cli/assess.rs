@@ -8,6 +8,8 @@ use breakglass::evidence::assess::answers::{self, Answers};
 use breakglass::evidence::assess::evidence::{self, EvidenceError};
 use breakglass::evidence::assess::model::{Model, Practice, PracticeKind};
 use breakglass::evidence::assess::{self, Assessment, report};
+use breakglass::evidence::json::Schema;
+use breakglass::evidence::json::reports::AssessBody;
 use breakglass::exit::Exit;
 use breakglass::paper::render::Paper;
 use breakglass::platform::{clock, output};
@@ -29,7 +31,7 @@ pub struct AssessArgs {
     /// Score against this model file instead of the built-in one (a new version of the model).
     #[arg(long, value_name = "FILE")]
     model: Option<PathBuf>,
-    /// Print the assessment as JSON (docs/ASSESS.md) instead of text.
+    /// Print one JSON document (schema breakglass.assess/1, docs/JSON.md) instead of text.
     #[arg(long)]
     json: bool,
     /// Also write the full report to this new file: FILE.md (Markdown) or FILE.pdf.
@@ -212,6 +214,17 @@ fn report_kind(path: &Path) -> Result<ReportKind, Failure> {
 
 /// Runs `assess`.
 pub fn run(args: AssessArgs) -> Result<(), Failure> {
+    let mut body = AssessBody { assessment: None };
+    let outcome = assess_and_report(&args, &mut body);
+    if args.json {
+        return super::json::finish(Schema::Assess, body, outcome);
+    }
+    outcome
+}
+
+/// Assesses, prints it for people unless `--json`, writes the report, and keeps the assessment
+/// in `body`.
+fn assess_and_report(args: &AssessArgs, body: &mut AssessBody) -> Result<(), Failure> {
     let model = load_model(args.model.as_ref())?;
     if args.answers_template {
         let template = answers::template(&model);
@@ -239,20 +252,17 @@ pub fn run(args: AssessArgs) -> Result<(), Failure> {
         )?;
     }
     let assessment = assess::assess(&model, &answers, records, now);
-    if args.json {
-        let json = serde_json::to_string_pretty(&assessment)
-            .map_err(|error| Failure::new(Exit::Internal, format!("cannot write JSON: {error}")))?;
-        outln!("{json}");
-    } else {
+    if !args.json {
         let text = report::text(&assessment);
         outln!("{}", text.strip_suffix('\n').unwrap_or(&text));
     }
+    let assessment = body.assessment.insert(assessment);
     if let (Some(path), Some(kind)) = (&args.report, report_kind) {
         let paper = match args.paper {
             PaperArg::A4 => Paper::A4,
             PaperArg::Letter => Paper::Letter,
         };
-        write_report(path, kind, &assessment, paper)?;
+        write_report(path, kind, assessment, paper)?;
         errln!("Report written to {}.", path.display());
     }
     Ok(())

@@ -7,6 +7,10 @@ use breakglass::ceremony::verdict;
 use breakglass::ceremony::verify::VerifyError;
 use breakglass::evidence::audit::{self, Entry};
 use breakglass::evidence::drill::{self, Drill, Quorum};
+use breakglass::evidence::json::Schema;
+use breakglass::evidence::json::inputs::{InputJson, QuorumFacts, QuorumJson};
+use breakglass::evidence::json::log::RecordJson;
+use breakglass::evidence::json::reports::DrillBody;
 use breakglass::evidence::manifest::Manifest;
 use breakglass::exit::Exit;
 use breakglass::platform::clock;
@@ -31,7 +35,8 @@ pub struct DrillArgs {
     /// becomes the drill's date.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
-    /// Print the record as JSON (schema in docs/LOG.md) instead of text.
+    /// Print one JSON document (schema breakglass.drill/1, docs/JSON.md) instead of text; the
+    /// exit code is unchanged.
     #[arg(long)]
     json: bool,
     /// The new envelope a sheet was sealed into after this drill, as SHARE=SERIAL (repeatable):
@@ -40,7 +45,7 @@ pub struct DrillArgs {
     envelopes: Vec<String>,
     #[command(flatten)]
     keys: super::unlock::ShareKeyArgs,
-    /// Sheets: PDFs, PNG/JPEG scans or photos, or text files of typed lines.
+    /// Sheets: PDFs, scans (PNG, JPEG, TIFF; never phone photos), or text files of typed lines.
     #[arg(required = true, value_name = "SHEET")]
     inputs: Vec<PathBuf>,
 }
@@ -70,7 +75,9 @@ fn report_path(template: &Path, now: i64) -> PathBuf {
 
 fn print_human(drill: &Drill, manifest: &Manifest, code: Exit, message: Option<&str>) {
     let shares = drill.quorum.as_ref().ok().map(Quorum::shares);
-    super::verify::print_inputs(&drill.reports, Some(manifest), shares, &|line| outln!("{line}"));
+    super::verify::print_inputs(&drill.reports, Some(manifest), shares, message, &|line| {
+        outln!("{line}")
+    });
     if let Ok(quorum) = &drill.quorum {
         let names: Vec<String> = audit::share_refs(&quorum.agreeing, Some(manifest))
             .iter()
@@ -99,12 +106,43 @@ fn print_human(drill: &Drill, manifest: &Manifest, code: Exit, message: Option<&
             manifest.ceremony(),
             manifest.label
         ),
-        Some(message) => outln!("DRILL FAILED (exit {code}): {message}"),
+        // Why is the one error line the command ends with.
+        Some(_) => outln!("DRILL FAILED (exit {code})."),
     }
+}
+
+/// The drill's document with nothing read yet (a failure before the sheets were read).
+fn empty_body(args: &DrillArgs) -> DrillBody {
+    DrillBody {
+        passed: false,
+        manifest: args.manifest.display().to_string(),
+        inputs: Vec::new(),
+        quorum: None,
+        warnings: Vec::new(),
+        log: log_path(args).display().to_string(),
+        record: None,
+        report: None,
+        note_withheld: false,
+        operator_withheld: false,
+    }
+}
+
+fn log_path(args: &DrillArgs) -> PathBuf {
+    args.log.clone().unwrap_or_else(|| audit::default_path(&args.manifest))
 }
 
 /// Runs `drill`.
 pub fn run(args: DrillArgs) -> Result<(), Failure> {
+    let mut body = empty_body(&args);
+    let outcome = drill_and_record(&args, &mut body);
+    if args.json {
+        return super::json::finish(Schema::Drill, body, outcome);
+    }
+    outcome
+}
+
+/// Runs the drill, prints it for people unless `--json`, and fills in `body` as it goes.
+fn drill_and_record(args: &DrillArgs, body: &mut DrillBody) -> Result<(), Failure> {
     let manifest = super::read_manifest(&args.manifest)?;
     let now = clock::now_unix();
     let report = args.report.as_ref().map(|template| report_path(template, now));
@@ -137,16 +175,14 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
         .or_else(audit::login_name);
     let drill = drill::run_on(reports, &args.inputs, &manifest, note, operator, locked);
     let (code, message) = outcome(&drill, &manifest);
+    fill(body, &drill, &manifest, message.is_none());
     if !args.json {
         print_human(&drill, &manifest, code, message.as_deref());
     }
-    if drill.note_withheld {
-        errln!("warning: the note contains the secret, so it was not recorded");
+    for warning in withheld(&drill) {
+        errln!("warning: {warning}");
     }
-    if drill.operator_withheld {
-        errln!("warning: the operator name contains the secret, so it was not recorded");
-    }
-    let log_path = args.log.clone().unwrap_or_else(|| audit::default_path(&args.manifest));
+    let log_path = log_path(args);
     let mut record = drill.record(&manifest, code, message.clone(), drill.operator.clone(), now);
     record.report = report.as_ref().map(|path| path.display().to_string());
     record.envelopes = envelopes;
@@ -157,22 +193,12 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
         };
         Failure::new(Exit::Log, format!("{outcome} but was not recorded: {error}"))
     })?;
+    body.record = Some(RecordJson::from(&entry));
     if let Some(report) = &report {
         write_report(report, &manifest, &entry, &log_path, now)?;
+        body.report = Some(report.display().to_string());
     }
-    if args.json {
-        let mut record = serde_json::to_value(&entry.record).expect("a record serialises");
-        record["hash"] = serde_json::Value::String(entry.hash.clone());
-        outln!(
-            "{}",
-            serde_json::json!({
-                "log": log_path.display().to_string(),
-                "record": record,
-                "note_withheld": drill.note_withheld,
-                "operator_withheld": drill.operator_withheld,
-            })
-        );
-    } else {
+    if !args.json {
         outln!(
             "Recorded as record {} of {} (hash {}).",
             entry.record.seq,
@@ -187,6 +213,48 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
         None => Ok(()),
         Some(message) => Err(Failure::new(code, message)),
     }
+}
+
+/// The fields the drill kept out of its record because they held the secret.
+fn withheld(drill: &Drill) -> Vec<&'static str> {
+    let mut warnings = Vec::new();
+    if drill.note_withheld {
+        warnings.push("the note contains the secret, so it was not recorded");
+    }
+    if drill.operator_withheld {
+        warnings.push("the operator name contains the secret, so it was not recorded");
+    }
+    warnings
+}
+
+/// What the drill read and proved, in `verify --json`'s shapes.
+fn fill(body: &mut DrillBody, drill: &Drill, manifest: &Manifest, passed: bool) {
+    body.passed = passed;
+    body.inputs = drill
+        .reports
+        .iter()
+        .map(|report| InputJson::new(report, Some(manifest)))
+        .collect();
+    body.quorum = drill.quorum.as_ref().ok().map(|quorum| {
+        let facts = QuorumFacts {
+            ceremony: manifest.ceremony_id.as_str(),
+            threshold: quorum.threshold,
+            shares: quorum.shares,
+            agreeing: &quorum.agreeing,
+            disagreeing: &quorum.disagreeing,
+            recipient: &quorum.recipient,
+            payload_kind: &quorum.payload_kind,
+        };
+        QuorumJson::new(&facts, Some(manifest))
+    });
+    body.warnings = drill
+        .reports
+        .iter()
+        .filter_map(|report| verdict::health_warning(report, Some(manifest)))
+        .chain(withheld(drill).into_iter().map(str::to_owned))
+        .collect();
+    body.note_withheld = drill.note_withheld;
+    body.operator_withheld = drill.operator_withheld;
 }
 
 fn write_report(path: &Path, manifest: &Manifest, entry: &Entry, log_path: &Path, now: i64) -> Result<(), Failure> {

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use breakglass::evidence::audit::{self, Action, Log, Record};
+use breakglass::evidence::json::Schema;
+use breakglass::evidence::json::log::{Chain, ExpectedHead, LogRepairBody, LogShowBody, LogVerifyBody, RecordJson};
 use breakglass::exit::Exit;
 use breakglass::platform::clock;
 
@@ -49,7 +51,7 @@ pub struct LogFileArgs {
     /// The log file itself.
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
-    /// Print JSON (schema in docs/LOG.md) instead of text.
+    /// Print one JSON document (docs/JSON.md) instead of text; the exit code is unchanged.
     #[arg(long)]
     json: bool,
 }
@@ -179,25 +181,15 @@ fn read(args: &LogFileArgs) -> Result<(PathBuf, Log), Failure> {
     Ok((path, log))
 }
 
-fn chain_json(path: &Path, log: &Log) -> serde_json::Value {
-    serde_json::json!({
-        "log": path.display().to_string(),
-        "records": log.entries.len(),
-        "intact": log.broken.is_none(),
-        "head": log.entries.last().map(|entry| entry.hash.clone()),
-        "first_broken_line": log.broken.as_ref().map(|broken| broken.line),
-        "problem": log.broken.as_ref().map(|broken| broken.problem.to_string()),
-    })
-}
-
 fn broken_failure(path: &Path, log: &Log) -> Option<Failure> {
     log.broken.as_ref().map(|broken| {
         Failure::new(
             Exit::Log,
             format!(
-                "the log {} is broken: {broken}; the {} record(s) before it are intact. Compare with a copy kept elsewhere (git, the signed drill reports)",
+                "the log {} is broken: {broken}; the {} before it {} intact. Compare with a copy kept elsewhere (git, the signed drill reports)",
                 path.display(),
-                log.entries.len()
+                super::wording::count(log.entries.len(), "record", "records"),
+                if log.entries.len() == 1 { "is" } else { "are" }
             ),
         )
     })
@@ -206,42 +198,55 @@ fn broken_failure(path: &Path, log: &Log) -> Option<Failure> {
 /// `breakglass log verify`.
 fn verify(verify_args: &LogVerifyArgs) -> Result<(), Failure> {
     let args = &verify_args.file;
-    let (path, log) = read(args)?;
-    let anchored = verify_args.expect_head.as_deref().map(|hash| log.find_anchor(hash));
+    let mut body = LogVerifyBody {
+        log: log_path(args).display().to_string(),
+        chain: None,
+        expected_head: None,
+    };
+    let outcome = read(args).and_then(|(path, log)| {
+        let anchored = verify_args.expect_head.as_deref().map(|hash| log.find_anchor(hash));
+        body.chain = Some(Chain::from(&log));
+        body.expected_head = verify_args.expect_head.as_ref().map(|hash| ExpectedHead {
+            hash: hash.clone(),
+            found: matches!(anchored, Some(Ok(_))),
+            records_after: match &anchored {
+                Some(Ok((_, after))) => Some(*after),
+                _ => None,
+            },
+        });
+        if !args.json && log.broken.is_none() {
+            match log.entries.last() {
+                Some(last) => outln!(
+                    "Log {} intact: {}, the last on {} (record {}, hash {}).",
+                    path.display(),
+                    super::wording::count(log.entries.len(), "record", "records"),
+                    last.record.time,
+                    last.record.seq,
+                    last.hash
+                ),
+                None => outln!("Log {} is empty.", path.display()),
+            }
+            if let Some(Ok((entry, after))) = &anchored {
+                outln!(
+                    "The expected record {} (record {}) is in the chain, followed by {}.",
+                    entry.hash,
+                    entry.record.seq,
+                    super::wording::count(*after, "record", "records")
+                );
+            }
+        }
+        if let Some(failure) = broken_failure(&path, &log) {
+            return Err(failure);
+        }
+        match anchored {
+            Some(Err(error)) => Err(Failure::new(Exit::Log, format!("the log {}: {error}", path.display()))),
+            _ => Ok(()),
+        }
+    });
     if args.json {
-        let mut value = chain_json(&path, &log);
-        if let Some(anchored) = &anchored {
-            value["expected_head_found"] = anchored.is_ok().into();
-            value["records_after_expected_head"] = anchored.as_ref().ok().map(|(_, after)| *after).into();
-        }
-        outln!("{value}");
-    } else if log.broken.is_none() {
-        match log.entries.last() {
-            Some(last) => outln!(
-                "Log {} intact: {} record(s), the last on {} (record {}, hash {}).",
-                path.display(),
-                log.entries.len(),
-                last.record.time,
-                last.record.seq,
-                last.hash
-            ),
-            None => outln!("Log {} is empty.", path.display()),
-        }
-        if let Some(Ok((entry, after))) = &anchored {
-            outln!(
-                "The expected record {} (record {}) is in the chain, followed by {after} record(s).",
-                entry.hash,
-                entry.record.seq
-            );
-        }
+        return super::json::finish(Schema::LogVerify, body, outcome);
     }
-    if let Some(failure) = broken_failure(&path, &log) {
-        return Err(failure);
-    }
-    match anchored {
-        Some(Err(error)) => Err(Failure::new(Exit::Log, format!("the log {}: {error}", path.display()))),
-        _ => Ok(()),
-    }
+    outcome
 }
 
 fn shares_cell(record: &Record) -> String {
@@ -258,69 +263,66 @@ fn shares_cell(record: &Record) -> String {
 
 /// `breakglass log show`.
 fn show(args: &LogFileArgs) -> Result<(), Failure> {
-    let (path, log) = read(args)?;
     if args.json {
-        let records: Vec<serde_json::Value> = log
-            .entries
-            .iter()
-            .map(|entry| {
-                let mut value = serde_json::to_value(&entry.record).expect("a record serialises");
-                value["hash"] = serde_json::Value::String(entry.hash.clone());
-                value
-            })
-            .collect();
-        outln!(
-            "{}",
-            serde_json::json!({ "chain": chain_json(&path, &log), "records": records })
-        );
-    } else {
-        let rows: Vec<[String; 8]> = log
-            .entries
-            .iter()
-            .map(|entry| {
-                let record = &entry.record;
-                [
-                    record.seq.to_string(),
-                    record.time.clone(),
-                    record.action.as_str().to_owned(),
-                    record.ceremony_id.clone().unwrap_or_else(|| "-".into()),
-                    format!("{} ({})", record.result.as_str(), record.exit_code),
-                    record.operator.clone().unwrap_or_else(|| "-".into()),
-                    shares_cell(record),
-                    record
-                        .note
-                        .clone()
-                        .or_else(|| record.message.clone())
-                        .unwrap_or_default()
-                        .replace(['\n', '\r'], " "),
-                ]
-            })
-            .collect();
-        let header = [
-            "#",
-            "time",
-            "action",
-            "ceremony",
-            "result",
-            "operator",
-            "shares",
-            "note / message",
-        ]
-        .map(str::to_owned);
-        let mut widths = header.clone().map(|cell| cell.chars().count());
-        for row in &rows {
-            for (width, cell) in widths.iter_mut().zip(row) {
-                *width = (*width).max(cell.chars().count());
-            }
+        let mut body = LogShowBody {
+            log: log_path(args).display().to_string(),
+            chain: None,
+            records: Vec::new(),
+        };
+        let outcome = read(args).and_then(|(path, log)| {
+            body.chain = Some(Chain::from(&log));
+            body.records = log.entries.iter().map(RecordJson::from).collect();
+            broken_failure(&path, &log).map_or(Ok(()), Err)
+        });
+        return super::json::finish(Schema::LogShow, body, outcome);
+    }
+    let (path, log) = read(args)?;
+    let rows: Vec<[String; 8]> = log
+        .entries
+        .iter()
+        .map(|entry| {
+            let record = &entry.record;
+            [
+                record.seq.to_string(),
+                record.time.clone(),
+                record.action.as_str().to_owned(),
+                record.ceremony_id.clone().unwrap_or_else(|| "-".into()),
+                format!("{} ({})", record.result.as_str(), record.exit_code),
+                record.operator.clone().unwrap_or_else(|| "-".into()),
+                shares_cell(record),
+                record
+                    .note
+                    .clone()
+                    .or_else(|| record.message.clone())
+                    .unwrap_or_default()
+                    .replace(['\n', '\r'], " "),
+            ]
+        })
+        .collect();
+    let header = [
+        "#",
+        "time",
+        "action",
+        "ceremony",
+        "result",
+        "operator",
+        "shares",
+        "note / message",
+    ]
+    .map(str::to_owned);
+    let mut widths = header.clone().map(|cell| cell.chars().count());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
         }
-        for row in std::iter::once(&header).chain(&rows) {
-            let cells: Vec<String> = row
-                .iter()
-                .zip(widths)
-                .map(|(cell, width)| format!("{cell:width$}"))
-                .collect();
-            outln!("{}", cells.join("  ").trim_end());
-        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:width$}"))
+            .collect();
+        outln!("{}", cells.join("  ").trim_end());
     }
     broken_failure(&path, &log).map_or(Ok(()), Err)
 }
@@ -328,22 +330,34 @@ fn show(args: &LogFileArgs) -> Result<(), Failure> {
 /// `breakglass log repair`.
 fn repair(args: &LogFileArgs) -> Result<(), Failure> {
     let path = log_path(args);
-    let removed = audit::repair_torn_tail(&path).map_err(log_failure)?;
-    let log = audit::read(&path).map_err(log_failure)?;
+    let mut body = LogRepairBody {
+        log: path.display().to_string(),
+        chain: None,
+        removed_bytes: None,
+    };
+    let outcome = audit::repair_torn_tail(&path)
+        .and_then(|removed| Ok((removed, audit::read(&path)?)))
+        .map_err(log_failure)
+        .map(|(removed, log)| {
+            body.chain = Some(Chain::from(&log));
+            body.removed_bytes = Some(removed);
+            if args.json {
+                return;
+            }
+            if removed == 0 {
+                outln!("Log {} ends cleanly: nothing to repair.", path.display());
+            } else {
+                outln!(
+                    "Log {}: removed an unfinished last line ({removed} bytes); {} kept.",
+                    path.display(),
+                    super::wording::count(log.entries.len(), "intact record", "intact records")
+                );
+            }
+        });
     if args.json {
-        let mut value = chain_json(&path, &log);
-        value["removed_bytes"] = removed.into();
-        outln!("{value}");
-    } else if removed == 0 {
-        outln!("Log {} ends cleanly: nothing to repair.", path.display());
-    } else {
-        outln!(
-            "Log {}: removed an unfinished last line ({removed} bytes); {} intact record(s) kept.",
-            path.display(),
-            log.entries.len()
-        );
+        return super::json::finish(Schema::LogRepair, body, outcome);
     }
-    Ok(())
+    outcome
 }
 
 /// Runs a `log` subcommand.

@@ -31,7 +31,9 @@ macro_rules! errln_prefixed {
 mod assess;
 mod drill;
 mod generate;
+mod json;
 mod log;
+mod man;
 mod policy;
 pub mod progress;
 mod recover;
@@ -128,9 +130,9 @@ enum Command {
         after_help = "Examples:\n  breakglass seal --out envelopes\n  breakglass seal --kind certificate --subject \"CN=contoso-breakglass-app\" --key-size 3072 --out envelopes\n  breakglass seal --kind fido2-pin --secret-file pin.txt --key-serial 21984512 --out envelopes\n  breakglass seal --threshold 2 --custodian \"Ana Ruiz\" --custodian \"Ben Okafor\" \\\n      --custodian \"Chen Li\" --secret-file secret.txt --paper letter --label \"contoso bg-01\" --out envelopes"
     )]
     Seal(SealArgs),
-    /// Check sheets (PDFs, scans, photos, typed text) and prove a quorum, revealing nothing.
+    /// Check sheets (PDFs, scans, typed text) and prove a quorum, revealing nothing.
     #[command(
-        after_help = "Examples:\n  breakglass verify --manifest envelopes/manifest.json scan-ana.png photo-ben.jpg sheet-chen.pdf\n  breakglass verify --json --manifest envelopes/manifest.json typed-ana.txt scan-ben.png > report.json"
+        after_help = "Examples:\n  breakglass verify --manifest envelopes/manifest.json scan-ana.png scan-ben.jpg sheet-chen.pdf\n  breakglass verify --json --manifest envelopes/manifest.json typed-ana.txt scan-ben.png > report.json"
     )]
     Verify(VerifyArgs),
     /// Rebuild the secret from a quorum of sheets.
@@ -358,7 +360,7 @@ pub struct VerifyArgs {
     /// exit code is unchanged.
     #[arg(long)]
     json: bool,
-    /// Sheets: PDFs, PNG/JPEG scans or photos, or text files of typed lines.
+    /// Sheets: PDFs, scans (PNG, JPEG, TIFF; never phone photos), or text files of typed lines.
     #[arg(required = true, value_name = "SHEET")]
     inputs: Vec<PathBuf>,
     #[command(flatten)]
@@ -389,7 +391,7 @@ pub struct RecoverArgs {
     pfx_password_file: Option<PathBuf>,
     #[command(flatten)]
     keys: unlock::ShareKeyArgs,
-    /// Sheets: PDFs, PNG/JPEG scans or photos, or text files of typed lines.
+    /// Sheets: PDFs, scans (PNG, JPEG, TIFF; never phone photos), or text files of typed lines.
     #[arg(required = true, value_name = "SHEET")]
     inputs: Vec<PathBuf>,
     #[command(flatten)]
@@ -418,7 +420,7 @@ pub struct ResealArgs {
     /// Refuse to run when a network interface is up or a default route exists.
     #[arg(long)]
     require_offline: bool,
-    /// Sheets of the old ceremony: PDFs, scans, photos or typed text.
+    /// Sheets of the old ceremony: PDFs, scans or typed text.
     #[arg(required = true, value_name = "SHEET")]
     inputs: Vec<PathBuf>,
 }
@@ -444,9 +446,10 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Man => {
-            let command = <Cli as clap::CommandFactory>::command();
-            clap_mangen::Man::new(command)
-                .render(&mut std::io::stdout())
+            use std::io::Write;
+            let page = man::page(<Cli as clap::CommandFactory>::command());
+            std::io::stdout()
+                .write_all(page.as_bytes())
                 .map_err(|error| Failure::new(Exit::WriteFailed, format!("cannot write the man page: {error}")))
         }
     }
@@ -499,7 +502,7 @@ fn read_manifest(path: &std::path::Path) -> Result<breakglass::evidence::manifes
     let bytes = breakglass::platform::input::read(path, limit).map_err(|error| {
         Failure::new(
             Exit::Manifest,
-            format!("cannot read manifest {}: {error}; check the path", path.display()),
+            format!("cannot read the manifest {}: {error}; check the path", path.display()),
         )
     })?;
     breakglass::evidence::manifest::Manifest::parse(&bytes).map_err(|error| {

@@ -35,7 +35,7 @@ pub fn load(path: &Path) -> Result<Policy, Failure> {
         Failure::new(
             Exit::Unreadable,
             format!(
-                "cannot read policy {}: {error}; check the path (breakglass init writes one)",
+                "cannot read the policy {}: {error}; check the path (breakglass init writes one)",
                 path.display()
             ),
         )
@@ -132,28 +132,50 @@ fn ask_passphrase(name: &str, index: usize) -> Result<SecretString, Failure> {
             ),
         ));
     }
-    for _ in 0..3 {
-        let first = SecretString::new(
-            rpassword::prompt_password(format!(
-                "{name}, choose the passphrase for your share (at least {} characters): ",
-                breakglass::crypto::protect::MIN_PASSPHRASE_CHARS
-            ))
-            .map_err(|error| Failure::new(Exit::Usage, format!("cannot read the passphrase: {error}")))?,
-        );
-        let second = SecretString::new(
-            rpassword::prompt_password(format!("{name}, type it again: "))
-                .map_err(|error| Failure::new(Exit::Usage, format!("cannot read the passphrase: {error}")))?,
-        );
+    choose_passphrase(
+        name,
+        index,
+        &mut |prompt| rpassword::prompt_password(prompt).map(SecretString::new),
+        &mut |line| errln!("{line}"),
+    )
+}
+
+/// Asks custodian `index` (`name`, said once) to choose their passphrase and type it again.
+/// One too short is refused as soon as it is typed, and two that differ start over; after
+/// [`TRIES`] refusals the ceremony stops, before anything was sealed.
+fn choose_passphrase(
+    name: &str,
+    index: usize,
+    prompt: &mut dyn FnMut(&str) -> std::io::Result<SecretString>,
+    say: &mut dyn FnMut(&str),
+) -> Result<SecretString, Failure> {
+    let min = breakglass::crypto::protect::MIN_PASSPHRASE_CHARS;
+    let unreadable = |error: std::io::Error| Failure::new(Exit::Usage, format!("cannot read the passphrase: {error}"));
+    say(&format!(
+        "Custodian {index}, {name}: choose the passphrase that protects your share (at least {min} characters; it is not shown)."
+    ));
+    for _ in 0..TRIES {
+        let first = prompt("Passphrase: ").map_err(unreadable)?;
+        if first.expose().chars().count() < min {
+            say(&format!("That is shorter than {min} characters; choose a longer one."));
+            continue;
+        }
+        let second = prompt("Type it again: ").map_err(unreadable)?;
         if first.same_as(&second) {
             return Ok(first);
         }
-        errln!("The two passphrases differ; try again.");
+        say("The two differ; choose it again.");
     }
     Err(Failure::new(
         Exit::Usage,
-        format!("{name}'s passphrases did not match three times; run seal again"),
+        format!(
+            "custodian {index} ({name}): no passphrase was chosen in {TRIES} tries (too short, or typed differently the second time); nothing was sealed, run seal again"
+        ),
     ))
 }
+
+/// How many times a custodian may choose a passphrase before the ceremony stops.
+const TRIES: usize = 5;
 
 /// Where the ceremony is written: `--out`, else the policy's `out` (beside the policy file).
 pub fn output_dir(policy_path: &Path, policy: &Policy, out: Option<&PathBuf>) -> Result<PathBuf, Failure> {
@@ -236,4 +258,60 @@ pub fn request_failure(error: RequestError) -> Failure {
         _ => error.to_string(),
     };
     Failure::new(Exit::from(&error), message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `choose_passphrase` on typed answers, returning its result, the prompts and what it said.
+    fn choose(answers: &[&str]) -> (Result<SecretString, Failure>, Vec<String>, Vec<String>) {
+        let mut answers = answers.iter();
+        let (mut prompts, mut said) = (Vec::new(), Vec::new());
+        let result = choose_passphrase(
+            "Ana Ruiz",
+            2,
+            &mut |prompt| {
+                prompts.push(prompt.to_owned());
+                answers
+                    .next()
+                    .map(|answer| SecretString::new((*answer).to_owned()))
+                    .ok_or_else(|| std::io::Error::other("no more input"))
+            },
+            &mut |line| said.push(line.to_owned()),
+        );
+        (result, prompts, said)
+    }
+
+    #[test]
+    fn a_too_short_passphrase_is_asked_again_at_once_and_the_custodian_is_named_once() {
+        let (chosen, prompts, said) = choose(&["short", "long enough now", "long enough now"]);
+        assert_eq!(chosen.unwrap().expose(), "long enough now");
+        assert_eq!(
+            prompts,
+            ["Passphrase: ", "Passphrase: ", "Type it again: "],
+            "not typed twice when too short"
+        );
+        assert!(said[1].contains("shorter than 10 characters"), "{said:?}");
+        let named = said
+            .iter()
+            .chain(&prompts)
+            .filter(|line| line.contains("Ana Ruiz"))
+            .count();
+        assert_eq!(named, 1, "{said:?} {prompts:?}");
+    }
+
+    #[test]
+    fn two_different_passphrases_start_over_and_too_many_tries_stop_before_sealing() {
+        let (chosen, _, said) = choose(&["first attempt", "first attempt!", "second attempt", "second attempt"]);
+        assert_eq!(chosen.unwrap().expose(), "second attempt");
+        assert!(
+            said.contains(&"The two differ; choose it again.".to_owned()),
+            "{said:?}"
+        );
+        let (chosen, prompts, _) = choose(&["short"; 9]);
+        let failure = chosen.unwrap_err();
+        assert_eq!(prompts.len(), TRIES);
+        assert!(failure.message.contains("nothing was sealed"), "{}", failure.message);
+    }
 }

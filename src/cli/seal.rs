@@ -9,7 +9,6 @@ use breakglass::ceremony::request::{self, ImportRun, PolicySource};
 use breakglass::ceremony::rules::RuleError;
 use breakglass::ceremony::seal::{self, CeremonyRecord, CeremonyRequest, CustodianSpec, SealError, SecretInput};
 use breakglass::crypto::payload::SecretKind;
-use breakglass::crypto::secret::SecretText;
 use breakglass::evidence::audit;
 use breakglass::evidence::manifest::ShareProtection;
 use breakglass::exit::Exit;
@@ -120,7 +119,10 @@ fn flags_request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
         Some(path) => input::read_text(path, input::TEMPLATE_LIMIT).map_err(|error| {
             Failure::new(
                 Exit::Unreadable,
-                format!("cannot read sheet template {}: {error}; check the path", path.display()),
+                format!(
+                    "cannot read the sheet template {}: {error}; check the path",
+                    path.display()
+                ),
             )
         })?,
         None => seal::DEFAULT_INSTRUCTIONS.to_owned(),
@@ -173,23 +175,20 @@ fn show_passphrase(passphrase: &breakglass::kinds::generate::passphrase::Passphr
     }
     outln!();
     outln!(
-        "New breakglass passphrase ({} bits). Set it on the emergency-access account now;",
+        "New breakglass passphrase ({} bits), exactly as it is typed, dashes included:",
         passphrase.whole_bits()
     );
-    outln!("it is not stored anywhere except inside the sealed sheets:");
     outln!();
-    let text = passphrase.text.expose();
-    let mut spaced = SecretText::with_capacity(text.len() + 2 * text.matches('-').count());
-    for (position, group) in text.split('-').enumerate() {
-        if position > 0 {
-            spaced.push_str(" - ");
-        }
-        spaced.push_str(group);
+    // Written straight to standard output, not formatted into a String that would outlive it.
+    {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "    {}", passphrase.text.expose()).and_then(|()| stdout.flush());
     }
-    // Only `&str` pieces were pushed, so the buffer is UTF-8; borrowed, never copied.
-    outln!("    {}", std::str::from_utf8(spaced.expose()).unwrap_or_default());
     outln!();
-    outln!("(Type it exactly, with the dashes and without the spaces around them.)");
+    outln!("It is stored nowhere but inside the sealed sheets. Set it on the emergency-access account now");
+    outln!("(runbook.pdf, section 6, step 2) and sign in with it once; only then destroy the sheets of the");
+    outln!("ceremony it replaces, if there is one.");
     if stdout_is_terminal && std::io::stdin().is_terminal() {
         outln!("Press Enter once it is set; the screen will then be cleared.");
         let mut line = String::new();

@@ -1,9 +1,12 @@
 //! `breakglass signin-check`: record a sign-in validation of the emergency account (or app),
 //! done on the online machine, in the ceremony's log, so `status` can say when the next is due.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use breakglass::evidence::audit;
+use breakglass::evidence::json::Schema;
+use breakglass::evidence::json::log::RecordJson;
+use breakglass::evidence::json::reports::SigninBody;
 use breakglass::evidence::signin::SigninCheck;
 use breakglass::exit::Exit;
 use breakglass::platform::clock;
@@ -43,24 +46,27 @@ pub struct SigninCheckArgs {
     /// Free-text note for the log (the task done, the ticket, anything unusual). Never the secret.
     #[arg(long, value_name = "TEXT")]
     note: Option<String>,
-    /// Print the record as JSON (docs/JSON.md) instead of text.
+    /// Print one JSON document (schema breakglass.signin-check/1, docs/JSON.md) instead of text;
+    /// the exit code is unchanged.
     #[arg(long)]
     json: bool,
 }
 
-/// `signin-check --json` (docs/JSON.md).
-#[derive(serde::Serialize)]
-struct Document {
-    schema: &'static str,
-    breakglass_version: &'static str,
-    exit_code: Exit,
-    error: Option<serde_json::Value>,
-    log: String,
-    record: serde_json::Value,
-}
-
 /// Runs `signin-check`.
 pub fn run(args: SigninCheckArgs) -> Result<(), Failure> {
+    let log_path = args.log.clone().unwrap_or_else(|| audit::default_path(&args.manifest));
+    let mut body = SigninBody {
+        log: log_path.display().to_string(),
+        record: None,
+    };
+    let outcome = check_and_record(&args, &log_path, &mut body);
+    if args.json {
+        return super::json::finish(Schema::SigninCheck, body, outcome);
+    }
+    outcome
+}
+
+fn check_and_record(args: &SigninCheckArgs, log_path: &Path, body: &mut SigninBody) -> Result<(), Failure> {
     let manifest = super::read_manifest(&args.manifest)?;
     let check = SigninCheck {
         signed_in: args.signed_in.yes(),
@@ -73,28 +79,10 @@ pub fn run(args: SigninCheckArgs) -> Result<(), Failure> {
         note: args.note.clone().filter(|note| !note.trim().is_empty()),
     };
     let now = clock::now_unix();
-    let log_path = args.log.clone().unwrap_or_else(|| audit::default_path(&args.manifest));
-    let entry = audit::append(&log_path, check.record(&manifest, now))
+    let entry = audit::append(log_path, check.record(&manifest, now))
         .map_err(|error| Failure::new(Exit::Log, format!("the sign-in check was not recorded: {error}")))?;
-    if args.json {
-        let mut record = serde_json::to_value(&entry.record).expect("a record serialises");
-        record["hash"] = serde_json::Value::String(entry.hash.clone());
-        let failure = check
-            .problem()
-            .map(|message| serde_json::json!({"code": check.exit(), "message": message}));
-        let document = Document {
-            schema: "breakglass.signin-check/1",
-            breakglass_version: env!("CARGO_PKG_VERSION"),
-            exit_code: check.exit(),
-            error: failure,
-            log: log_path.display().to_string(),
-            record,
-        };
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(&document).expect("a document serialises")
-        );
-    } else {
+    body.record = Some(RecordJson::from(&entry));
+    if !args.json {
         outln!(
             "Sign-in check of ceremony {} recorded as record {} of {} (hash {}).",
             manifest.ceremony().display(),

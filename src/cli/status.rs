@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use breakglass::evidence::audit;
+use breakglass::evidence::json::Schema;
+use breakglass::evidence::json::reports::StatusBody;
 use breakglass::evidence::status::{self, CeremonyFiles, CeremonyStatus};
 use breakglass::exit::Exit;
 use breakglass::platform::clock;
@@ -22,7 +24,8 @@ pub struct StatusArgs {
     /// Warn this many days before a secret, certificate or rotation date.
     #[arg(long, default_value_t = status::DEFAULT_WARN_DAYS, value_name = "DAYS")]
     warn_days: u32,
-    /// Print JSON (schema in docs/LOG.md) instead of text.
+    /// Print one JSON document (schema breakglass.status/1, docs/JSON.md) instead of text; the
+    /// exit code is unchanged.
     #[arg(long)]
     json: bool,
 }
@@ -40,7 +43,11 @@ fn find(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), Failur
     let entries = std::fs::read_dir(dir).map_err(|error| {
         Failure::new(
             Exit::Unreadable,
-            format!("cannot read the directory {}: {error}; check the path", dir.display()),
+            format!(
+                "cannot read the directory {}: {}; check the path",
+                dir.display(),
+                breakglass::platform::input::io_reason(&error)
+            ),
         )
     })?;
     let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
@@ -84,9 +91,9 @@ fn print_human(statuses: &[CeremonyStatus]) {
             status.manifest
         );
         outln!(
-            "  sealed        {} ({} days ago)",
+            "  sealed        {} ({} ago)",
             clock::day_of(&status.created),
-            status.age_days
+            status::days(status.age_days)
         );
         if let Some(new) = &status.replaced_by {
             outln!("  replaced by   ceremony {new}: nothing more to do for this one");
@@ -104,9 +111,9 @@ fn print_human(statuses: &[CeremonyStatus]) {
             None => outln!("  last drill    never"),
         }
         let when = if status.days_until_drill < 0 {
-            format!("OVERDUE by {} days", -status.days_until_drill)
+            format!("OVERDUE by {}", status::days(-status.days_until_drill))
         } else {
-            format!("in {} days", status.days_until_drill)
+            format!("in {}", status::days(status.days_until_drill))
         };
         outln!(
             "  next drill    {} ({when}; every {} days)",
@@ -128,9 +135,9 @@ fn print_human(statuses: &[CeremonyStatus]) {
             None => outln!("  last sign-in  never recorded (breakglass signin-check)"),
         }
         let when = if status.days_until_signin_check < 0 {
-            format!("OVERDUE by {} days", -status.days_until_signin_check)
+            format!("OVERDUE by {}", status::days(-status.days_until_signin_check))
         } else {
-            format!("in {} days", status.days_until_signin_check)
+            format!("in {}", status::days(status.days_until_signin_check))
         };
         outln!(
             "  next sign-in  {} ({when}; every {} days)",
@@ -147,9 +154,9 @@ fn print_human(statuses: &[CeremonyStatus]) {
         }
         for deadline in &status.deadlines {
             let when = if deadline.days_left < 0 {
-                format!("{} days ago", -deadline.days_left)
+                format!("{} ago", status::days(-deadline.days_left))
             } else {
-                format!("in {} days", deadline.days_left)
+                format!("in {}", status::days(deadline.days_left))
             };
             outln!(
                 "  {:13} {} ({when}, {})",
@@ -187,8 +194,8 @@ fn print_human(statuses: &[CeremonyStatus]) {
     }
 }
 
-/// Runs `status`.
-pub fn run(args: StatusArgs) -> Result<(), Failure> {
+/// The ceremonies `args` names, assessed at `now`.
+fn gather(args: &StatusArgs, now: i64) -> Result<Vec<CeremonyStatus>, Failure> {
     let mut paths = args.manifests.clone();
     let dirs = if args.dirs.is_empty() && args.manifests.is_empty() {
         vec![PathBuf::from(".")]
@@ -211,63 +218,58 @@ pub fn run(args: StatusArgs) -> Result<(), Failure> {
     paths.sort();
     paths.dedup();
     let ceremonies = paths.iter().map(|path| load(path)).collect::<Result<Vec<_>, _>>()?;
+    Ok(status::assess(&ceremonies, now, args.warn_days))
+}
+
+/// The exit code and message of the worst concern over every ceremony.
+fn verdict(statuses: &[CeremonyStatus]) -> Result<(), Failure> {
+    let Some(worst) = statuses.iter().filter_map(CeremonyStatus::worst).min() else {
+        return Ok(());
+    };
+    let attention = statuses.iter().filter(|status| status.worst().is_some()).count();
+    let first = statuses
+        .iter()
+        .flat_map(|status| status.findings.iter().map(move |finding| (status, finding)))
+        .filter(|(_, finding)| finding.concern == worst)
+        .map(|(status, finding)| format!("ceremony {}: {}", status.ceremony_id, finding.message))
+        .next()
+        .unwrap_or_default();
+    Err(Failure::new(
+        Exit::from(worst),
+        format!(
+            "{attention} of {} need{} attention; worst: {first}",
+            super::wording::count(statuses.len(), "ceremony", "ceremonies"),
+            if attention == 1 { "s" } else { "" }
+        ),
+    ))
+}
+
+/// Runs `status`.
+pub fn run(args: StatusArgs) -> Result<(), Failure> {
     let now = clock::now_unix();
-    let statuses = status::assess(&ceremonies, now, args.warn_days);
-    let worst = statuses.iter().filter_map(CeremonyStatus::worst).min();
-    let overall = worst.map_or(Exit::Ok, Exit::from);
+    let (statuses, outcome) = match gather(&args, now) {
+        Ok(statuses) => {
+            let outcome = verdict(&statuses);
+            (statuses, outcome)
+        }
+        Err(failure) => (Vec::new(), Err(failure)),
+    };
     if args.json {
-        let ceremonies: Vec<serde_json::Value> = statuses
-            .iter()
-            .map(|status| {
-                let mut value = serde_json::to_value(status).expect("a status serialises");
-                value["exit_code"] = status.worst().map_or(Exit::Ok, Exit::from).code().into();
-                value
-            })
-            .collect();
-        outln!(
-            "{}",
-            serde_json::json!({
-                "now": clock::rfc3339(now),
-                "warn_days": args.warn_days,
-                "exit_code": overall,
-                "manifest_claims": status::MANIFEST_CLAIMS,
-                "ceremonies": ceremonies,
-            })
-        );
-    } else {
+        let body = StatusBody::new(clock::rfc3339(now), args.warn_days, statuses);
+        return super::json::finish(Schema::Status, body, outcome);
+    }
+    if !statuses.is_empty() {
         print_human(&statuses);
         outln!("{}", status::CLAIMS_NOTE);
     }
-    match worst {
-        None => {
-            if !args.json {
-                outln!(
-                    "{} OK.",
-                    match statuses.len() {
-                        1 => "The ceremony is".to_owned(),
-                        count => format!("All {count} ceremonies are"),
-                    }
-                );
+    if outcome.is_ok() {
+        outln!(
+            "{} OK.",
+            match statuses.len() {
+                1 => "The ceremony is".to_owned(),
+                count => format!("All {count} ceremonies are"),
             }
-            Ok(())
-        }
-        Some(worst) => {
-            let attention = statuses.iter().filter(|status| status.worst().is_some()).count();
-            let first = statuses
-                .iter()
-                .flat_map(|status| status.findings.iter().map(move |finding| (status, finding)))
-                .filter(|(_, finding)| finding.concern == worst)
-                .map(|(status, finding)| format!("ceremony {}: {}", status.ceremony_id, finding.message))
-                .next()
-                .unwrap_or_default();
-            Err(Failure::new(
-                Exit::from(worst),
-                format!(
-                    "{attention} of {} need{} attention; worst: {first}",
-                    super::wording::count(statuses.len(), "ceremony", "ceremonies"),
-                    if attention == 1 { "s" } else { "" }
-                ),
-            ))
-        }
+        );
     }
+    outcome
 }

@@ -11,8 +11,9 @@ use super::sheets::{self, Collected};
 use super::{Failure, VerifyArgs};
 
 /// One input's line of the text report: which sheet, which blocks read and how, its problems.
-/// `set_aside`: the quorum proof set this sheet aside although its own checks pass.
-pub(super) fn describe_input(report: &InputReport, manifest: Option<&Manifest>, set_aside: bool) -> String {
+/// `set_aside`: the quorum proof set this sheet aside although its own checks pass. A problem
+/// whose line is `error` is left out: the command ends with it on standard error, printed once.
+fn describe_input(report: &InputReport, manifest: Option<&Manifest>, set_aside: bool, error: Option<&str>) -> String {
     let name = report.name();
     let mut parts = Vec::new();
     for (ceremony, index) in report.shares() {
@@ -57,7 +58,10 @@ pub(super) fn describe_input(report: &InputReport, manifest: Option<&Manifest>, 
         line.push_str(&blocks.join(", "));
     }
     for problem in &report.problems {
-        line.push_str(&format!("\n        {name}: {problem}"));
+        let problem = format!("{name}: {problem}");
+        if error != Some(problem.as_str()) {
+            line.push_str(&format!("\n        {problem}"));
+        }
     }
     line
 }
@@ -73,16 +77,18 @@ pub enum Report {
 }
 
 /// Prints the per-input lines of the text report (each input, then its scan-health warning);
-/// `shares` is what the quorum proof found, when it was proven.
+/// `shares` is what the quorum proof found, when it was proven; `error` is the message the
+/// command will end with, left out of the input it comes from.
 pub(super) fn print_inputs(
     reports: &[InputReport],
     manifest: Option<&Manifest>,
     shares: Option<Shares<'_>>,
+    error: Option<&str>,
     say: &dyn Fn(String),
 ) {
     for report in reports {
         let set_aside = shares.is_some_and(|shares| shares.set_aside(report));
-        say(describe_input(report, manifest, set_aside));
+        say(describe_input(report, manifest, set_aside, error));
         if let Some(warning) = verdict::health_warning(report, manifest) {
             say(format!("        {warning}"));
         }
@@ -98,7 +104,8 @@ fn print_text(collected: Collected, report: Report) -> Result<(Proof, Option<Pro
     };
     let problem = collected.verdict();
     let shares = collected.outcome.as_ref().ok().map(Shares::of);
-    print_inputs(&collected.reports, collected.manifest.as_ref(), shares, &say);
+    let error = problem.as_ref().map(|problem| problem.message.as_str());
+    print_inputs(&collected.reports, collected.manifest.as_ref(), shares, error, &say);
     let Collected {
         manifest,
         reports,
@@ -211,7 +218,11 @@ fn check(args: &VerifyArgs, seen: &mut super::log::Seen) -> Result<(), Failure> 
         errln!("warning: {warning}");
     }
     if warnings > 0 {
-        outln!("{warnings} sheet(s) read with little margin left (see above): replace them before the next check.");
+        outln!(
+            "{} read with little margin left (see above): replace {} before the next check.",
+            super::wording::count(warnings, "sheet", "sheets"),
+            if warnings == 1 { "it" } else { "them" }
+        );
     }
     Ok(())
 }

@@ -1,18 +1,3 @@
-//! Wording shared by the commands' printed lines.
+//! Wording shared by the commands' printed lines (the library's, so pages and reports agree).
 
-/// "1 record", "3 records": a count with its noun in the right number.
-pub fn count(count: usize, one: &str, many: &str) -> String {
-    format!("{count} {}", if count == 1 { one } else { many })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_is_singular_and_every_other_count_plural() {
-        assert_eq!(count(1, "sheet", "sheets"), "1 sheet");
-        assert_eq!(count(0, "sheet", "sheets"), "0 sheets");
-        assert_eq!(count(3, "ceremony", "ceremonies"), "3 ceremonies");
-    }
-}
+pub use breakglass::wording::count;

@@ -50,7 +50,7 @@ pub enum ShareError {
         shares: usize,
     },
     /// Fewer distinct shares than the threshold.
-    #[error("{have} distinct share(s) present, {need} needed")]
+    #[error("{have} distinct {} present, {need} needed", if *have == 1 { "share" } else { "shares" })]
     TooFew {
         /// Distinct shares given.
         have: usize,

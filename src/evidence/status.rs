@@ -208,6 +208,11 @@ impl CeremonyStatus {
     }
 }
 
+/// "1 day", "12 days".
+pub fn days(count: i64) -> String {
+    format!("{count} {}", if count == 1 { "day" } else { "days" })
+}
+
 fn days_left(at: i64, now: i64) -> i64 {
     (at - now).div_euclid(DAY)
 }
@@ -350,10 +355,10 @@ fn assess_one(files: &CeremonyFiles, replaced_by: Option<String>, now: i64, warn
             findings.push(Finding {
                 concern: Concern::Expired,
                 message: format!(
-                    "{} {} ({} days ago)",
+                    "{} {} ({} ago)",
                     passed.what,
                     clock::day_of(&passed.at),
-                    -passed.days_left
+                    days(-passed.days_left)
                 ),
             });
         }
@@ -383,9 +388,9 @@ fn assess_one(files: &CeremonyFiles, replaced_by: Option<String>, now: i64, warn
             findings.push(Finding {
                 concern: Concern::DrillOverdue,
                 message: format!(
-                    "drill overdue since {} ({} days; every {interval} days)",
+                    "drill overdue since {} ({}; every {interval} days)",
                     clock::date(due),
-                    (now - due).div_euclid(DAY)
+                    days((now - due).div_euclid(DAY))
                 ),
             });
         }
@@ -393,9 +398,9 @@ fn assess_one(files: &CeremonyFiles, replaced_by: Option<String>, now: i64, warn
             findings.push(Finding {
                 concern: Concern::SigninCheckOverdue,
                 message: format!(
-                    "sign-in check overdue since {} ({} days; every {} days: sign in with the account and record it with `breakglass signin-check`)",
+                    "sign-in check overdue since {} ({}; every {} days: sign in with the account and record it with `breakglass signin-check`)",
                     clock::date(signin_due),
-                    (now - signin_due).div_euclid(DAY),
+                    days((now - signin_due).div_euclid(DAY)),
                     signin::INTERVAL_DAYS
                 ),
             });
@@ -403,7 +408,12 @@ fn assess_one(files: &CeremonyFiles, replaced_by: Option<String>, now: i64, warn
         for soon in deadlines.iter().filter(|d| d.state == "soon") {
             findings.push(Finding {
                 concern: Concern::ExpiresSoon,
-                message: format!("{} {} (in {} days)", soon.what, clock::day_of(&soon.at), soon.days_left),
+                message: format!(
+                    "{} {} (in {})",
+                    soon.what,
+                    clock::day_of(&soon.at),
+                    days(soon.days_left)
+                ),
             });
         }
         if !never_verified.is_empty() {
@@ -413,7 +423,11 @@ fn assess_one(files: &CeremonyFiles, replaced_by: Option<String>, now: i64, warn
                 .collect();
             findings.push(Finding {
                 concern: Concern::NeverVerified,
-                message: format!("sheet(s) never verified: {}", names.join(", ")),
+                message: format!(
+                    "{} never verified: {}",
+                    if names.len() == 1 { "sheet" } else { "sheets" },
+                    names.join(", ")
+                ),
             });
         }
         findings.sort_by_key(|finding| finding.concern);

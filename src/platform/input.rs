@@ -36,8 +36,18 @@ pub enum InputError {
     #[error("it is not UTF-8 text")]
     NotText,
     /// The operating system refused.
-    #[error("{0}")]
+    #[error("{}", io_reason(.0))]
     Io(#[from] std::io::Error),
+}
+
+/// Why the operating system refused, in the same words wherever a file or folder is read and on
+/// every platform: "not found", "permission denied", else the OS's own text.
+pub fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "not found".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => error.to_string(),
+    }
 }
 
 impl InputError {

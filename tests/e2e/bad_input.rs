@@ -141,7 +141,7 @@ fn forged_share_is_named_and_tampered_vault_detected() {
     let run = sealed.run(&["verify", &sheets[0], &sheets[1], &sheets[2], "forged-4.txt"]);
     assert_eq!(run.code, i32::from(Exit::SharesDisagree), "{}", run.all());
     assert!(
-        error_line(&run).contains("shares 1, 2, 3 agree with each other; share(s) 4 do not belong"),
+        error_line(&run).contains("shares 1, 2, 3 agree with each other; share 4 does not belong"),
         "{}",
         run.stderr
     );

@@ -329,7 +329,7 @@ fn mixed_protection_ceremony_verifies_and_recovers_with_the_right_keys_only() {
     let failed = drill("2=wrong.txt");
     assert_eq!(failed.code, i32::from(Exit::ShareLocked), "{}", failed.all());
     assert!(
-        failed.stdout.contains("share 2 (Ben Okafor): wrong passphrase"),
+        failed.stderr.contains("share 2 (Ben Okafor): wrong passphrase"),
         "{}",
         failed.all()
     );

@@ -217,7 +217,7 @@ fn drills_with_k_and_k_minus_one_sheets_are_logged_and_tampering_is_found_at_its
 
     let verified = ceremony.at(12, &["log", "verify", "--manifest", "out/manifest.json"]);
     assert_eq!(verified.code, i32::from(Exit::Ok), "{}", verified.all());
-    assert!(verified.stdout.contains("intact: 3 record(s)"), "{}", verified.stdout);
+    assert!(verified.stdout.contains("intact: 3 records"), "{}", verified.stdout);
 
     // Tampering, each detected at the right line.
     let original = ceremony.log();

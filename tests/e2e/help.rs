@@ -54,12 +54,35 @@ fn completions_and_man_page_are_generated_from_the_cli() {
     }
     let man = run_in(dir.path(), &["man"], None);
     assert_eq!(man.code, i32::from(Exit::Ok), "{}", man.all());
-    assert!(
-        man.stdout.starts_with(".ie") || man.stdout.contains(".TH breakglass"),
-        "{}",
-        &man.stdout[..200]
-    );
-    assert!(man.stdout.contains("Exit codes") && man.stdout.contains("seal"));
+    assert!(man.stdout.starts_with(".TH BREAKGLASS 1 "), "{}", &man.stdout[..200]);
+    // One page holding everything: no reference to a page that is never installed, every
+    // command (subcommands too) with its options, and the exit status in order.
+    assert!(!man.stdout.contains("(1)"), "refers to other pages");
+    for command in [
+        "seal",
+        "verify",
+        "recover",
+        "reseal",
+        "drill",
+        "signin\\-check",
+        "log verify",
+        "log repair",
+        "status",
+        "generate passphrase",
+    ] {
+        assert!(
+            man.stdout.contains(&format!(".SS \"breakglass {command}\"")),
+            "{command} missing"
+        );
+    }
+    assert!(man.stdout.contains("\\fB\\-\\-require\\-offline\\fR"));
+    let exit = &man.stdout[man.stdout.find(".SH \"EXIT STATUS\"").expect("exit status")..];
+    let codes: Vec<u8> = exit
+        .lines()
+        .filter_map(|line| line.strip_prefix("\\fB")?.strip_suffix("\\fR")?.parse().ok())
+        .collect();
+    let expected: Vec<u8> = Exit::ALL.iter().map(|exit| exit.code()).collect();
+    assert_eq!(codes, expected, "every exit code, in order");
     let bad = run_in(dir.path(), &["completions", "tcsh"], None);
     assert_eq!(bad.code, i32::from(Exit::Usage), "{}", bad.all());
 }

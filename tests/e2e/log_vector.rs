@@ -58,7 +58,7 @@ fn log_vector_chains_and_its_records_serialise_byte_for_byte() {
     );
     assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     assert!(run.stdout.contains(&format!(
-        "intact: 4 record(s), the last on 2027-03-01T09:20:00Z (record 4, hash {HEAD})"
+        "intact: 4 records, the last on 2027-03-01T09:20:00Z (record 4, hash {HEAD})"
     )));
 }
 

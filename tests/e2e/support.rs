@@ -154,8 +154,8 @@ pub fn seal_with_stdin(extra: &[&str], stdin: Option<&[u8]>) -> Sealed {
     let passphrase = run
         .stdout
         .lines()
-        .find(|line| line.starts_with("    ") && line.contains(" - "))
-        .map(|line| line.trim().replace(" - ", "-"));
+        .find(|line| line.starts_with("    ") && line.contains('-') && !line.trim().contains(' '))
+        .map(|line| line.trim().to_owned());
     let out = dir.path().join("out");
     Sealed {
         dir,
@@ -287,4 +287,41 @@ pub fn seal_two(dir: &Path, first: &str, second: &str) -> Run {
         second,
     ];
     run_in(dir, &args, None)
+}
+
+/// The `--json` document `run` printed, after checking the envelope every command shares
+/// (docs/JSON.md): pretty-printed, `schema` first, then `breakglass_version`, `exit_code` (the
+/// process's) and `error` (null exactly on success, else the one line printed once on
+/// standard error).
+pub fn json_document(run: &Run, schema: &str) -> serde_json::Value {
+    let document: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|error| panic!("--json output does not parse: {error}\n{}", run.all()));
+    let top_keys: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|line| line.starts_with("  \"") && !line.starts_with("   "))
+        .filter_map(|line| line.split('"').nth(1))
+        .collect();
+    assert_eq!(
+        top_keys[..4],
+        ["schema", "breakglass_version", "exit_code", "error"],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.starts_with(&format!("{{\n  \"schema\": \"{schema}\",\n")) && run.stdout.ends_with("}\n"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(document["breakglass_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(document["exit_code"], run.code, "{}", run.all());
+    if run.code == 0 {
+        assert_eq!(document["error"], serde_json::Value::Null, "{}", run.all());
+    } else {
+        assert_eq!(document["error"]["code"], run.code, "{}", run.all());
+        let message = document["error"]["message"].as_str().unwrap();
+        let line = format!("error: {message}");
+        assert_eq!(run.stderr.matches(&line).count(), 1, "printed once: {}", run.all());
+    }
+    document
 }

@@ -93,7 +93,7 @@ struct Found {
 pub fn gather(dir: &Path, policy: Option<&Path>, now: i64) -> Result<Records, EvidenceError> {
     fs::read_dir(dir).map_err(|error| EvidenceError::Dir {
         path: dir.to_owned(),
-        reason: error.to_string(),
+        reason: crate::platform::input::io_reason(&error),
     })?;
     let mut warnings = Vec::new();
     let mut paths = Vec::new();
@@ -271,11 +271,12 @@ fn drill(found: &[Found], now: i64, warnings: &mut Vec<String>) -> Finding {
         };
         if let Some(broken) = &parsed.broken {
             warnings.push(format!(
-                "{}: the hash chain breaks at line {} ({}); only the {} record(s) before it count",
+                "{}: the hash chain breaks at line {} ({}); only the {} before it {}",
                 log.display(),
                 broken.line,
                 broken.problem,
-                parsed.entries.len()
+                crate::wording::count(parsed.entries.len(), "record", "records"),
+                if parsed.entries.len() == 1 { "counts" } else { "count" }
             ));
         }
         let mut future = 0;
@@ -303,8 +304,9 @@ fn drill(found: &[Found], now: i64, warnings: &mut Vec<String>) -> Finding {
         }
         if future > 0 {
             warnings.push(format!(
-                "{}: {future} drill record(s) dated after now ({}); ignored, check the clock",
+                "{}: {} dated after now ({}); ignored, check the clock",
                 log.display(),
+                crate::wording::count(future, "drill record", "drill records"),
                 crate::platform::clock::rfc3339(now)
             ));
         }

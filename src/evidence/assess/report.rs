@@ -93,9 +93,13 @@ pub fn text(assessment: &Assessment) -> String {
         None => out.push_str("\nThe top level is reached.\n"),
     }
     out.push_str(&format!(
-        "\nbreakglass records under {} ({} sealed ceremony(ies)):\n",
+        "\nbreakglass records under {} ({}):\n",
         assessment.records.dir,
-        assessment.records.manifests.len()
+        crate::wording::count(
+            assessment.records.manifests.len(),
+            "sealed ceremony",
+            "sealed ceremonies"
+        )
     ));
     for finding in &assessment.records.findings {
         out.push_str(&format!(
@@ -182,9 +186,13 @@ pub fn markdown(assessment: &Assessment) -> String {
         None => out.push_str("\nThe top level is reached.\n"),
     }
     out.push_str(&format!(
-        "\n## Proved by breakglass records\n\nSearched {} ({} sealed ceremony(ies)).\n\n",
+        "\n## Proved by breakglass records\n\nSearched {} ({}).\n\n",
         escape(&assessment.records.dir),
-        assessment.records.manifests.len()
+        crate::wording::count(
+            assessment.records.manifests.len(),
+            "sealed ceremony",
+            "sealed ceremonies"
+        )
     ));
     for finding in &assessment.records.findings {
         out.push_str(&format!(

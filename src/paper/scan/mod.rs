@@ -46,7 +46,7 @@ pub enum ScanError {
     #[error("cannot read the file: {0}; check the path")]
     Io(String),
     /// Zero bytes.
-    #[error("the file is empty; give a sheet's PDF, a scan or photo of it, or its typed lines")]
+    #[error("the file is empty; give a sheet's PDF, a scan of it, or its typed lines")]
     Empty,
     /// Over [`MAX_FILE_BYTES`] or the image limits.
     #[error("the file is too large to be a sheet ({0}); scan at 300 to 600 dpi")]
@@ -147,7 +147,7 @@ pub struct ScanOptions {
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, ScanError> {
     let bytes = input::read(path, MAX_FILE_BYTES).map_err(|error| match error {
         InputError::TooLarge(_) => ScanError::TooLarge(format!("more than {MAX_FILE_BYTES} bytes")),
-        InputError::Io(error) => ScanError::Io(error.kind().to_string()),
+        InputError::Io(error) => ScanError::Io(crate::platform::input::io_reason(&error)),
         error => ScanError::Io(error.to_string()),
     })?;
     if bytes.is_empty() {
