@@ -45,10 +45,12 @@ fn custodian_table(manifest: &Manifest) -> String {
     let contacts = manifest.custodians.iter().any(|custodian| custodian.contact.is_some());
     let mut table = if contacts {
         String::from(
-            "| Share | Custodian | Role | Contact | Kept at | Protection | Seal serial |\n|---|---|---|---|---|---|---|\n",
+            "| Share | Custodian | Role | Contact | Kept at | Protection | Envelope serial |\n|---|---|---|---|---|---|---|\n",
         )
     } else {
-        String::from("| Share | Custodian | Role | Kept at | Protection | Seal serial |\n|---|---|---|---|---|---|\n")
+        String::from(
+            "| Share | Custodian | Role | Kept at | Protection | Envelope serial |\n|---|---|---|---|---|---|\n",
+        )
     };
     for custodian in &manifest.custodians {
         let contact = if contacts {
@@ -170,7 +172,7 @@ fn ps_variables(variables: &[(&str, &str)]) -> String {
 /// only issues a temporary one).
 fn set_passphrase(account: &str, tenant: &str) -> String {
     format!(
-        "Set it with Microsoft Graph PowerShell, signed in with a role allowed to set a Global Administrator's password, such as Privileged Authentication Administrator or Global Administrator (the admin center's \"Reset password\" issues a temporary password instead):\n\n```\n{}Connect-MgGraph -TenantId $tenant -Scopes 'User-PasswordProfile.ReadWrite.All'\n$password = @{{\n    Password = (Read-Host -MaskInput 'New passphrase')\n    ForceChangePasswordNextSignIn = $false\n}}\nUpdate-MgUser -UserId $account -PasswordProfile $password\nUpdate-MgUser -UserId $account -PasswordPolicies 'DisablePasswordExpiration'\n```\n\nType the passphrase at the prompt (shown as stars, and not kept in the shell history), then sign in once with it and the account's FIDO2 key to prove it works. The role is what allows the change; `-Scopes` only names the Graph permission the session asks consent for. If `Update-MgUser` answers \"Insufficient privileges\" although the role is active, run `Disconnect-MgGraph` and connect again with `-Scopes 'Directory.AccessAsUser.All'`.",
+        "Set it with Microsoft Graph PowerShell, signed in with a role allowed to set a Global Administrator's password, such as Privileged Authentication Administrator or Global Administrator (the admin center's \"Reset password\" issues a temporary password instead):\n\n```\n{}Connect-MgGraph -TenantId $tenant -Scopes 'User-PasswordProfile.ReadWrite.All'\n$password = @{{\n    Password = (Read-Host -MaskInput 'New passphrase')\n    ForceChangePasswordNextSignIn = $false\n}}\nUpdate-MgUser -UserId $account -PasswordProfile $password\nUpdate-MgUser -UserId $account -PasswordPolicies 'DisablePasswordExpiration'\n```\n\nType the passphrase at the prompt (shown as stars, and not kept in the shell history), then sign in once with it and the account's FIDO2 key to prove it works. The role is what allows the change; if `Update-MgUser` still answers \"Insufficient privileges\", reconnect with `-Scopes 'Directory.AccessAsUser.All'`.",
         ps_variables(&[("tenant", tenant), ("account", account)])
     )
 }
@@ -515,7 +517,7 @@ mod tests {
             "$password = @{\n    Password = (Read-Host -MaskInput 'New passphrase')\n    ForceChangePasswordNextSignIn = $false\n}\n",
             "Update-MgUser -UserId $account -PasswordProfile $password\nUpdate-MgUser -UserId $account -PasswordPolicies 'DisablePasswordExpiration'\n",
             "such as Privileged Authentication Administrator or Global Administrator",
-            "connect again with `-Scopes 'Directory.AccessAsUser.All'`",
+            "reconnect with `-Scopes 'Directory.AccessAsUser.All'`",
             "union SigninLogs, AADNonInteractiveUserSignInLogs\n| where UserId == \"11111111-2222-3333-4444-555555555555\"",
             "every 5 minutes over the last 10 minutes",
             "greater than 0",

@@ -77,8 +77,10 @@ type Segment = (Face, String);
 fn words(inline: &str, base: Face) -> Vec<Vec<Segment>> {
     let mut words: Vec<Vec<Segment>> = Vec::new();
     let mut word: Vec<Segment> = Vec::new();
-    for (c, code) in styled(inline) {
-        if c.is_whitespace() {
+    let styled = styled(inline);
+    let chars: Vec<char> = styled.iter().map(|(c, _)| *c).collect();
+    for (at, &(c, code)) in styled.iter().enumerate() {
+        if text::breaks_at(&chars, at) {
             if !word.is_empty() {
                 words.push(std::mem::take(&mut word));
             }
@@ -287,16 +289,39 @@ fn table(writer: &mut PageWriter, rows: &[Vec<String>]) {
             widths[column] += spare / blank.len() as f32;
         }
     }
+    // A column is not shrunk below its widest phone number (digit groups kept on one line, see
+    // `text::breaks_at`) while other columns can give way; only when none can is it cut. Other
+    // long words (hashes, paths) may still be cut, as before.
+    let floors: Vec<f32> = (0..columns)
+        .map(|column| {
+            rows.iter()
+                .enumerate()
+                .filter_map(|(number, row)| {
+                    let font = if number == 0 { Face::SansBold } else { Face::Sans };
+                    let cell = row.get(column)?;
+                    text::words(cell)
+                        .iter()
+                        .filter(|word| word.contains(' '))
+                        .map(|word| pt_to_mm(text::width(font, TABLE, word)) + 3.0)
+                        .reduce(f32::max)
+                })
+                .fold(12.0, f32::max)
+        })
+        .collect();
     while widths.iter().sum::<f32>() > total {
-        let (widest, _) = widths
-            .iter()
-            .enumerate()
-            .fold((0, 0.0), |best, (i, &w)| if w > best.1 { (i, w) } else { best });
+        let shrinkable = |column: usize| widths[column] > floors[column] + 0.01;
+        let widest = (0..columns)
+            .filter(|&column| shrinkable(column))
+            .max_by(|&a, &b| widths[a].total_cmp(&widths[b]))
+            .or_else(|| {
+                (0..columns)
+                    .filter(|&column| widths[column] > 12.0)
+                    .max_by(|&a, &b| widths[a].total_cmp(&widths[b]))
+            });
+        let Some(widest) = widest else { break };
+        let floor = if shrinkable(widest) { floors[widest] } else { 12.0 };
         let excess = widths.iter().sum::<f32>() - total;
-        widths[widest] = (widths[widest] - excess).max(widths[widest] * 0.8).max(12.0);
-        if widths.iter().all(|&w| w <= 12.0) {
-            break;
-        }
+        widths[widest] = (widths[widest] - excess).max(widths[widest] * 0.8).max(floor);
     }
     let line_mm = pt_to_mm(TABLE * 1.3);
     let layout_row = |number: usize, row: &Vec<String>| {
@@ -464,6 +489,8 @@ fn layout(markdown: &str, paper: Paper, title: &str, footer: &str) -> Vec<u8> {
     let lines: Vec<&str> = markdown.lines().collect();
     let mut index = 0;
     let mut paragraph: Vec<String> = Vec::new();
+    // A list ends with the same space after it as a paragraph, so the text after it reads apart.
+    let mut in_list = false;
     let flush = |writer: &mut PageWriter, paragraph: &mut Vec<String>| {
         if !paragraph.is_empty() {
             hanging(writer, Face::Sans, BODY, MARGIN_MM, "", &paragraph.join(" "));
@@ -509,6 +536,10 @@ fn layout(markdown: &str, paper: Paper, title: &str, footer: &str) -> Vec<u8> {
             flush(&mut writer, &mut paragraph);
             let (size, gap) = [(10.0, 1.5), (11.5, 3.0), (15.0, 0.0)][level];
             let heading = trimmed.trim_start_matches('#').trim();
+            // An appendix starts on its own page, so it can be copied or handed over whole.
+            if level == 1 && heading.starts_with("Appendix") && writer.page_count() > 0 {
+                writer.new_page();
+            }
             writer.y += gap;
             writer.ensure(pt_to_mm(size * 1.4) + 12.0);
             hanging(&mut writer, Face::SansBold, size, MARGIN_MM, "", heading);
@@ -545,9 +576,11 @@ fn layout(markdown: &str, paper: Paper, title: &str, footer: &str) -> Vec<u8> {
                 writer.text_at(Face::Sans, BODY, box_x + pt_to_mm(inside / 2.0), baseline, "x");
             }
             writer.y += 0.8;
+            in_list = true;
         } else if let Some(item) = trimmed.strip_prefix("- ") {
             flush(&mut writer, &mut paragraph);
             hanging(&mut writer, Face::Sans, BODY, MARGIN_MM + 2.0, "-", item);
+            in_list = true;
         } else if let Some((number, item)) = trimmed
             .split_once(". ")
             .filter(|(number, _)| !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()))
@@ -562,11 +595,25 @@ fn layout(markdown: &str, paper: Paper, title: &str, footer: &str) -> Vec<u8> {
                 item,
             );
             writer.y += 0.5;
+            in_list = true;
         } else if let Some(fields) = signature_fields(trimmed).filter(|fields| signature_fits(&writer, fields)) {
             flush(&mut writer, &mut paragraph);
             signature_line(&mut writer, &fields);
         } else if trimmed.is_empty() {
             flush(&mut writer, &mut paragraph);
+            // Only before a paragraph: headings, tables and code keep their own space.
+            let next = lines[index + 1..]
+                .iter()
+                .map(|line| line.trim())
+                .find(|line| !line.is_empty());
+            let paragraph_next = next.is_some_and(|next| {
+                !next.starts_with(['#', '|', '-'])
+                    && !next.starts_with("```")
+                    && !next.starts_with(|c: char| c.is_ascii_digit())
+            });
+            if std::mem::take(&mut in_list) && paragraph_next {
+                writer.y += 1.5;
+            }
         } else {
             paragraph.push(trimmed.to_owned());
         }
@@ -579,6 +626,16 @@ fn layout(markdown: &str, paper: Paper, title: &str, footer: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_appendix_starts_on_a_new_page() {
+        let pages = |markdown: &str| {
+            let pdf = render_markdown(markdown, Paper::A4, "t", "f").unwrap();
+            lopdf::Document::load_mem(&pdf).unwrap().get_pages().len()
+        };
+        assert_eq!(pages("# T\n\n## 1. One\n\nText.\n\n## 2. Two\n\nText.\n"), 1);
+        assert_eq!(pages("# T\n\n## 1. One\n\nText.\n\n## Appendix A. Two\n\nText.\n"), 2);
+    }
 
     #[test]
     fn renders_every_construct() {

@@ -59,13 +59,60 @@ fn split_wide(face: Face, size: f32, word: &str, max_width: f32) -> Vec<String> 
     pieces
 }
 
+/// Whether a line may break at `chars[at]`: at white space, except a single space between two
+/// groups of a number (digits and `+ ( ) - . ,` only), as in "+44 20 7946 0000", so a phone
+/// number is never split over two lines, where a responder would dial half of it.
+pub fn breaks_at(chars: &[char], at: usize) -> bool {
+    let c = chars[at];
+    if !c.is_whitespace() {
+        return false;
+    }
+    let numeric = |c: char| c.is_ascii_digit() || "+()-.,".contains(c);
+    let group = |group: Vec<char>| {
+        !group.is_empty() && group.iter().all(|&c| numeric(c)) && group.iter().any(char::is_ascii_digit)
+    };
+    let mut left: Vec<char> = chars[..at]
+        .iter()
+        .rev()
+        .take_while(|c| !c.is_whitespace())
+        .copied()
+        .collect();
+    left.reverse();
+    let right: Vec<char> = chars[at + 1..]
+        .iter()
+        .take_while(|c| !c.is_whitespace())
+        .copied()
+        .collect();
+    !(c == ' ' && group(left) && group(right))
+}
+
+/// The words of `text` as [`breaks_at`] cuts them.
+pub fn words(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut words = Vec::new();
+    let mut word = String::new();
+    for at in 0..chars.len() {
+        if breaks_at(&chars, at) {
+            if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+        } else {
+            word.push(chars[at]);
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
 /// Greedy word wrap to `max_width` points; a word wider than a line is broken between characters.
 pub fn wrap(face: Face, size: f32, text: &str, max_width: f32) -> Vec<String> {
     let mut lines = Vec::new();
     let mut current = String::new();
-    let words = text
-        .split_whitespace()
-        .flat_map(|word| split_wide(face, size, word, max_width));
+    let words = words(text)
+        .into_iter()
+        .flat_map(|word| split_wide(face, size, &word, max_width));
     for word in words {
         let word = word.as_str();
         let candidate = if current.is_empty() {
@@ -88,6 +135,31 @@ pub fn wrap(face: Face, size: f32, text: &str, max_width: f32) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_phone_number_is_never_split_over_two_lines() {
+        for width in [100.0, 120.0, 140.0, 200.0] {
+            let lines = wrap(
+                Face::Sans,
+                10.0,
+                "Contoso SOC, +44 20 7946 0000, 24x7, ask for the duty manager",
+                width,
+            );
+            assert!(
+                lines.iter().any(|line| line.contains("+44 20 7946 0000")),
+                "{width}: {lines:?}"
+            );
+        }
+        assert_eq!(
+            wrap(Face::Sans, 10.0, "call 112 now", 22.0),
+            ["call", "112", "now"],
+            "words still break"
+        );
+        assert_eq!(
+            words("SHA-256 72eefc 2026-11-29 06:45 (+1) 202 555 0143, 24x7"),
+            ["SHA-256", "72eefc", "2026-11-29", "06:45", "(+1) 202 555 0143,", "24x7"]
+        );
+    }
 
     #[test]
     fn printable_covers_names_in_latin_greek_and_cyrillic_and_refuses_others() {
