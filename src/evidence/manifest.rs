@@ -6,8 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::crypto::payload::SecretKind;
-use crate::kinds::generate::certificate::CertificateInfo;
+use crate::kinds::SecretKind;
+use crate::kinds::certificate::generate::CertificateInfo;
 use crate::paper::format::PaperFormat;
 use crate::paper::format::v1::CeremonyId;
 use crate::paper::render::Paper;
