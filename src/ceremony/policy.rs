@@ -11,8 +11,8 @@ use toml::Spanned;
 
 use crate::ceremony::rules::{self, RuleError};
 use crate::evidence::manifest::Contact;
-use crate::kinds::SecretKind;
 use crate::kinds::passphrase::generate::Style;
+use crate::kinds::{ImportOption, SecretKind};
 use crate::paper::render::Paper;
 
 /// The built-in commented policy that `breakglass init` writes.
@@ -761,7 +761,8 @@ fn secret(checker: &mut Checker, raw: &Spanned<RawSecret>, rotation_days: Option
                     }
                 }
             }
-            if !matches!(kind, SecretKind::ClientSecret) {
+            let rules = crate::kinds::of(&kind);
+            if !rules.takes(ImportOption::Expires) {
                 only_for(checker, &secret.expires, "expires", "kind = \"client-secret\"");
             }
             let key_serials = secret
@@ -769,7 +770,7 @@ fn secret(checker: &mut Checker, raw: &Spanned<RawSecret>, rotation_days: Option
                 .as_ref()
                 .map(|s| s.get_ref().clone())
                 .unwrap_or_default();
-            if let (false, Some(serials)) = (matches!(kind, SecretKind::Fido2Pin), &secret.key_serials) {
+            if let (false, Some(serials)) = (rules.takes(ImportOption::KeySerials), &secret.key_serials) {
                 checker.problem(
                     serials.span(),
                     "key_serials applies only to kind = \"fido2-pin\"; remove it",

@@ -713,19 +713,21 @@ pub fn login_name() -> Option<String> {
         .find(|value| !value.is_empty())
 }
 
-/// Records a re-seal in the old ceremony's log: `old` is replaced by `new_ceremony`.
+/// Records a re-seal in the old ceremony's log: `old` is replaced by `new_ceremony`, and `exit`
+/// is the code `reseal` exits with (not 0 when an input was unsound though the new ceremony was
+/// sealed), with its one-line `message`.
 pub fn record_reseal(
     log_path: &Path,
     old: &Manifest,
     new_ceremony: &str,
     operator: Option<String>,
-    note: Option<String>,
+    (exit, message): (Exit, Option<String>),
     now: i64,
 ) -> Result<Entry, LogError> {
-    let mut record = Record::new(Action::Reseal, Some(old.ceremony_id.as_str().to_owned()), Exit::Ok, now);
+    let mut record = Record::new(Action::Reseal, Some(old.ceremony_id.as_str().to_owned()), exit, now);
     record.replaced_by = Some(new_ceremony.to_owned());
     record.operator = operator;
-    record.note = note;
+    record.message = message;
     append(log_path, record)
 }
 
