@@ -624,7 +624,7 @@ fn certificate_files(
         ("cert.cer".to_owned(), cert_der.to_vec()),
         (
             "cert.pem".to_owned(),
-            certificate::pem("CERTIFICATE", cert_der).into_bytes(),
+            certificate::pem("CERTIFICATE", cert_der)?.into_bytes(),
         ),
         (
             "keycredential.json".to_owned(),

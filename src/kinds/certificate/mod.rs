@@ -62,8 +62,8 @@ impl Kind for Certificate {
         _: i64,
     ) -> Result<HandOut, RecoverError> {
         let rebuilt = generate::from_sealed(&payload.secret, &payload.metadata).map_err(RecoverError::Certificate)?;
-        let key_pem = generate::secret_pem("PRIVATE KEY", rebuilt.key_pkcs8_der.expose());
-        let cert_pem = generate::pem("CERTIFICATE", &rebuilt.cert_der);
+        let key_pem = generate::key_pem(rebuilt.key_pkcs8_der.expose()).map_err(RecoverError::Certificate)?;
+        let cert_pem = generate::pem("CERTIFICATE", &rebuilt.cert_der).map_err(RecoverError::Certificate)?;
         let mut both = SecretText::with_capacity(key_pem.len() + cert_pem.len());
         both.push_bytes(key_pem.expose());
         both.push_str(&cert_pem);
