@@ -258,6 +258,25 @@ pub fn apply_seal_serials(custodians: &mut [CustodianSpec], serials: &[(usize, S
     Ok(())
 }
 
+/// The custodians (share index, name) whose share the policy protects with a passphrase given
+/// at the ceremony, once every index in `given` is checked to be one of them.
+pub fn passphrase_custodians<'a>(policy: &'a Policy, given: &[usize]) -> Result<Vec<(usize, &'a str)>, RequestError> {
+    let needed: Vec<(usize, &str)> = policy
+        .custodians
+        .iter()
+        .enumerate()
+        .filter(|(_, custodian)| custodian.protection == Protection::Passphrase)
+        .map(|(position, custodian)| (position + 1, custodian.name.as_str()))
+        .collect();
+    match given
+        .iter()
+        .find(|index| !needed.iter().any(|(wanted, _)| wanted == *index))
+    {
+        Some(index) => Err(RequestError::NotPassphraseProtected(*index)),
+        None => Ok(needed),
+    }
+}
+
 /// A path in the policy is relative to the policy file's directory.
 pub fn beside(policy_path: &Path, relative: &Path) -> PathBuf {
     if relative.is_absolute() {
@@ -329,14 +348,8 @@ pub fn from_policy(
         mut passphrases,
         now,
     } = run;
-    if let Some((index, _)) = passphrases.iter().find(|(index, _)| {
-        index
-            .checked_sub(1)
-            .and_then(|position| policy.custodians.get(position))
-            .is_none_or(|custodian| custodian.protection != Protection::Passphrase)
-    }) {
-        return Err(RequestError::NotPassphraseProtected(*index));
-    }
+    let given: Vec<usize> = passphrases.iter().map(|(index, _)| *index).collect();
+    passphrase_custodians(policy, &given)?;
     let mut custodians = Vec::with_capacity(policy.custodians.len());
     for (position, custodian) in policy.custodians.iter().enumerate() {
         let index = position + 1;
@@ -490,4 +503,24 @@ fn policy_secret(
             )?
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passphrases_are_asked_of_passphrase_protected_custodians_only() {
+        let text =
+            crate::ceremony::policy::TEMPLATE.replacen("protection = \"none\"", "protection = \"passphrase\"", 2);
+        let policy = crate::ceremony::policy::parse(&text, 1_795_609_845).expect("the template parses");
+        let needed = passphrase_custodians(&policy, &[2]).expect("share 2 is protected");
+        let indices: Vec<usize> = needed.iter().map(|(index, _)| *index).collect();
+        assert_eq!(indices, [1, 2]);
+        assert_eq!(needed[0].1, policy.custodians[0].name);
+        assert!(matches!(
+            passphrase_custodians(&policy, &[3]),
+            Err(RequestError::NotPassphraseProtected(3))
+        ));
+    }
 }

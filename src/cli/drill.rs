@@ -122,11 +122,7 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
     let locked = super::unlock::unlock_all(&mut reports, Some(&manifest), &args.keys)
         .err()
         .map(|failure| VerifyError::ShareLocked(failure.message));
-    let operator = args
-        .operator
-        .clone()
-        .filter(|name| !name.trim().is_empty())
-        .or_else(audit::login_name);
+    let operator = audit::operator_name(args.operator.as_deref());
     let drill = drill::run_on(reports, &args.inputs, &manifest, note, operator, locked);
     let (code, message) = outcome(&drill, &manifest);
     if !args.json {

@@ -25,10 +25,7 @@ pub struct LogTarget {
 impl LogTarget {
     /// The operator's name.
     pub fn operator(&self) -> Option<String> {
-        self.operator
-            .clone()
-            .filter(|name| !name.trim().is_empty())
-            .or_else(audit::login_name)
+        audit::operator_name(self.operator.as_deref())
     }
 }
 

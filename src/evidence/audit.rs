@@ -761,6 +761,14 @@ impl CommandRecord<'_> {
     }
 }
 
+/// The operator a record names: the name given (`--operator`) unless blank, else the login name.
+pub fn operator_name(given: Option<&str>) -> Option<String> {
+    given
+        .filter(|name| !name.trim().is_empty())
+        .map(str::to_owned)
+        .or_else(login_name)
+}
+
 /// Records a re-seal in the old ceremony's log: `old` is replaced by `new_ceremony`, and `exit`
 /// is the code `reseal` exits with (not 0 when an input was unsound though the new ceremony was
 /// sealed), with its one-line `message`.
