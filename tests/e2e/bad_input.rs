@@ -175,6 +175,30 @@ fn forged_share_is_named_and_tampered_vault_detected() {
     assert!(error.contains("shares 1, 2, 3 agree"), "{error}");
     assert!(error.contains("the new ceremony was still sealed"), "{error}");
     assert!(sealed.path("resealed/manifest.json").is_file(), "{}", run.all());
+    // Given the old manifest, reseal records in the old ceremony's log the code it exits with,
+    // not 0.
+    let run = sealed.run(&[
+        "reseal",
+        "--policy",
+        "new.toml",
+        "--out",
+        "resealed-2",
+        "--manifest",
+        "out/manifest.json",
+        &sheets[0],
+        &sheets[1],
+        &sheets[2],
+        "forged-4.txt",
+    ]);
+    assert_eq!(run.code, i32::from(Exit::SharesDisagree), "{}", run.all());
+    let log = std::fs::read_to_string(sealed.path("out/breakglass-log.jsonl")).unwrap();
+    let record: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(record["action"], "reseal", "{record}");
+    assert_eq!(record["exit_code"], i32::from(Exit::SharesDisagree), "{record}");
+    assert!(
+        record["message"].as_str().unwrap_or_default().contains("do not belong"),
+        "{record}"
+    );
 
     let run = sealed.run(&["verify", &sheets[0], &sheets[1], "forged-4.txt"]);
     assert_eq!(run.code, i32::from(Exit::SharesDisagree), "{}", run.all());
