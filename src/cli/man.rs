@@ -85,6 +85,11 @@ fn command_section(command: &mut Command, path: &str, page: &mut String) {
     if let Some(after) = command.get_after_help() {
         page.push_str(&literal(&after.to_string()));
     }
+    subcommand_sections(command, path, page);
+}
+
+/// The sections of `command`'s subcommands (`help` and hidden ones left out), `path` first.
+fn subcommand_sections(command: &mut Command, path: &str, page: &mut String) {
     let names: Vec<String> = command
         .get_subcommands()
         .filter(|sub| !sub.is_hide_set() && sub.get_name() != "help")
@@ -110,17 +115,7 @@ pub fn page(mut command: Command) -> String {
             "An offline, air-gapped tool that seals an emergency-access (break glass) secret onto paper: the secret is encrypted with age, its key split k-of-n with Shamir's secret sharing, one printable PDF sheet per custodian, with QR codes and a typed copy. It verifies sheets, recovers the secret from any k of them, proves a quorum in drills without showing it, and keeps a tamper-evident log."
         ),
     );
-    let names: Vec<String> = command
-        .get_subcommands()
-        .filter(|sub| !sub.is_hide_set() && sub.get_name() != "help")
-        .map(|sub| sub.get_name().to_owned())
-        .collect();
-    for name in names {
-        if let Some(sub) = command.find_subcommand_mut(&name) {
-            let mut sub = sub.clone();
-            command_section(&mut sub, &format!("breakglass {name}"), &mut page);
-        }
-    }
+    subcommand_sections(&mut command, "breakglass", &mut page);
     page.push_str(".SH \"EXIT STATUS\"\n");
     for exit in Exit::ALL {
         page.push_str(&format!(

@@ -196,7 +196,10 @@ fn forged_share_is_named_and_tampered_vault_detected() {
     assert_eq!(record["action"], "reseal", "{record}");
     assert_eq!(record["exit_code"], i32::from(Exit::SharesDisagree), "{record}");
     assert!(
-        record["message"].as_str().unwrap_or_default().contains("do not belong"),
+        record["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("share 4 (Custodian 4) does not belong to them"),
         "{record}"
     );
 
