@@ -59,13 +59,7 @@ impl Ceremony {
     }
 
     fn sheet(&self, index: usize) -> String {
-        let prefix = format!("sheet-{index}-");
-        std::fs::read_dir(self.path("out"))
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-            .find(|name| name.starts_with(&prefix))
-            .map(|name| format!("out/{name}"))
-            .expect("sheet exists")
+        format!("out/{}", crate::support::sheet_name(&self.path("out"), index))
     }
 
     fn log(&self) -> String {

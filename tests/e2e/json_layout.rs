@@ -22,13 +22,7 @@ fn keys(object: &serde_json::Value) -> Vec<String> {
 }
 
 fn sheet(dir: &std::path::Path, index: usize) -> String {
-    let prefix = format!("sheet-{index}-");
-    std::fs::read_dir(dir.join("o"))
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .find(|name| name.starts_with(&prefix))
-        .map(|name| format!("o/{name}"))
-        .expect("sheet exists")
+    format!("o/{}", crate::support::sheet_name(&dir.join("o"), index))
 }
 
 #[test]

@@ -114,17 +114,19 @@ pub struct Sealed {
     pub run: Run,
 }
 
+/// The file name of sheet `index` in the ceremony folder `out` (`sheet-2-ben-okafor.pdf`).
+pub fn sheet_name(out: &Path, index: usize) -> String {
+    let prefix = format!("sheet-{index}-");
+    std::fs::read_dir(out)
+        .expect("out exists")
+        .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+        .find(|name| name.starts_with(&prefix))
+        .expect("sheet exists")
+}
+
 impl Sealed {
     pub fn sheet(&self, index: usize) -> PathBuf {
-        let prefix = format!("sheet-{index}-");
-        std::fs::read_dir(&self.out)
-            .expect("out exists")
-            .map(|entry| entry.expect("entry").path())
-            .find(|path| {
-                path.file_name()
-                    .is_some_and(|name| name.to_string_lossy().starts_with(&prefix))
-            })
-            .expect("sheet exists")
+        self.out.join(sheet_name(&self.out, index))
     }
 
     pub fn manifest(&self) -> PathBuf {
