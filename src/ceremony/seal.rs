@@ -386,7 +386,6 @@ pub fn seal_with_progress(
     rendered: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<SealedCeremony, SealError> {
     check_request(&request)?;
-    crate::platform::build_info::start_executable_sha256();
     let shares = request.custodians.len() as u8;
     let label = request.label.trim().to_owned();
     let mut public_files = Vec::new();

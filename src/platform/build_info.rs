@@ -43,15 +43,6 @@ pub fn executable_sha256() -> &'static str {
     })
 }
 
-/// Starts reading [`executable_sha256`] on a spare thread and returns at once: `seal` calls it
-/// first, so the runbook, written after the sheets, finds the hash ready instead of reading the
-/// binary (a tenth of a small seal) while the other core idles. A later call waits for it.
-pub fn start_executable_sha256() {
-    std::thread::spawn(|| {
-        executable_sha256();
-    });
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
