@@ -127,13 +127,7 @@ fn main() {
                     let elapsed = started.elapsed().as_secs_f64() * 1000.0;
                     // The same estimate without the codes' places: every test on the whole page
                     // (what it did before each code was tested on its own part of the page).
-                    let unplaced: Vec<qr::FoundQr> = found
-                        .iter()
-                        .map(|code| qr::FoundQr {
-                            region: None,
-                            ..code.clone()
-                        })
-                        .collect();
+                    let unplaced: Vec<qr::FoundQr> = found.iter().map(qr::FoundQr::unplaced).collect();
                     let started = Instant::now();
                     let whole = health::estimate(&page, &unplaced, true);
                     let whole_elapsed = started.elapsed().as_secs_f64() * 1000.0;

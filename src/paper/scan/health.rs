@@ -346,13 +346,7 @@ mod tests {
             let aged = add_scanner_noise(&fade(&page, keep));
             let found = qr::read_all(&aged, &|found| !found.is_empty());
             assert!(found[0].region.is_some(), "{keep}");
-            let whole: Vec<qr::FoundQr> = found
-                .iter()
-                .map(|code| qr::FoundQr {
-                    region: None,
-                    ..code.clone()
-                })
-                .collect();
+            let whole: Vec<qr::FoundQr> = found.iter().map(qr::FoundQr::unplaced).collect();
             assert_eq!(estimate(&aged, &found, true), estimate(&aged, &whole, true), "{keep}");
         }
     }

@@ -29,6 +29,17 @@ pub struct FoundQr {
     pub region: Option<Region>,
 }
 
+impl FoundQr {
+    /// The same code with its place forgotten: scan health then tests the whole page, as for a
+    /// code a recovery pass read (to compare the two).
+    pub fn unplaced(&self) -> Self {
+        Self {
+            region: None,
+            ..self.clone()
+        }
+    }
+}
+
 /// Where a code was read: the box its three finder patterns' centres and its fourth corner
 /// span, in pixels, and the size of one module.
 #[derive(Clone, Copy, Debug, PartialEq)]
