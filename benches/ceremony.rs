@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use breakglass::ceremony::seal::{self, SecretInput};
 use breakglass::ceremony::{selfcheck, verify};
-use breakglass::kinds::generate::passphrase::Policy;
+use breakglass::kinds::passphrase::generate::Policy;
 use breakglass::paper::scan::{pdf, qr};
 use breakglass::platform::output::Staging;
 

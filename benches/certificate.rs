@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use breakglass::kinds::generate::certificate::{self, CertificateRequest};
+use breakglass::kinds::certificate::generate::{self as certificate, CertificateRequest};
 
 fn main() {
     for (bits, runs) in [(2048, 31), (3072, 15), (4096, 11)] {

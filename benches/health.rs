@@ -18,9 +18,9 @@ use std::time::Instant;
 
 use breakglass::ceremony::seal::{self, ProvidedSecret, PublicFacts, SecretInput};
 use breakglass::ceremony::verify;
-use breakglass::crypto::payload::SecretKind;
 use breakglass::crypto::secret::SecretBytes;
-use breakglass::kinds::generate::passphrase::Policy;
+use breakglass::kinds::SecretKind;
+use breakglass::kinds::passphrase::generate::Policy;
 use breakglass::paper::scan::health::{self, Concern};
 use breakglass::paper::scan::{pdf, qr};
 use image::{GrayImage, imageops};

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use breakglass::ceremony::seal::{self, ProvidedSecret, PublicFacts, SecretInput};
 use breakglass::ceremony::selfcheck;
-use breakglass::crypto::payload::SecretKind;
 use breakglass::crypto::secret::SecretBytes;
+use breakglass::kinds::SecretKind;
 use breakglass::platform::output::Staging;
 
 /// CPU time this process has used so far (all threads, user + system).

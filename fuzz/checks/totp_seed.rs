@@ -6,7 +6,7 @@
 //! Shared by the cargo-fuzz target `fuzz_targets/totp_seed.rs` and the replay of `seeds/` and
 //! `regressions/` in the test suite (`tests/e2e/fuzz_replay.rs`).
 
-use breakglass::kinds::totp;
+use breakglass::kinds::totp::seed as totp;
 
 /// The property, run on one input: panics if it does not hold.
 pub fn check(data: &[u8]) {

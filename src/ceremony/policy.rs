@@ -10,9 +10,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::ceremony::rules::{self, RuleError};
-use crate::crypto::payload::SecretKind;
 use crate::evidence::manifest::Contact;
-use crate::kinds::generate::passphrase::Style;
+use crate::kinds::passphrase::generate::Style;
+use crate::kinds::{ImportOption, SecretKind};
 use crate::paper::render::Paper;
 
 /// The built-in commented policy that `breakglass init` writes.
@@ -394,7 +394,7 @@ pub fn parse(text: &str, now: i64) -> Result<Policy, PolicyError> {
         "the user's Overview in the Entra admin center",
     );
     if let (Some(account), Some(span)) = (&account, raw.account.as_ref().map(Spanned::span))
-        && crate::kinds::generate::passphrase::forbidden_terms(account).is_err()
+        && crate::kinds::passphrase::generate::forbidden_terms(account).is_err()
     {
         checker.problem(span, "account must look like user@tenant.onmicrosoft.com");
     }
@@ -680,7 +680,7 @@ fn secret(checker: &mut Checker, raw: &Spanned<RawSecret>, rotation_days: Option
                 }
             };
             let bits = match &secret.bits {
-                None => crate::kinds::generate::passphrase::DEFAULT_BITS,
+                None => crate::kinds::passphrase::generate::DEFAULT_BITS,
                 Some(bits) => match u32::try_from(*bits.get_ref()) {
                     Ok(value) if (80..=256).contains(&value) => value,
                     _ => {
@@ -761,7 +761,8 @@ fn secret(checker: &mut Checker, raw: &Spanned<RawSecret>, rotation_days: Option
                     }
                 }
             }
-            if !matches!(kind, SecretKind::ClientSecret) {
+            let rules = crate::kinds::of(&kind);
+            if !rules.takes(ImportOption::Expires) {
                 only_for(checker, &secret.expires, "expires", "kind = \"client-secret\"");
             }
             let key_serials = secret
@@ -769,7 +770,7 @@ fn secret(checker: &mut Checker, raw: &Spanned<RawSecret>, rotation_days: Option
                 .as_ref()
                 .map(|s| s.get_ref().clone())
                 .unwrap_or_default();
-            if let (false, Some(serials)) = (matches!(kind, SecretKind::Fido2Pin), &secret.key_serials) {
+            if let (false, Some(serials)) = (rules.takes(ImportOption::KeySerials), &secret.key_serials) {
                 checker.problem(
                     serials.span(),
                     "key_serials applies only to kind = \"fido2-pin\"; remove it",

@@ -8,16 +8,17 @@ use std::path::{Path, PathBuf};
 
 use crate::ceremony::files::PaperTrailTemplates;
 use crate::ceremony::policy::{Policy, PolicySecret, Protection};
-use crate::ceremony::seal::{
-    self, CeremonyRecord, CeremonyRequest, CustodianSpec, SealError, SecretInput, ShareProtection,
-};
-use crate::crypto::payload::{Payload, SecretKind};
+use crate::ceremony::seal::{self, CeremonyRecord, CeremonyRequest, CustodianSpec, SecretInput, ShareProtection};
+use crate::crypto::payload::Payload;
 use crate::crypto::secret::{SecretBytes, SecretString};
 use crate::exit::Exit;
-use crate::kinds::generate::certificate::CertificateRequest;
-use crate::kinds::generate::passphrase::{self, PassphraseError, Policy as PassphrasePolicy};
+use crate::kinds;
+use crate::kinds::SecretKind;
+use crate::kinds::certificate::generate::CertificateRequest;
 use crate::kinds::import::{self, ImportError, ImportOptions};
-use crate::kinds::totp::Algorithm;
+use crate::kinds::passphrase::generate::{self as passphrase, PassphraseError, Policy as PassphrasePolicy};
+use crate::kinds::recovery::RecoverError;
+use crate::kinds::totp::seed::Algorithm;
 use crate::paper::runbook;
 use crate::platform::input::{self, InputError};
 
@@ -78,6 +79,12 @@ pub enum RequestError {
     /// The policy imports a secret and no file was given.
     #[error("the policy imports a {0} and names no file to read it from")]
     NoSecretFile(String),
+    /// A certificate to generate without its subject.
+    #[error("a certificate needs a subject, e.g. \"CN=contoso-breakglass-app\"")]
+    NoSubject,
+    /// Custodians named without saying how many must come together.
+    #[error("the threshold is required when custodians are named (how many sheets must come together?)")]
+    NoThreshold,
     /// The account named in the policy is unusable.
     #[error("account: {0}")]
     Account(PassphraseError),
@@ -93,7 +100,7 @@ pub enum RequestError {
     },
     /// The recovered payload's public facts do not read.
     #[error("{0}")]
-    Recovered(SealError),
+    Recovered(RecoverError),
 }
 
 impl From<&RequestError> for Exit {
@@ -107,7 +114,9 @@ impl From<&RequestError> for Exit {
             | RequestError::NotPassphraseProtected(_)
             | RequestError::PassphraseMissing { .. }
             | RequestError::CertificateFromFile
-            | RequestError::NoSecretFile(_) => Exit::Usage,
+            | RequestError::NoSecretFile(_)
+            | RequestError::NoSubject
+            | RequestError::NoThreshold => Exit::Usage,
             RequestError::Account(_) => Exit::Policy,
             RequestError::Recovered(_) => Exit::Vault,
         }
@@ -171,6 +180,71 @@ pub fn import_secret(
     Ok(SecretInput::Provided(Box::new(provided)))
 }
 
+/// Custodians of a demo ceremony (none named): five, three of whom recover.
+pub const DEMO_CUSTODIANS: usize = 5;
+/// Threshold of a demo ceremony.
+pub const DEMO_THRESHOLD: u8 = 3;
+
+/// The custodians and threshold of a request made without a policy: the named custodians and the
+/// given threshold, or, with no custodian named, a demo ceremony ([`DEMO_THRESHOLD`] of
+/// [`DEMO_CUSTODIANS`], "Custodian 1" and so on) unless a threshold is given.
+pub fn custodians_and_threshold(
+    names: &[String],
+    threshold: Option<u8>,
+) -> Result<(Vec<CustodianSpec>, u8), RequestError> {
+    if names.is_empty() {
+        let custodians = (1..=DEMO_CUSTODIANS)
+            .map(|i| CustodianSpec::named(format!("Custodian {i}")))
+            .collect();
+        return Ok((custodians, threshold.unwrap_or(DEMO_THRESHOLD)));
+    }
+    let threshold = threshold.ok_or(RequestError::NoThreshold)?;
+    Ok((
+        names.iter().map(|name| CustodianSpec::named(name.clone())).collect(),
+        threshold,
+    ))
+}
+
+/// Where the secret of a request made without a policy comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecretSource {
+    /// Generate a passphrase.
+    GeneratePassphrase,
+    /// Generate a key and certificate with this subject.
+    GenerateCertificate {
+        /// The certificate's subject (`CN=...`).
+        subject: String,
+    },
+    /// Import a secret of this kind from this file (`-`: standard input).
+    Import {
+        /// Its kind.
+        kind: SecretKind,
+        /// Where to read it.
+        path: PathBuf,
+    },
+}
+
+/// Decides where the secret comes from: with no file a passphrase or certificate is generated
+/// (every other kind needs one); with a file and no kind, the file is sealed as it is.
+pub fn secret_source(
+    kind: Option<SecretKind>,
+    secret_file: Option<&Path>,
+    subject: Option<&str>,
+) -> Result<SecretSource, RequestError> {
+    match (secret_file, kind) {
+        (None, None | Some(SecretKind::Passphrase)) => Ok(SecretSource::GeneratePassphrase),
+        (None, Some(SecretKind::Certificate)) => Ok(SecretSource::GenerateCertificate {
+            subject: subject.ok_or(RequestError::NoSubject)?.to_owned(),
+        }),
+        (Some(_), Some(SecretKind::Certificate)) => Err(RequestError::CertificateFromFile),
+        (None, Some(kind)) => Err(RequestError::NoSecretFile(kind.as_str().to_owned())),
+        (Some(path), kind) => Ok(SecretSource::Import {
+            kind: kind.unwrap_or(SecretKind::File),
+            path: path.to_owned(),
+        }),
+    }
+}
+
 /// Puts envelope serials (share index, serial) on the custodians, over their own.
 pub fn apply_seal_serials(custodians: &mut [CustodianSpec], serials: &[(usize, String)]) -> Result<(), RequestError> {
     let count = custodians.len();
@@ -182,6 +256,25 @@ pub fn apply_seal_serials(custodians: &mut [CustodianSpec], serials: &[(usize, S
         custodian.seal_serial = Some(serial.trim().to_owned());
     }
     Ok(())
+}
+
+/// The custodians (share index, name) whose share the policy protects with a passphrase given
+/// at the ceremony, once every index in `given` is checked to be one of them.
+pub fn passphrase_custodians<'a>(policy: &'a Policy, given: &[usize]) -> Result<Vec<(usize, &'a str)>, RequestError> {
+    let needed: Vec<(usize, &str)> = policy
+        .custodians
+        .iter()
+        .enumerate()
+        .filter(|(_, custodian)| custodian.protection == Protection::Passphrase)
+        .map(|(position, custodian)| (position + 1, custodian.name.as_str()))
+        .collect();
+    match given
+        .iter()
+        .find(|index| !needed.iter().any(|(wanted, _)| wanted == *index))
+    {
+        Some(index) => Err(RequestError::NotPassphraseProtected(*index)),
+        None => Ok(needed),
+    }
 }
 
 /// A path in the policy is relative to the policy file's directory.
@@ -255,14 +348,8 @@ pub fn from_policy(
         mut passphrases,
         now,
     } = run;
-    if let Some((index, _)) = passphrases.iter().find(|(index, _)| {
-        index
-            .checked_sub(1)
-            .and_then(|position| policy.custodians.get(position))
-            .is_none_or(|custodian| custodian.protection != Protection::Passphrase)
-    }) {
-        return Err(RequestError::NotPassphraseProtected(*index));
-    }
+    let given: Vec<usize> = passphrases.iter().map(|(index, _)| *index).collect();
+    passphrase_custodians(policy, &given)?;
     let mut custodians = Vec::with_capacity(policy.custodians.len());
     for (position, custodian) in policy.custodians.iter().enumerate() {
         let index = position + 1;
@@ -299,7 +386,9 @@ pub fn from_policy(
                     policy: expected.as_str().to_owned(),
                 });
             }
-            let public = seal::public_facts_of(&payload).map_err(RequestError::Recovered)?;
+            let public = kinds::of(&payload.kind)
+                .public_facts(&payload)
+                .map_err(RequestError::Recovered)?;
             SecretInput::Recovered(Box::new((*payload, public)))
         }
         PolicySource::Policy { secret_file, run } => policy_secret(policy_path, policy, secret_file, run)?,
@@ -414,4 +503,24 @@ fn policy_secret(
             )?
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passphrases_are_asked_of_passphrase_protected_custodians_only() {
+        let text =
+            crate::ceremony::policy::TEMPLATE.replacen("protection = \"none\"", "protection = \"passphrase\"", 2);
+        let policy = crate::ceremony::policy::parse(&text, 1_795_609_845).expect("the template parses");
+        let needed = passphrase_custodians(&policy, &[2]).expect("share 2 is protected");
+        let indices: Vec<usize> = needed.iter().map(|(index, _)| *index).collect();
+        assert_eq!(indices, [1, 2]);
+        assert_eq!(needed[0].1, policy.custodians[0].name);
+        assert!(matches!(
+            passphrase_custodians(&policy, &[3]),
+            Err(RequestError::NotPassphraseProtected(3))
+        ));
+    }
 }

@@ -10,18 +10,19 @@ use zeroize::Zeroizing;
 use crate::ceremony::names;
 use crate::ceremony::rules::{self, RuleError};
 use crate::crypto::digest::sha256_hex;
-use crate::crypto::payload::{Payload, SecretKind};
+use crate::crypto::payload::Payload;
 use crate::crypto::share::{self, ShareError};
 use crate::crypto::vault::{self, VaultError};
 use crate::evidence::manifest::{self, Custodian, Manifest};
-use crate::kinds::generate::certificate::{self, CertificateError, CertificateRequest};
-use crate::kinds::generate::passphrase::{self, Passphrase, PassphraseError, Policy};
+use crate::kinds::SecretKind;
+use crate::kinds::certificate::generate::{self as certificate, CertificateError, CertificateRequest};
 pub use crate::kinds::import::{ProvidedSecret, PublicFacts};
+use crate::kinds::passphrase::generate::{self as passphrase, Passphrase, PassphraseError, Policy};
 use crate::paper::format::PaperFormat;
 use crate::paper::format::v1::{self, CeremonyId, EncodedBlock, Header, Part};
 use crate::paper::render::{self, Paper, RenderError, SheetBlock, SheetModel};
 use crate::platform::clock;
-use crate::platform::dates::{Day, UtcTime};
+use crate::platform::dates::UtcTime;
 
 /// Built-in sheet instructions (English); `--sheet-template` replaces them.
 pub const DEFAULT_INSTRUCTIONS: &str = include_str!("../../templates/sheet-instructions.en.txt");
@@ -623,36 +624,13 @@ fn certificate_files(
         ("cert.cer".to_owned(), cert_der.to_vec()),
         (
             "cert.pem".to_owned(),
-            certificate::pem("CERTIFICATE", cert_der).into_bytes(),
+            certificate::pem("CERTIFICATE", cert_der)?.into_bytes(),
         ),
         (
             "keycredential.json".to_owned(),
             certificate::key_credential_json(cert_der, info, display_name)?.into_bytes(),
         ),
     ])
-}
-
-/// The public facts of a recovered payload (for re-sealing it): FIDO2 key serials, expiry, the
-/// certificate's thumbprints, all read from the payload's own metadata.
-pub fn public_facts_of(payload: &Payload) -> Result<PublicFacts, SealError> {
-    let mut public = PublicFacts {
-        key_serials: payload
-            .metadata_values("key-serial")
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
-        expires: payload
-            .metadata_values("expires")
-            .first()
-            .and_then(|date| Day::parse(date)),
-        ..PublicFacts::default()
-    };
-    if payload.kind == SecretKind::Certificate {
-        let rebuilt = certificate::from_sealed(&payload.secret, &payload.metadata)?;
-        public.expires = Some(rebuilt.info.not_after.day());
-        public.certificate = Some(rebuilt.info);
-    }
-    Ok(public)
 }
 
 /// What every sheet of a ceremony shares.
@@ -690,16 +668,7 @@ fn public_facts_rows(
     public: &PublicFacts,
     (account, tenant): (Option<&str>, Option<&str>),
 ) -> Vec<(String, String)> {
-    let described = match kind {
-        SecretKind::Passphrase => "passphrase",
-        SecretKind::File => "file",
-        SecretKind::Totp => "TOTP seed",
-        SecretKind::Fido2Pin => "FIDO2 security key PIN",
-        SecretKind::ClientSecret => "app client secret",
-        SecretKind::Certificate => "app certificate + private key",
-        SecretKind::Other(name) => name,
-    };
-    let mut rows = vec![("Secret".to_owned(), described.to_owned())];
+    let mut rows = vec![("Secret".to_owned(), crate::kinds::on_sheet(kind).to_owned())];
     if let Some(account) = account {
         rows.push(("Account".into(), account.to_owned()));
     }

@@ -57,17 +57,6 @@ fn outcome(drill: &Drill, manifest: &Manifest) -> (Exit, Option<String>) {
     }
 }
 
-/// `drill-YYYY-MM-DD.pdf` becomes `drill-2026-11-25.pdf`.
-fn report_path(template: &Path, now: i64) -> PathBuf {
-    let name = template
-        .file_name()
-        .map(|name| name.to_string_lossy().replace("YYYY-MM-DD", &clock::date(now)));
-    match name {
-        Some(name) => template.with_file_name(name),
-        None => template.to_owned(),
-    }
-}
-
 fn print_human(drill: &Drill, manifest: &Manifest, code: Exit, message: Option<&str>) {
     let shares = drill.quorum.as_ref().ok().map(Quorum::shares);
     super::verify::print_inputs(&drill.reports, Some(manifest), shares, &|line| outln!("{line}"));
@@ -107,7 +96,10 @@ fn print_human(drill: &Drill, manifest: &Manifest, code: Exit, message: Option<&
 pub fn run(args: DrillArgs) -> Result<(), Failure> {
     let manifest = super::read_manifest(&args.manifest)?;
     let now = clock::now_unix();
-    let report = args.report.as_ref().map(|template| report_path(template, now));
+    let report = args
+        .report
+        .as_ref()
+        .map(|template| drill::report::path_for(template, now));
     if let Some(report) = &report
         && report.exists()
     {
@@ -130,11 +122,7 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
     let locked = super::unlock::unlock_all(&mut reports, Some(&manifest), &args.keys)
         .err()
         .map(|failure| VerifyError::ShareLocked(failure.message));
-    let operator = args
-        .operator
-        .clone()
-        .filter(|name| !name.trim().is_empty())
-        .or_else(audit::login_name);
+    let operator = audit::operator_name(args.operator.as_deref());
     let drill = drill::run_on(reports, &args.inputs, &manifest, note, operator, locked);
     let (code, message) = outcome(&drill, &manifest);
     if !args.json {
@@ -190,14 +178,7 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
 }
 
 fn write_report(path: &Path, manifest: &Manifest, entry: &Entry, log_path: &Path, now: i64) -> Result<(), Failure> {
-    let markdown = path
-        .extension()
-        .is_some_and(|extension| extension.eq_ignore_ascii_case("md"));
-    let bytes = if markdown {
-        drill::report::markdown(manifest, entry, log_path, now).into_bytes()
-    } else {
-        drill::report::pdf(manifest, entry, log_path, now)
-    };
+    let bytes = drill::report::for_path(path, manifest, entry, log_path, now);
     breakglass::platform::output::write_new_file(path, &bytes)
         .map_err(|error| Failure::new(Exit::from(&error), error.to_string()))
 }

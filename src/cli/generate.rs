@@ -1,7 +1,7 @@
 //! `breakglass generate passphrase`: candidates on stdout, one per line; strength on stderr.
 
 use breakglass::exit::Exit;
-use breakglass::kinds::generate::passphrase::{self, Policy, Style};
+use breakglass::kinds::passphrase::generate::{self as passphrase, Policy, Style};
 
 use super::{Failure, GeneratePassphraseArgs, PassphraseArgs};
 

@@ -23,20 +23,9 @@ pub struct LogTarget {
 }
 
 impl LogTarget {
-    /// The log file, if anything is to be recorded.
-    pub fn path(&self, manifest: Option<&Path>) -> Option<PathBuf> {
-        if self.no_log {
-            return None;
-        }
-        self.log.clone().or_else(|| manifest.map(audit::default_path))
-    }
-
     /// The operator's name.
     pub fn operator(&self) -> Option<String> {
-        self.operator
-            .clone()
-            .filter(|name| !name.trim().is_empty())
-            .or_else(audit::login_name)
+        audit::operator_name(self.operator.as_deref())
     }
 }
 
@@ -122,30 +111,31 @@ pub fn record(
     result: Result<(), Failure>,
     strict: bool,
 ) -> Result<(), Failure> {
-    let Some(path) = target.path(manifest_path) else {
-        return result;
-    };
-    let manifest = manifest_path.and_then(|path| super::read_manifest(path).ok());
-    if manifest_path.is_some() && manifest.is_none() && target.log.is_none() {
-        // Not a breakglass manifest: no log is started beside an unrelated file.
+    if target.no_log {
         return result;
     }
-    let ceremony = manifest
-        .as_ref()
-        .map(|m| m.ceremony_id.as_str().to_owned())
-        .or_else(|| seen.ceremony.clone());
-    let (code, message) = match &result {
+    let manifest = manifest_path.and_then(|path| super::read_manifest(path).ok());
+    let Some(path) = audit::log_for(target.log.as_deref(), manifest_path, manifest.as_ref()) else {
+        return result;
+    };
+    let (exit, message) = match &result {
         Ok(()) => (Exit::Ok, None),
         Err(failure) => (failure.code, Some(failure.message.clone())),
     };
-    let mut entry = Record::new(action, ceremony, code, clock::now_unix());
-    entry.shares = audit::share_refs(&seen.shares, manifest.as_ref());
-    entry.message = message;
-    entry.operator = target.operator();
     if seen.operator_holds_secret {
         errln!("warning: the operator name contains the secret, so it was not recorded");
-        entry.operator = None;
     }
+    let entry = audit::CommandRecord {
+        action,
+        manifest: manifest.as_ref(),
+        proven_ceremony: seen.ceremony.clone(),
+        shares: &seen.shares,
+        exit,
+        message,
+        operator: target.operator(),
+        operator_holds_secret: seen.operator_holds_secret,
+    }
+    .build(clock::now_unix());
     match audit::append(&path, entry) {
         Ok(_) => result,
         Err(error) if result.is_err() || !strict => {

@@ -190,24 +190,13 @@ pub fn request(
         "2=ben.txt",
     )?;
     let seal_serials = super::indexed_options(run.seal_serials, "--seal-serial", "2=TE-004512")?;
-    let misplaced = passphrase_files.iter().find(|(index, _)| {
-        policy
-            .custodians
-            .get(index - 1)
-            .is_none_or(|custodian| custodian.protection != Protection::Passphrase)
-    });
-    if let Some((index, _)) = misplaced {
-        return Err(request_failure(RequestError::NotPassphraseProtected(*index)));
-    }
+    let given: Vec<usize> = passphrase_files.iter().map(|(index, _)| *index).collect();
+    let needed = request::passphrase_custodians(policy, &given).map_err(request_failure)?;
     let mut passphrases = Vec::new();
-    for (position, custodian) in policy.custodians.iter().enumerate() {
-        let index = position + 1;
-        if custodian.protection != Protection::Passphrase {
-            continue;
-        }
+    for (index, name) in needed {
         let passphrase = match passphrase_files.iter().find(|(wanted, _)| *wanted == index) {
             Some((_, file)) => read_secret_line(Path::new(file), "the custodian passphrase")?,
-            None => ask_passphrase(&custodian.name, index)?,
+            None => ask_passphrase(name, index)?,
         };
         passphrases.push((index, passphrase));
     }

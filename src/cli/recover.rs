@@ -3,7 +3,6 @@
 use std::io::{IsTerminal, Write};
 
 use breakglass::ceremony::{recover, verdict};
-use breakglass::crypto::payload::SecretKind;
 use breakglass::crypto::secret::SecretString;
 use breakglass::evidence::audit::Action;
 use breakglass::exit::Exit;
@@ -62,9 +61,9 @@ fn deliver(args: &RecoverArgs, seen: &mut super::log::Seen) -> Result<(), Failur
     seen.ceremony = Some(proof.ceremony.as_str().to_owned());
     seen.shares = proof.agreeing.clone();
     seen.check_operator(&args.log, proof.payload.secret.expose());
-    let password = match (&proof.payload.kind, &args.out) {
-        (SecretKind::Certificate, Some(_)) => Some(pfx_password(args)?),
-        _ => None,
+    let password = match recover::needs_password(&proof.payload, args.out.is_some()) {
+        true => Some(pfx_password(args)?),
+        false => None,
     };
     let presented = recover::hand_out(&proof.payload, password.as_ref(), clock::now_unix())
         .map_err(|error| Failure::new(Exit::from(&error), error.to_string()))?;

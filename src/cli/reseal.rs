@@ -3,6 +3,7 @@
 
 use breakglass::ceremony::request::PolicySource;
 use breakglass::ceremony::verdict;
+use breakglass::exit::Exit;
 
 use super::policy::{self, PolicyRun};
 use super::verify::{self, Report};
@@ -31,6 +32,14 @@ pub fn run(args: ResealArgs) -> Result<(), Failure> {
         policy::request(&args.policy, &policy, run, PolicySource::Recovered(Box::new(payload)))?;
     request.record.replaces = Some(proof.ceremony.clone());
     let new_manifest = super::seal::seal_and_write(request, &out, &templates, false)?;
+    // As `recover`: the new ceremony is sealed from the sheets that agree, and the exit code
+    // still says that not every input was sound (exit 0 means every input is sound); the old
+    // ceremony's log records that code.
+    let outcome = verdict::done_despite(problem, "the new ceremony was still sealed, from the sheets that agree");
+    let recorded = match &outcome {
+        Ok(()) => (Exit::Ok, None),
+        Err(problem) => (problem.exit, Some(problem.message.clone())),
+    };
     if let (Some(path), Some(old)) = (&args.manifest, &old_manifest) {
         let log = breakglass::evidence::audit::default_path(path);
         match breakglass::evidence::audit::record_reseal(
@@ -38,7 +47,7 @@ pub fn run(args: ResealArgs) -> Result<(), Failure> {
             old,
             new_manifest.ceremony_id.as_str(),
             breakglass::evidence::audit::login_name(),
-            None,
+            recorded,
             breakglass::platform::clock::now_unix(),
         ) {
             Ok(entry) => errln!(
@@ -54,8 +63,5 @@ pub fn run(args: ResealArgs) -> Result<(), Failure> {
     errln!(
         "This ceremony replaces {replaced_display}: destroy every sheet of {replaced_display} (they still open the same secret), and record it in the ceremony log."
     );
-    // As `recover`: the new ceremony is sealed from the sheets that agree, and the exit code
-    // still says that not every input was sound (exit 0 means every input is sound).
-    verdict::done_despite(problem, "the new ceremony was still sealed, from the sheets that agree")
-        .map_err(Failure::from)
+    outcome.map_err(Failure::from)
 }

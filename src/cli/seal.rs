@@ -5,22 +5,24 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use breakglass::ceremony::files::{self, MANIFEST_JSON, PaperTrailTemplates, RECORD_PDF, RUNBOOK_MD, RUNBOOK_PDF};
-use breakglass::ceremony::request::{self, ImportRun, PolicySource};
+use breakglass::ceremony::request::{self, ImportRun, PolicySource, RequestError, SecretSource};
 use breakglass::ceremony::rules::RuleError;
-use breakglass::ceremony::seal::{self, CeremonyRecord, CeremonyRequest, CustodianSpec, SealError, SecretInput};
-use breakglass::crypto::payload::SecretKind;
+use breakglass::ceremony::seal::{self, CeremonyRecord, CeremonyRequest, SealError, SecretInput};
 use breakglass::crypto::secret::SecretText;
 use breakglass::evidence::audit;
 use breakglass::evidence::manifest::ShareProtection;
 use breakglass::exit::Exit;
-use breakglass::kinds::generate::certificate::CertificateRequest;
-use breakglass::kinds::totp::Algorithm;
+use breakglass::kinds::SecretKind;
+use breakglass::kinds::certificate::generate::CertificateRequest;
+use breakglass::kinds::totp::seed::Algorithm;
 use breakglass::paper::render::Paper;
 use breakglass::platform::clock;
 use breakglass::platform::input;
 
 use super::progress::Progress;
-use super::{Failure, KindArg, PaperArg, SealArgs, TotpAlgorithmArg};
+use clap::ValueEnum;
+
+use super::{Failure, PaperArg, SealArgs, TotpAlgorithmArg};
 
 /// The TOTP overrides and the time, as `seal`'s flags give them.
 fn import_run(args: &SealArgs) -> ImportRun {
@@ -44,77 +46,33 @@ fn flags_request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
             "--custodian-passphrase-file applies to custodians with protection = \"passphrase\" in a --policy file",
         ));
     }
-    let demo = args.custodians.is_empty();
-    let mut custodians: Vec<CustodianSpec> = if demo {
-        (1..=5)
-            .map(|i| CustodianSpec::named(format!("Custodian {i}")))
-            .collect()
-    } else {
-        args.custodians
-            .iter()
-            .map(|name| CustodianSpec::named(name.clone()))
-            .collect()
-    };
+    let (mut custodians, threshold) =
+        request::custodians_and_threshold(&args.custodians, args.threshold).map_err(flags_failure)?;
     let serials = super::indexed_options(&args.seal_serials, "--seal-serial", "2=TE-004512")?;
     request::apply_seal_serials(&mut custodians, &serials).map_err(super::policy::request_failure)?;
-    let threshold = match (args.threshold, demo) {
-        (Some(threshold), _) => threshold,
-        (None, true) => 3,
-        (None, false) => {
-            return Err(Failure::new(
-                Exit::Usage,
-                "--threshold is required when custodians are named (how many sheets must come together?)",
-            ));
-        }
-    };
-    let secret = match (&args.secret_file, args.kind) {
-        (None, None | Some(KindArg::Passphrase)) => {
-            SecretInput::GeneratePassphrase(super::generate::policy(&args.passphrase)?)
-        }
-        (None, Some(KindArg::Certificate)) => {
-            let subject = args.subject.clone().ok_or_else(|| {
-                Failure::new(
-                    Exit::Usage,
-                    "--kind certificate needs --subject, e.g. \"CN=contoso-breakglass-app\"",
-                )
-            })?;
-            SecretInput::GenerateCertificate(CertificateRequest {
-                subject,
-                key_bits: args.key_size,
-                valid_days: args.valid_days,
-                not_before: clock::now_unix(),
-            })
-        }
-        (Some(_), Some(KindArg::Certificate)) => {
-            return Err(Failure::new(
-                Exit::Usage,
-                "--kind certificate generates its key; do not give --secret-file",
-            ));
-        }
-        (None, Some(_)) => {
-            return Err(Failure::new(
-                Exit::Usage,
-                "this --kind needs --secret-file PATH (or - for standard input)",
-            ));
-        }
-        (Some(path), kind) => {
-            let kind = match kind {
-                Some(KindArg::Passphrase) => SecretKind::Passphrase,
-                Some(KindArg::Totp) => SecretKind::Totp,
-                Some(KindArg::Fido2Pin) => SecretKind::Fido2Pin,
-                Some(KindArg::ClientSecret) => SecretKind::ClientSecret,
-                Some(KindArg::File | KindArg::Certificate) | None => SecretKind::File,
-            };
-            request::import_secret(
-                kind,
-                path,
-                import_run(args),
-                &args.label,
-                args.key_serials.clone(),
-                args.expires.clone(),
-            )
-            .map_err(super::policy::request_failure)?
-        }
+    let kind = args
+        .kind
+        .and_then(|kind| kind.to_possible_value())
+        .map(|value| SecretKind::parse(value.get_name()));
+    let source =
+        request::secret_source(kind, args.secret_file.as_deref(), args.subject.as_deref()).map_err(flags_failure)?;
+    let secret = match source {
+        SecretSource::GeneratePassphrase => SecretInput::GeneratePassphrase(super::generate::policy(&args.passphrase)?),
+        SecretSource::GenerateCertificate { subject } => SecretInput::GenerateCertificate(CertificateRequest {
+            subject,
+            key_bits: args.key_size,
+            valid_days: args.valid_days,
+            not_before: clock::now_unix(),
+        }),
+        SecretSource::Import { kind, path } => request::import_secret(
+            kind,
+            &path,
+            import_run(args),
+            &args.label,
+            args.key_serials.clone(),
+            args.expires.clone(),
+        )
+        .map_err(super::policy::request_failure)?,
     };
     let instructions = match &args.sheet_template {
         Some(path) => input::read_text(path, input::TEMPLATE_LIMIT).map_err(|error| {
@@ -142,6 +100,22 @@ fn flags_request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
     })
 }
 
+/// A request the flags describe refused, in terms of the flags (the library says what is wrong).
+fn flags_failure(error: RequestError) -> Failure {
+    let message = match &error {
+        RequestError::NoThreshold => {
+            "--threshold is required when custodians are named (how many sheets must come together?)".to_owned()
+        }
+        RequestError::NoSubject => "--kind certificate needs --subject, e.g. \"CN=contoso-breakglass-app\"".to_owned(),
+        RequestError::CertificateFromFile => {
+            "--kind certificate generates its key; do not give --secret-file".to_owned()
+        }
+        RequestError::NoSecretFile(_) => "this --kind needs --secret-file PATH (or - for standard input)".to_owned(),
+        _ => return super::policy::request_failure(error),
+    };
+    Failure::new(Exit::from(&error), message)
+}
+
 /// A refused request, with the fix in terms of `seal`'s flags (the library says what is wrong).
 fn seal_failure(error: SealError) -> Failure {
     let message = match &error {
@@ -164,7 +138,7 @@ fn flag_fix(rule: &RuleError) -> &'static str {
     }
 }
 
-fn show_passphrase(passphrase: &breakglass::kinds::generate::passphrase::Passphrase, forced: bool) {
+fn show_passphrase(passphrase: &breakglass::kinds::passphrase::generate::Passphrase, forced: bool) {
     let stdout_is_terminal = std::io::stdout().is_terminal();
     if !stdout_is_terminal && !forced {
         errln!("The new passphrase was not shown because standard output is not a terminal.");

@@ -65,11 +65,7 @@ pub fn run(args: SigninCheckArgs) -> Result<(), Failure> {
     let check = SigninCheck {
         signed_in: args.signed_in.yes(),
         alert_fired: args.alert_fired.yes(),
-        operator: args
-            .operator
-            .clone()
-            .filter(|name| !name.trim().is_empty())
-            .or_else(audit::login_name),
+        operator: audit::operator_name(args.operator.as_deref()),
         note: args.note.clone().filter(|note| !note.trim().is_empty()),
     };
     let now = clock::now_unix();

@@ -27,39 +27,13 @@ pub struct StatusArgs {
     json: bool,
 }
 
-/// How deep below each directory manifests are looked for.
-const MAX_DEPTH: usize = 4;
-
-fn is_breakglass_manifest(bytes: &[u8]) -> bool {
-    serde_json::from_slice::<serde_json::Value>(bytes)
-        .is_ok_and(|value| value.get("format").and_then(|f| f.as_str()) == Some(breakglass::evidence::manifest::FORMAT))
-}
-
-/// Finds `manifest.json` files below `dir` (hidden directories and symbolic links skipped).
-fn find(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), Failure> {
-    let entries = std::fs::read_dir(dir).map_err(|error| {
-        Failure::new(
-            Exit::Unreadable,
-            format!("cannot read the directory {}: {error}; check the path", dir.display()),
-        )
-    })?;
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-    entries.sort_by_key(|entry| entry.file_name());
-    for entry in entries {
-        let name = entry.file_name();
-        let Ok(kind) = entry.file_type() else { continue };
-        let path = entry.path();
-        if kind.is_file() && name == "manifest.json" {
-            let limit = breakglass::evidence::manifest::MAX_BYTES as u64;
-            let bytes = breakglass::platform::input::read(&path, limit).unwrap_or_default();
-            if is_breakglass_manifest(&bytes) {
-                found.push(path);
-            }
-        } else if kind.is_dir() && depth < MAX_DEPTH && !name.to_string_lossy().starts_with('.') {
-            find(&path, depth + 1, found)?;
-        }
+/// "OVERDUE by N days" when `days` is past, else "in N days".
+fn due_in(days: i64) -> String {
+    if days < 0 {
+        format!("OVERDUE by {} days", -days)
+    } else {
+        format!("in {days} days")
     }
-    Ok(())
 }
 
 fn load(path: &Path) -> Result<CeremonyFiles, Failure> {
@@ -103,11 +77,7 @@ fn print_human(statuses: &[CeremonyStatus]) {
             ),
             None => outln!("  last drill    never"),
         }
-        let when = if status.days_until_drill < 0 {
-            format!("OVERDUE by {} days", -status.days_until_drill)
-        } else {
-            format!("in {} days", status.days_until_drill)
-        };
+        let when = due_in(status.days_until_drill);
         outln!(
             "  next drill    {} ({when}; every {} days)",
             clock::day_of(&status.next_drill_due),
@@ -127,11 +97,7 @@ fn print_human(statuses: &[CeremonyStatus]) {
             ),
             None => outln!("  last sign-in  never recorded (breakglass signin-check)"),
         }
-        let when = if status.days_until_signin_check < 0 {
-            format!("OVERDUE by {} days", -status.days_until_signin_check)
-        } else {
-            format!("in {} days", status.days_until_signin_check)
-        };
+        let when = due_in(status.days_until_signin_check);
         outln!(
             "  next sign-in  {} ({when}; every {} days)",
             clock::day_of(&status.next_signin_check_due),
@@ -189,27 +155,8 @@ fn print_human(statuses: &[CeremonyStatus]) {
 
 /// Runs `status`.
 pub fn run(args: StatusArgs) -> Result<(), Failure> {
-    let mut paths = args.manifests.clone();
-    let dirs = if args.dirs.is_empty() && args.manifests.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.dirs.clone()
-    };
-    for dir in &dirs {
-        find(dir, 0, &mut paths)?;
-    }
-    if paths.is_empty() {
-        let places: Vec<String> = dirs.iter().map(|dir| dir.display().to_string()).collect();
-        return Err(Failure::new(
-            Exit::NoCeremony,
-            format!(
-                "no breakglass manifest.json found in {} (searched {MAX_DEPTH} levels deep); give the directory holding the ceremonies, or --manifest FILE",
-                places.join(", ")
-            ),
-        ));
-    }
-    paths.sort();
-    paths.dedup();
+    let paths = breakglass::evidence::manifest::discover(&args.manifests, &args.dirs)
+        .map_err(|error| Failure::new(Exit::from(&error), error.to_string()))?;
     let ceremonies = paths.iter().map(|path| load(path)).collect::<Result<Vec<_>, _>>()?;
     let now = clock::now_unix();
     let statuses = status::assess(&ceremonies, now, args.warn_days);

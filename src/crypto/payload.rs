@@ -4,72 +4,12 @@
 //! `key: value` lines, an empty line, then the secret's exact bytes (`docs/FORMAT.md`).
 
 use crate::crypto::secret::SecretBytes;
+use crate::kinds::SecretKind;
 
 /// First line of every payload.
 pub const MAGIC_LINE: &str = "breakglass-payload: 1";
 /// Longest header value accepted, so a hostile payload cannot make us allocate much.
 const MAX_VALUE_LEN: usize = 512;
-
-/// What kind of secret a payload holds; decides how `recover` presents it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SecretKind {
-    /// A password for an emergency-access account (generated or imported).
-    Passphrase,
-    /// Any file the user imported.
-    File,
-    /// A TOTP seed (`totp-*` metadata holds its parameters).
-    Totp,
-    /// The PIN of a FIDO2 security key (the keys' serials are public, in the manifest).
-    Fido2Pin,
-    /// An existing app registration client secret (its expiry is in the manifest).
-    ClientSecret,
-    /// An RSA private key and its certificate for an app registration (PEM, key first).
-    Certificate,
-    /// A kind written by a newer version; recovered as raw bytes.
-    Other(String),
-}
-
-impl SecretKind {
-    /// The name written in the payload and manifest.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Passphrase => "passphrase",
-            Self::File => "file",
-            Self::Totp => "totp",
-            Self::Fido2Pin => "fido2-pin",
-            Self::ClientSecret => "client-secret",
-            Self::Certificate => "certificate",
-            Self::Other(name) => name,
-        }
-    }
-
-    /// Parses a kind name; unknown names are kept as [`SecretKind::Other`].
-    pub fn parse(name: &str) -> Self {
-        match name {
-            "passphrase" => Self::Passphrase,
-            "file" => Self::File,
-            "totp" => Self::Totp,
-            "fido2-pin" => Self::Fido2Pin,
-            "client-secret" => Self::ClientSecret,
-            "certificate" => Self::Certificate,
-            other => Self::Other(other.to_owned()),
-        }
-    }
-}
-
-/// Written by its name (the manifest's `secret_kind`).
-impl serde::Serialize for SecretKind {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-/// Read by its name; a kind from a newer version is kept as [`SecretKind::Other`].
-impl<'de> serde::Deserialize<'de> for SecretKind {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <String as serde::Deserialize>::deserialize(deserializer).map(|name| Self::parse(&name))
-    }
-}
 
 /// A secret with its public description. Not `Clone`: a copy of the secret is made on purpose.
 #[derive(Debug)]

@@ -713,19 +713,77 @@ pub fn login_name() -> Option<String> {
         .find(|value| !value.is_empty())
 }
 
-/// Records a re-seal in the old ceremony's log: `old` is replaced by `new_ceremony`.
+/// Where a verify or recover records itself: the log given, else the one beside the manifest,
+/// but never beside a file that is not a breakglass manifest (`manifest` is what that file
+/// parsed to), and nowhere without either.
+pub fn log_for(explicit: Option<&Path>, manifest_path: Option<&Path>, manifest: Option<&Manifest>) -> Option<PathBuf> {
+    match (explicit, manifest_path) {
+        (Some(log), _) => Some(log.to_owned()),
+        (None, Some(path)) => manifest.map(|_| default_path(path)),
+        (None, None) => None,
+    }
+}
+
+/// What a verify or recover learnt, for its record (public facts only).
+#[derive(Debug)]
+pub struct CommandRecord<'a> {
+    /// The command.
+    pub action: Action,
+    /// The ceremony's manifest, when one was given and read.
+    pub manifest: Option<&'a Manifest>,
+    /// The ceremony the sheets proved, when no manifest names it.
+    pub proven_ceremony: Option<String>,
+    /// Shares proven (or read).
+    pub shares: &'a [u8],
+    /// The code the command exits with.
+    pub exit: Exit,
+    /// Its one-line message, when it failed.
+    pub message: Option<String>,
+    /// Who ran it.
+    pub operator: Option<String>,
+    /// The operator name holds the secret (typed in by mistake): it is not recorded.
+    pub operator_holds_secret: bool,
+}
+
+impl CommandRecord<'_> {
+    /// The record at `now`: the manifest's ceremony over the one proven, each share with its
+    /// custodian's name.
+    pub fn build(self, now: i64) -> Record {
+        let ceremony = self
+            .manifest
+            .map(|manifest| manifest.ceremony_id.as_str().to_owned())
+            .or(self.proven_ceremony);
+        let mut record = Record::new(self.action, ceremony, self.exit, now);
+        record.shares = share_refs(self.shares, self.manifest);
+        record.message = self.message;
+        record.operator = self.operator.filter(|_| !self.operator_holds_secret);
+        record
+    }
+}
+
+/// The operator a record names: the name given (`--operator`) unless blank, else the login name.
+pub fn operator_name(given: Option<&str>) -> Option<String> {
+    given
+        .filter(|name| !name.trim().is_empty())
+        .map(str::to_owned)
+        .or_else(login_name)
+}
+
+/// Records a re-seal in the old ceremony's log: `old` is replaced by `new_ceremony`, and `exit`
+/// is the code `reseal` exits with (not 0 when an input was unsound though the new ceremony was
+/// sealed), with its one-line `message`.
 pub fn record_reseal(
     log_path: &Path,
     old: &Manifest,
     new_ceremony: &str,
     operator: Option<String>,
-    note: Option<String>,
+    (exit, message): (Exit, Option<String>),
     now: i64,
 ) -> Result<Entry, LogError> {
-    let mut record = Record::new(Action::Reseal, Some(old.ceremony_id.as_str().to_owned()), Exit::Ok, now);
+    let mut record = Record::new(Action::Reseal, Some(old.ceremony_id.as_str().to_owned()), exit, now);
     record.replaced_by = Some(new_ceremony.to_owned());
     record.operator = operator;
-    record.note = note;
+    record.message = message;
     append(log_path, record)
 }
 

@@ -4,10 +4,12 @@
 //! recipient, a hash of the ciphertext), so it can be kept in git and compared against sheets
 //! years later.
 
+use std::path::{Path, PathBuf};
+
 use serde::{Deserialize, Serialize};
 
-use crate::crypto::payload::SecretKind;
-use crate::kinds::generate::certificate::CertificateInfo;
+use crate::kinds::SecretKind;
+use crate::kinds::certificate::generate::CertificateInfo;
 use crate::paper::format::PaperFormat;
 use crate::paper::format::v1::CeremonyId;
 use crate::paper::render::Paper;
@@ -302,6 +304,93 @@ impl Manifest {
     }
 }
 
+/// How deep below each directory [`discover`] looks for manifests.
+pub const SEARCH_DEPTH: usize = 4;
+
+/// Why no manifest could be gathered.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoverError {
+    /// A directory to search cannot be read.
+    #[error("cannot read the directory {dir}: {reason}; check the path")]
+    Unreadable {
+        /// The directory.
+        dir: PathBuf,
+        /// The OS's reason.
+        reason: String,
+    },
+    /// Nothing was found.
+    #[error(
+        "no breakglass manifest.json found in {places} (searched {SEARCH_DEPTH} levels deep); give the directory holding the ceremonies, or --manifest FILE"
+    )]
+    NoneFound {
+        /// The directories searched, comma-separated.
+        places: String,
+    },
+}
+
+impl From<&DiscoverError> for crate::exit::Exit {
+    fn from(error: &DiscoverError) -> Self {
+        match error {
+            DiscoverError::Unreadable { .. } => Self::Unreadable,
+            DiscoverError::NoneFound { .. } => Self::NoCeremony,
+        }
+    }
+}
+
+/// The manifests `status` looks at: those named, plus every breakglass `manifest.json` up to
+/// [`SEARCH_DEPTH`] levels below each of `dirs` (the current directory when neither is given;
+/// hidden directories and symbolic links skipped), sorted, each once.
+pub fn discover(manifests: &[PathBuf], dirs: &[PathBuf]) -> Result<Vec<PathBuf>, DiscoverError> {
+    let mut paths = manifests.to_vec();
+    let dirs = if dirs.is_empty() && manifests.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        dirs.to_vec()
+    };
+    for dir in &dirs {
+        find(dir, 0, &mut paths)?;
+    }
+    if paths.is_empty() {
+        let places: Vec<String> = dirs.iter().map(|dir| dir.display().to_string()).collect();
+        return Err(DiscoverError::NoneFound {
+            places: places.join(", "),
+        });
+    }
+    paths.sort();
+    paths.dedup();
+    Ok(paths)
+}
+
+/// Whether `bytes` are a breakglass manifest (its `format`), whatever its version.
+fn is_breakglass_manifest(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .is_ok_and(|value| value.get("format").and_then(|f| f.as_str()) == Some(FORMAT))
+}
+
+/// Finds `manifest.json` files below `dir` (hidden directories and symbolic links skipped).
+fn find(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), DiscoverError> {
+    let entries = std::fs::read_dir(dir).map_err(|error| DiscoverError::Unreadable {
+        dir: dir.to_owned(),
+        reason: error.to_string(),
+    })?;
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|entry| entry.file_name());
+    for entry in entries {
+        let name = entry.file_name();
+        let Ok(kind) = entry.file_type() else { continue };
+        let path = entry.path();
+        if kind.is_file() && name == "manifest.json" {
+            let bytes = crate::platform::input::read(&path, MAX_BYTES as u64).unwrap_or_default();
+            if is_breakglass_manifest(&bytes) {
+                found.push(path);
+            }
+        } else if kind.is_dir() && depth < SEARCH_DEPTH && !name.to_string_lossy().starts_with('.') {
+            find(&path, depth + 1, found)?;
+        }
+    }
+    Ok(())
+}
+
 /// The frozen vector ceremony's manifest, for other modules' unit tests.
 #[cfg(test)]
 pub(crate) fn vector_for_tests() -> Manifest {
@@ -318,6 +407,31 @@ mod tests {
     use super::*;
 
     const VECTOR: &str = "tests/vectors/v1/ceremony-1/manifest.json";
+
+    #[test]
+    fn discover_finds_breakglass_manifests_below_a_directory_and_skips_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let vector = std::fs::read(VECTOR).unwrap();
+        for (path, bytes) in [
+            ("a/envelopes/manifest.json", &vector[..]),
+            ("b/manifest.json", b"{\"format\": \"something else\"}"),
+            (".hidden/manifest.json", &vector[..]),
+            ("1/2/3/4/5/manifest.json", &vector[..]),
+        ] {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, bytes).unwrap();
+        }
+        let named = dir.path().join("b/manifest.json");
+        let found = discover(std::slice::from_ref(&named), &[dir.path().to_owned()]).unwrap();
+        assert_eq!(found, [dir.path().join("a/envelopes/manifest.json"), named]);
+        let empty = tempfile::tempdir().unwrap();
+        let error = discover(&[], &[empty.path().to_owned()]).unwrap_err();
+        assert_eq!(crate::exit::Exit::from(&error), crate::exit::Exit::NoCeremony);
+        assert!(error.to_string().contains("searched 4 levels deep"), "{error}");
+        let missing = discover(&[], &[dir.path().join("nowhere")]).unwrap_err();
+        assert_eq!(crate::exit::Exit::from(&missing), crate::exit::Exit::Unreadable);
+    }
 
     /// Manifests frozen as `seal` and `reseal` wrote them before the manifest was typed: one
     /// per kind, and every optional field (policy facts, contacts, protections, a replaced

@@ -5,7 +5,6 @@
 //! signed in with once, or as a planned recovery followed by a new ceremony. `signin-check`
 //! records what the person saw, and `status` counts its 90 days apart from the drill's.
 
-use crate::crypto::payload::SecretKind;
 use crate::evidence::audit::{Action, Record};
 use crate::evidence::manifest::Manifest;
 use crate::exit::Exit;
@@ -70,11 +69,10 @@ impl SigninCheck {
 
 /// The account (or, for an app's certificate or secret, the app id) a sign-in check signs in as.
 pub fn signed_in_as(manifest: &Manifest) -> Option<String> {
-    match manifest.secret_kind {
-        SecretKind::Certificate | SecretKind::ClientSecret => {
-            manifest.app_id.clone().or_else(|| manifest.account.clone())
-        }
-        _ => manifest.account.clone(),
+    if crate::kinds::of(&manifest.secret_kind).signs_in_as_app() {
+        manifest.app_id.clone().or_else(|| manifest.account.clone())
+    } else {
+        manifest.account.clone()
     }
 }
 

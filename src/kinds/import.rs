@@ -4,10 +4,12 @@
 //! Every kind is validated before anything is sealed, because a typo found at recovery time,
 //! years later, is a typo found too late.
 
-use crate::crypto::payload::SecretKind;
+use crate::crypto::payload::Payload;
 use crate::crypto::secret::SecretBytes;
-use crate::kinds::generate::certificate::CertificateInfo;
-use crate::kinds::totp;
+use crate::kinds::SecretKind;
+use crate::kinds::certificate::generate::CertificateInfo;
+use crate::kinds::totp::seed as totp;
+use crate::kinds::{self, ImportOption};
 use crate::platform::dates::Day;
 
 /// A secret the user already holds, with what is needed to present it at recovery.
@@ -97,113 +99,68 @@ pub enum ImportError {
     Misplaced(&'static str, &'static str),
 }
 
-fn text_of(secret: &SecretBytes, kind: &'static str) -> Result<String, ImportError> {
+/// The payload's metadata key for each FIDO2 key serial.
+pub const KEY_SERIAL: &str = "key-serial";
+/// The payload's metadata key for a secret's expiry (`YYYY-MM-DD`).
+pub const EXPIRES: &str = "expires";
+
+/// An imported text secret without its line ending, or why it is not text.
+pub(crate) fn text_of(secret: &SecretBytes, kind: &'static str) -> Result<String, ImportError> {
     let text = std::str::from_utf8(secret.expose()).map_err(|_| ImportError::NotText(kind))?;
     Ok(text.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-fn check_serials(serials: &[String]) -> Result<Vec<String>, ImportError> {
-    serials
-        .iter()
-        .map(|serial| {
-            let trimmed = serial.trim();
-            let valid = !trimmed.is_empty()
-                && trimmed.len() <= 40
-                && trimmed
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
-            if valid {
-                Ok(trimmed.to_owned())
-            } else {
-                Err(ImportError::KeySerial(serial.clone()))
-            }
-        })
-        .collect()
+/// The public facts a payload's own metadata records: FIDO2 key serials and an expiry.
+pub fn facts_from_metadata(payload: &Payload) -> PublicFacts {
+    PublicFacts {
+        key_serials: payload
+            .metadata_values(KEY_SERIAL)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        expires: payload
+            .metadata_values(EXPIRES)
+            .first()
+            .and_then(|date| Day::parse(date)),
+        ..PublicFacts::default()
+    }
 }
 
-/// Checks and describes an imported secret of `kind`.
+/// Whether `options` gives `option`.
+fn gives(options: &ImportOptions, option: ImportOption) -> bool {
+    match option {
+        ImportOption::TotpParameters => {
+            options.totp_digits.is_some() || options.totp_period.is_some() || options.totp_algorithm.is_some()
+        }
+        ImportOption::KeySerials => !options.key_serials.is_empty(),
+        ImportOption::Expires => options.expires.is_some(),
+    }
+}
+
+/// Checks and describes an imported secret of `kind`: options for another kind are refused, then
+/// the kind's own rules apply ([`Kind::import`]).
 pub fn import(kind: SecretKind, secret: SecretBytes, options: ImportOptions) -> Result<ProvidedSecret, ImportError> {
     if secret.is_empty() {
         return Err(ImportError::Empty);
     }
-    let totp_options =
-        options.totp_digits.is_some() || options.totp_period.is_some() || options.totp_algorithm.is_some();
-    if totp_options && kind != SecretKind::Totp {
-        return Err(ImportError::Misplaced(
-            "--totp-digits/--totp-period/--totp-algorithm",
-            "totp",
-        ));
+    let rules = kinds::of(&kind);
+    if let Some(option) = ImportOption::ALL
+        .into_iter()
+        .find(|option| gives(&options, *option) && !rules.takes(*option))
+    {
+        let (flags, owner) = option.flags_and_kind();
+        return Err(ImportError::Misplaced(flags, owner));
     }
-    if !options.key_serials.is_empty() && kind != SecretKind::Fido2Pin {
-        return Err(ImportError::Misplaced("--key-serial", "fido2-pin"));
-    }
-    if options.expires.is_some() && kind != SecretKind::ClientSecret {
-        return Err(ImportError::Misplaced("--expires", "client-secret"));
-    }
-    let mut provided = ProvidedSecret {
-        kind: kind.clone(),
-        secret,
+    let provided = ProvidedSecret {
         // Only a file is handed back under its own name; for every other kind the name of the
         // file it was imported from says nothing and is not sealed.
-        file_name: options.file_name.clone().filter(|_| kind == SecretKind::File),
+        file_name: options.file_name.clone().filter(|_| rules.keeps_file_name()),
+        kind,
+        secret,
         metadata: Vec::new(),
         public: PublicFacts::default(),
     };
-    match kind {
-        SecretKind::Totp => {
-            let text = zeroize::Zeroizing::new(text_of(&provided.secret, "TOTP seed")?);
-            let seed = totp::parse(text.trim())?;
-            let mut seed =
-                totp::with_overrides(seed, options.totp_digits, options.totp_period, options.totp_algorithm)?;
-            if seed.account.is_none() && seed.issuer.is_none() {
-                seed.account = options
-                    .label
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|label| !label.is_empty())
-                    .map(str::to_owned);
-            }
-            provided.metadata = totp::to_metadata(&seed);
-            provided.secret = seed.secret;
-        }
-        SecretKind::Fido2Pin => {
-            let pin = zeroize::Zeroizing::new(text_of(&provided.secret, "FIDO2 PIN")?);
-            let length = pin.chars().count();
-            if !(4..=63).contains(&length) || pin.len() > 63 || pin.contains(['\n', '\r']) {
-                return Err(ImportError::Pin);
-            }
-            if options.key_serials.is_empty() {
-                return Err(ImportError::NoKeySerial);
-            }
-            provided.public.key_serials = check_serials(&options.key_serials)?;
-            provided.metadata = provided
-                .public
-                .key_serials
-                .iter()
-                .map(|serial| ("key-serial".to_owned(), serial.clone()))
-                .collect();
-            provided.secret = SecretBytes::from_slice(pin.as_bytes());
-        }
-        SecretKind::ClientSecret => {
-            let value = zeroize::Zeroizing::new(text_of(&provided.secret, "client secret")?);
-            if value.trim().is_empty() {
-                return Err(ImportError::Empty);
-            }
-            let expires = options.expires.as_deref().ok_or(ImportError::NoExpiry)?;
-            let day = Day::parse(expires).ok_or_else(|| ImportError::BadDate(expires.into()))?;
-            if day.end() <= options.now {
-                return Err(ImportError::Expired(day.to_string()));
-            }
-            provided.public.expires = Some(day);
-            provided.metadata = vec![("expires".to_owned(), day.to_string())];
-            provided.secret = SecretBytes::from_slice(value.trim().as_bytes());
-        }
-        SecretKind::Passphrase => {
-            let value = zeroize::Zeroizing::new(text_of(&provided.secret, "passphrase")?);
-            provided.secret = SecretBytes::from_slice(value.as_bytes());
-        }
-        SecretKind::File | SecretKind::Certificate | SecretKind::Other(_) => {}
-    }
+    let provided = rules.import(provided, &options)?;
     if provided.secret.is_empty() {
         return Err(ImportError::Empty);
     }

@@ -17,18 +17,6 @@ fn days_after(time: UtcTime, days: u32) -> String {
     clock::date(time.day().start() + i64::from(days) * 86_400)
 }
 
-fn described(kind: &str) -> &str {
-    match kind {
-        "passphrase" => "the password of an emergency-access account",
-        "certificate" => "the private key and certificate of a breakglass app registration",
-        "fido2-pin" => "the PIN of the emergency account's FIDO2 security key(s)",
-        "totp" => "a TOTP (authenticator code) seed",
-        "client-secret" => "an app registration client secret",
-        "file" => "a file",
-        other => other,
-    }
-}
-
 fn protection(custodian: &crate::evidence::manifest::Custodian) -> String {
     match &custodian.protection {
         ShareProtection::None => "none".into(),
@@ -115,14 +103,14 @@ pub fn first_drill_due(manifest: &Manifest) -> String {
 }
 
 /// A fact of the ceremony for a command, or a marked blank when the policy did not record it.
-fn or_blank(value: Option<&str>, blank: &str) -> String {
+pub(crate) fn or_blank(value: Option<&str>, blank: &str) -> String {
     value.map_or_else(|| format!("<{blank}>"), str::to_owned)
 }
 
 /// The sign-in alert's query: by the account's object id (interactive and non-interactive
 /// sign-ins) or by the app's id (service-principal sign-ins), which survive renames.
 fn kql(manifest: &Manifest) -> String {
-    if matches!(manifest.secret_kind.as_str(), "certificate" | "client-secret") {
+    if crate::kinds::of(&manifest.secret_kind).signs_in_as_app() {
         let app_id = or_blank(manifest.app_id.as_deref(), "application (client) id");
         return format!(
             "AADServicePrincipalSignInLogs\n| where AppId == \"{app_id}\"\n| project TimeGenerated, AppId, ServicePrincipalName, ServicePrincipalCredentialKeyId,\n          IPAddress, Location, ResultType, ResultDescription"
@@ -139,11 +127,11 @@ fn alert_settings(manifest: &Manifest) -> String {
     let mut text = String::from(
         "Create it as a scheduled analytics rule (Sentinel) or a log search alert rule (Azure Monitor): run the query every 5 minutes over the last 10 minutes of data (the overlap covers late log delivery; a sign-in may be reported twice, never missed), alert when the number of results is greater than 0, one alert per result, severity High (Azure Monitor: Sev 0), and route it to the people in section 2. Test it at every drill.",
     );
-    let certificate = matches!(manifest.secret_kind.as_str(), "certificate" | "client-secret");
-    if certificate && manifest.app_id.is_none() {
+    let app = crate::kinds::of(&manifest.secret_kind).signs_in_as_app();
+    if app && manifest.app_id.is_none() {
         text.push_str("\n\nThe policy did not record the app's id: copy the Application (client) ID from the app registration's Overview, and add `app_id` to the policy for the next ceremony.");
     }
-    if !certificate && manifest.account_id.is_none() {
+    if !app && manifest.account_id.is_none() {
         text.push_str(&format!(
             "\n\nThe policy did not record the account's object id: in Microsoft Graph PowerShell, `(Get-MgUser -UserId {}).Id` prints it; add `account_id` to the policy for the next ceremony.",
             or_blank(manifest.account.as_deref(), "account")
@@ -159,7 +147,7 @@ fn ps_quote(value: &str) -> String {
 
 /// The lines that set PowerShell variables for the ceremony's long values, so that no command
 /// line is too long for the page (a wrapped command typed as printed runs as two).
-fn ps_variables(variables: &[(&str, &str)]) -> String {
+pub(crate) fn ps_variables(variables: &[(&str, &str)]) -> String {
     variables
         .iter()
         .map(|(name, value)| format!("${name} = {}\n", ps_quote(value)))
@@ -168,54 +156,15 @@ fn ps_variables(variables: &[(&str, &str)]) -> String {
 
 /// Setting a passphrase on the account, used after a ceremony (the admin center's "Reset password"
 /// only issues a temporary one).
-fn set_passphrase(account: &str, tenant: &str) -> String {
+pub(crate) fn set_passphrase(account: &str, tenant: &str) -> String {
     format!(
         "Set it with Microsoft Graph PowerShell, signed in as a Privileged Authentication Administrator or a Global Administrator (only they may set a Global Administrator's password; the admin center's \"Reset password\" issues a temporary password instead):\n\n```\n{}Connect-MgGraph -TenantId $tenant -Scopes 'User-PasswordProfile.ReadWrite.All'\n$password = @{{\n    Password = (Read-Host -MaskInput 'New passphrase')\n    ForceChangePasswordNextSignIn = $false\n}}\nUpdate-MgUser -UserId $account -PasswordProfile $password\nUpdate-MgUser -UserId $account -PasswordPolicies 'DisablePasswordExpiration'\n```\n\nType the passphrase at the prompt (shown as stars, and not kept in the shell history), then sign in once with it and the account's FIDO2 key to prove it works.",
         ps_variables(&[("tenant", tenant), ("account", account)])
     )
 }
 
-/// Section 5: using the recovered secret in Entra, filled in with the ceremony's facts.
-fn entra_steps(manifest: &Manifest) -> String {
-    let account = or_blank(manifest.account.as_deref(), "emergency account");
-    let tenant = or_blank(manifest.tenant.as_deref(), "tenant");
-    let app_id = or_blank(manifest.app_id.as_deref(), "application (client) id");
-    match manifest.secret_kind.as_str() {
-        "passphrase" => format!(
-            "The recovered passphrase is the password of `{account}`: type it exactly, with its dashes, at the Microsoft sign-in page of tenant `{tenant}`. Since mandatory MFA a password alone does not sign an emergency account in: the account's FIDO2 security key (kept apart from these sheets) is needed too. Type the passphrase from the offline computer's screen; never copy it onto the online machine in a file."
-        ),
-        "certificate" => {
-            let thumbprint = manifest
-                .certificate
-                .as_ref()
-                .map_or("(see the manifest)", |c| c.sha1_thumbprint.as_str());
-            format!(
-                "`breakglass recover --out recovered` writes key.pem, cert.pem, key-and-cert.pem and certificate.pfx (SHA-1 thumbprint {thumbprint}) into a new directory. Carry the one file you need to the online administration machine on a freshly formatted USB stick, never by email, chat or a cloud share, and sign in from the file with the Azure CLI:\n\n```\n{variables}az login --service-principal -u $app -t $tenant --certificate key-and-cert.pem\n```\n\nor with Microsoft Graph PowerShell (the .pfx with the password given at recovery):\n\n```\n{variables}$pfxPassword = Read-Host -AsSecureString 'pfx password'\n$pfxType = [System.Security.Cryptography.X509Certificates.X509Certificate2]\n$pfx = $pfxType::new((Resolve-Path certificate.pfx).Path, $pfxPassword)\nConnect-MgGraph -ClientId $app -TenantId $tenant -Certificate $pfx\n```\n\nWhen done: sign out (`az logout`, `Disconnect-MgGraph`), delete the files on the online machine and on the offline computer, and destroy or securely wipe the USB stick. The key must now be replaced (section 6).",
-                variables = ps_variables(&[("app", &app_id), ("tenant", &tenant)])
-            )
-        }
-        "fido2-pin" => {
-            let keys = match manifest.key_serials.as_slice() {
-                [] => "security keys".to_owned(),
-                [serial] => format!("security key {}", escape(serial)),
-                serials => format!("security keys {}", escape(&serials.join(", "))),
-            };
-            format!(
-                "The recovered PIN unlocks the FIDO2 {keys} of `{account}`; the keys themselves are kept apart from the sheets. Sign in at the Microsoft sign-in page of tenant `{tenant}` with a key and this PIN."
-            )
-        }
-        "totp" => "`breakglass recover --print` shows the seed, an otpauth:// URI and the current code (check the offline computer's clock first). Type the code; never scan the URI's QR code into a phone.".into(),
-        "client-secret" => format!(
-            "The recovered client secret of app `{app_id}` expires on {}; Entra rejects it after that. Sign in with it by typing it at the prompt, never with the secret on the command line or in a file:\n\n```\n{}$secret = Read-Host -MaskInput 'client secret'\naz login --service-principal -u $app -t $tenant -p $secret\n```",
-            manifest.secret_expires.map_or_else(|| "(not recorded)".to_owned(), |day| day.to_string()),
-            ps_variables(&[("app", &app_id), ("tenant", &tenant)])
-        ),
-        _ => "`breakglass recover --out DIR` writes the sealed file back under its original name, on the offline computer.".into(),
-    }
-}
-
 /// `text` with every line after the first indented to sit inside a numbered item.
-fn indented(text: &str) -> String {
+pub(crate) fn indented(text: &str) -> String {
     text.lines()
         .map(|line| {
             if line.is_empty() {
@@ -231,40 +180,14 @@ fn indented(text: &str) -> String {
 }
 
 /// Code lines indented to sit inside a numbered item.
-fn indented_block(lines: &str) -> String {
+pub(crate) fn indented_block(lines: &str) -> String {
     lines.lines().map(|line| format!("   {line}\n")).collect()
 }
 
 /// Section 6: what to do after a recovery, in the order that never leaves the account without a
 /// sealed secret: new ceremony first, then the new secret is set, then the old sheets go.
 fn after_use(manifest: &Manifest) -> String {
-    let account = or_blank(manifest.account.as_deref(), "emergency account");
-    let tenant = or_blank(manifest.tenant.as_deref(), "tenant");
-    let app_id = or_blank(manifest.app_id.as_deref(), "application (client) id");
-    let thumbprint = manifest
-        .certificate
-        .as_ref()
-        .map_or("(see the manifest)", |c| c.sha1_thumbprint.as_str());
-    let rotate = match manifest.secret_kind.as_str() {
-        "passphrase" => format!(
-            "2. Set the new ceremony's passphrase (shown once by `breakglass seal`) on `{account}`. {}",
-            indented(&set_passphrase(&account, &tenant))
-        ),
-        "certificate" => format!(
-            "2. Add the new ceremony's certificate to the app, keeping the old one until the new one works:\n\n   ```\n{}   az ad app credential reset --id $app --cert '@cert.pem' --append\n   ```\n\n   (without `--append` it would replace every certificate of the app). Or with Microsoft Graph, which replaces the whole keyCredentials list on a PATCH, so read it, add the new entry (`keycredential.json`, written by the ceremony) and send the whole list back:\n\n   ```\n   $uri = \"/v1.0/applications(appId='$app')\"\n   $registration = Invoke-MgGraphRequest GET ($uri + '?$select=id,keyCredentials')\n   $new = Get-Content keycredential.json -Raw | ConvertFrom-Json -AsHashtable\n   $keys = @($registration.keyCredentials) + @($new)\n   Invoke-MgGraphRequest PATCH $uri -Body @{{ keyCredentials = $keys }}\n   ```\n\n   Check that every existing entry came back with its `key` before the PATCH; if one did not, stop and use az instead. Sign in once with the new key, then remove the old certificate (thumbprint {thumbprint}): `az ad app credential list --id $app --cert` shows its keyId; put it in place of KEYID in `az ad app credential delete --id $app --key-id KEYID --cert`.",
-            indented_block(&ps_variables(&[("app", &app_id)]))
-        ),
-        "fido2-pin" => {
-            "2. Set a new PIN on the security keys (or re-register them) and seal it in the new ceremony.".into()
-        }
-        "client-secret" => format!(
-            "2. Create a new client secret for app `{app_id}`, seal it in the new ceremony, then delete the old secret from the app registration."
-        ),
-        "totp" => "2. Re-register the TOTP token with a new seed and seal the seed in the new ceremony.".into(),
-        _ => {
-            "2. Replace the recovered secret wherever it is used, and seal the replacement in the new ceremony.".into()
-        }
-    };
+    let rotate = crate::kinds::of(&manifest.secret_kind).replacing_it(manifest);
     format!(
         "1. Hold a new sealing ceremony at once (`breakglass seal --policy ...`) with new envelopes: it makes the new secret. The old sheets stay valid until step 2 is done.\n{rotate}\n3. Destroy the opened sheets of ceremony {} (shred them) and record it in the log; delete scans and typed files on the offline computer.\n4. Write the post-mortem: why the glass was broken, who took part, the sign-in alert's timeline, what to change.",
         manifest.ceremony().display()
@@ -319,7 +242,10 @@ fn values(manifest: &Manifest) -> Vec<(&'static str, String)> {
             "tool_sha256",
             crate::platform::build_info::executable_sha256().to_owned(),
         ),
-        ("kind_described", described(manifest.secret_kind.as_str()).to_owned()),
+        (
+            "kind_described",
+            crate::kinds::in_runbook(&manifest.secret_kind).to_owned(),
+        ),
         ("account", manifest.account.as_deref().map_or_else(not_recorded, escape)),
         ("tenant", manifest.tenant.as_deref().map_or_else(not_recorded, escape)),
         ("threshold", manifest.threshold.to_string()),
@@ -351,7 +277,10 @@ fn values(manifest: &Manifest) -> Vec<(&'static str, String)> {
             rotation_due(manifest).unwrap_or_else(|| "not set (add rotation_days to the policy)".into()),
         ),
         ("custodian_table", custodian_table(manifest)),
-        ("entra_steps", entra_steps(manifest)),
+        (
+            "entra_steps",
+            crate::kinds::of(&manifest.secret_kind).using_it(manifest),
+        ),
         ("after_use", after_use(manifest)),
         ("kql", kql(manifest)),
         ("alert_settings", alert_settings(manifest)),
@@ -489,7 +418,7 @@ mod tests {
     /// The vector's manifest as a certificate ceremony with the policy's app id and tenant.
     fn certificate_manifest() -> Manifest {
         let mut manifest = manifest();
-        manifest.secret_kind = crate::crypto::payload::SecretKind::Certificate;
+        manifest.secret_kind = crate::kinds::SecretKind::Certificate;
         manifest.tenant = Some("contoso.onmicrosoft.com".into());
         manifest.app_id = Some("0f1e2d3c-4b5a-6978-8a9b-acbdcedf0011".into());
         manifest.certificate = Some(
@@ -588,7 +517,7 @@ mod tests {
     #[test]
     fn every_command_of_every_kind_fits_a_printed_line_on_a4_and_letter() {
         let mut client_secret = certificate_manifest();
-        client_secret.secret_kind = crate::crypto::payload::SecretKind::ClientSecret;
+        client_secret.secret_kind = crate::kinds::SecretKind::ClientSecret;
         let mut passphrase = manifest();
         passphrase.tenant = Some("contoso-holdings.onmicrosoft.com".into());
         passphrase.account = Some("breakglass-emergency-01@contoso-holdings.onmicrosoft.com".into());

@@ -175,6 +175,30 @@ fn forged_share_is_named_and_tampered_vault_detected() {
     assert!(error.contains("shares 1, 2, 3 agree"), "{error}");
     assert!(error.contains("the new ceremony was still sealed"), "{error}");
     assert!(sealed.path("resealed/manifest.json").is_file(), "{}", run.all());
+    // Given the old manifest, reseal records in the old ceremony's log the code it exits with,
+    // not 0.
+    let run = sealed.run(&[
+        "reseal",
+        "--policy",
+        "new.toml",
+        "--out",
+        "resealed-2",
+        "--manifest",
+        "out/manifest.json",
+        &sheets[0],
+        &sheets[1],
+        &sheets[2],
+        "forged-4.txt",
+    ]);
+    assert_eq!(run.code, i32::from(Exit::SharesDisagree), "{}", run.all());
+    let log = std::fs::read_to_string(sealed.path("out/breakglass-log.jsonl")).unwrap();
+    let record: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(record["action"], "reseal", "{record}");
+    assert_eq!(record["exit_code"], i32::from(Exit::SharesDisagree), "{record}");
+    assert!(
+        record["message"].as_str().unwrap_or_default().contains("do not belong"),
+        "{record}"
+    );
 
     let run = sealed.run(&["verify", &sheets[0], &sheets[1], "forged-4.txt"]);
     assert_eq!(run.code, i32::from(Exit::SharesDisagree), "{}", run.all());
@@ -399,13 +423,14 @@ fn one_page_pdf(media_box: &str, content: &[u8], deflate: bool, resources: &str,
     pdf_file(&objects)
 }
 
-/// Form XObjects 8 levels deep, each drawing the next 8 times: 16 million draws.
-fn fan_out_pdf() -> Vec<u8> {
+/// Form XObjects 8 levels deep, each drawing the next 8 times, the last drawing `innermost`:
+/// 16 million draws.
+fn fan_out_pdf(innermost: &[u8]) -> Vec<u8> {
     let levels = 8;
     let forms = (0..levels)
         .map(|level| {
             if level == levels - 1 {
-                pdf_stream("/Type /XObject /Subtype /Form /BBox [0 0 612 792]", b"0 0 1 1 re f")
+                pdf_stream("/Type /XObject /Subtype /Form /BBox [0 0 612 792]", innermost)
             } else {
                 pdf_stream(
                     &format!(
@@ -418,6 +443,49 @@ fn fan_out_pdf() -> Vec<u8> {
         })
         .collect();
     one_page_pdf("0 0 612 792", b"/X Do", false, "/XObject << /X 5 0 R >>", forms)
+}
+
+/// A Type 3 font whose one glyph draws a form fan-out (8 x 8 x ... six levels deep), shown 80
+/// times: the renderer interprets glyph procedures itself, after the page was counted.
+fn type3_fan_out_pdf() -> Vec<u8> {
+    let font = b"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 1000 1000] /FontMatrix [0.001 0 0 0.001 0 0] \
+        /CharProcs << /a 6 0 R >> /Encoding << /Type /Encoding /Differences [97 /a] >> /FirstChar 97 /LastChar 97 \
+        /Widths [1000] /Resources << /XObject << /X 7 0 R >> >> >>"
+        .to_vec();
+    let mut extra = vec![font, pdf_stream("", "1000 0 d0\n/X Do\n".as_bytes())];
+    let levels = 6;
+    for level in 0..levels {
+        extra.push(if level == levels - 1 {
+            pdf_stream("/Type /XObject /Subtype /Form /BBox [0 0 1000 1000]", b"0 0 1 1 re f")
+        } else {
+            pdf_stream(
+                &format!(
+                    "/Type /XObject /Subtype /Form /BBox [0 0 1000 1000] /Resources << /XObject << /X {} 0 R >> >>",
+                    8 + level
+                ),
+                "/X Do\n".repeat(8).as_bytes(),
+            )
+        });
+    }
+    let text = format!("BT /F 100 Tf 10 10 Td ({}) Tj ET", "a".repeat(80));
+    one_page_pdf("0 0 612 792", text.as_bytes(), false, "/Font << /F 5 0 R >>", extra)
+}
+
+/// A page filled (`fills`) with a coloured tiling pattern of `geometry` (bbox and steps),
+/// whose cell draws a small square: the renderer draws the cell once per tile copy.
+fn tiling_pdf(fills: &str, geometry: &str) -> Vec<u8> {
+    let pattern = pdf_stream(
+        &format!("/Type /Pattern /PatternType 1 /PaintType 1 /TilingType 1 {geometry} /Resources << >>"),
+        b"0 0 1 1 re f",
+    );
+    let content = format!("/Pattern cs /P scn\n{fills}");
+    one_page_pdf(
+        "0 0 612 792",
+        content.as_bytes(),
+        false,
+        "/Pattern << /P 5 0 R >>",
+        vec![pattern],
+    )
 }
 
 /// A PNG tiled with QR finder patterns (3 px modules), as in the attack that ran for minutes.
@@ -451,7 +519,26 @@ fn hostile_pages_are_refused_within_their_budgets_not_panicked_on() {
             3,
             "PDF",
         ),
-        ("fan-out.pdf", fan_out_pdf(), 3, "drawing operations"),
+        ("fan-out.pdf", fan_out_pdf(b"0 0 1 1 re f"), 3, "drawing work"),
+        // The fuzz run's input: the innermost form draws nothing, so only the forms' own clip
+        // layers (2 million of them) are work; they rendered for 48 s past the page budget.
+        ("fan-out-of-clips.pdf", fan_out_pdf(b""), 3, "drawing work"),
+        ("type3-fan-out.pdf", type3_fan_out_pdf(), 3, "drawing work"),
+        (
+            "tiling-tiny-step.pdf",
+            tiling_pdf("0 0 612 792 re f", "/BBox [0 0 600 600] /XStep 0.01 /YStep 0.01"),
+            3,
+            "drawing work",
+        ),
+        (
+            "patterned-fills.pdf",
+            tiling_pdf(
+                &"0 0 612 792 re f\n".repeat(100),
+                "/BBox [0 0 10 10] /XStep 10 /YStep 10",
+            ),
+            3,
+            "drawing work",
+        ),
         (
             "inflates.pdf",
             one_page_pdf("0 0 612 792", &vec![b' '; 80 * 1024 * 1024], true, "", Vec::new()),
@@ -468,7 +555,7 @@ fn hostile_pages_are_refused_within_their_budgets_not_panicked_on() {
                 Vec::new(),
             ),
             3,
-            "drawing operations",
+            "drawing work",
         ),
         ("finders.png", finder_tiled_png(1200), 27, "gave up on a page after"),
         (

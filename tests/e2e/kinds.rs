@@ -2,7 +2,7 @@
 //! secrets; sealed, rasterised, recovered and presented as a responder needs them.
 
 use breakglass::exit::Exit;
-use breakglass::kinds::generate::passphrase::{avoids_terms, forbidden_terms, meets_entra_rules};
+use breakglass::kinds::passphrase::generate::{avoids_terms, forbidden_terms, meets_entra_rules};
 
 use crate::support::{Sealed, run_in, run_with_env, seal};
 

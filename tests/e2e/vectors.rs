@@ -188,9 +188,10 @@ fn frozen_protected_share_recovers_with_its_passphrase() {
 /// back, byte for byte, the certificate that was uploaded (`certificate.cer`).
 #[test]
 fn payload_vectors_of_every_kind_parse_and_present() {
-    use breakglass::crypto::payload::{Payload, SecretKind};
-    use breakglass::kinds::generate::certificate;
-    use breakglass::kinds::totp;
+    use breakglass::crypto::payload::Payload;
+    use breakglass::kinds::SecretKind;
+    use breakglass::kinds::certificate::generate as certificate;
+    use breakglass::kinds::totp::seed as totp;
 
     let dir = vectors().join("payloads");
     let read = |name: &str| Payload::parse(&std::fs::read(dir.join(name)).unwrap()).unwrap();

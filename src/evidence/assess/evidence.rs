@@ -10,8 +10,8 @@ use std::process::{Command, Stdio};
 use serde::Serialize;
 
 use super::model::Evidence;
-use crate::crypto::payload::SecretKind;
 use crate::evidence::manifest::{self, Manifest};
+use crate::kinds::SecretKind;
 use crate::platform::input;
 
 /// How many directory levels below `--dir` are searched for manifests.

@@ -3,7 +3,7 @@
 //! Characters the built-in fonts cannot print (an emoji in a note) become `?` on paper rather
 //! than fail a drill that already happened.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::evidence::audit::{Entry, Outcome, ReadMethod};
 use crate::evidence::manifest::{DEFAULT_DRILL_INTERVAL_DAYS, Manifest};
@@ -224,10 +224,48 @@ pub fn pdf(manifest: &Manifest, entry: &Entry, log_path: &Path, now: i64) -> Vec
     )
 }
 
+/// Where the report is written: `template` with `YYYY-MM-DD` in its file name replaced by the
+/// drill's date (`drill-YYYY-MM-DD.pdf` becomes `drill-2026-11-25.pdf`).
+pub fn path_for(template: &Path, now: i64) -> PathBuf {
+    let name = template
+        .file_name()
+        .map(|name| name.to_string_lossy().replace("YYYY-MM-DD", &clock::date(now)));
+    match name {
+        Some(name) => template.with_file_name(name),
+        None => template.to_owned(),
+    }
+}
+
+/// The report's bytes for `path`: Markdown when it ends in `.md`, else PDF.
+pub fn for_path(path: &Path, manifest: &Manifest, entry: &Entry, log_path: &Path, now: i64) -> Vec<u8> {
+    let markdown_wanted = path
+        .extension()
+        .is_some_and(|extension| extension.eq_ignore_ascii_case("md"));
+    if markdown_wanted {
+        markdown(manifest, entry, log_path, now).into_bytes()
+    } else {
+        pdf(manifest, entry, log_path, now)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::evidence::audit::{Action, EnvelopeSerial, InputRecord, Record};
+
+    #[test]
+    fn the_report_name_takes_the_date_and_its_extension_picks_the_format() {
+        let now = 1_795_609_845;
+        assert_eq!(
+            path_for(Path::new("reports/drill-YYYY-MM-DD.pdf"), now),
+            Path::new("reports/drill-2026-11-25.pdf")
+        );
+        assert_eq!(path_for(Path::new("drill.md"), now), Path::new("drill.md"));
+        let (manifest, entry) = entry("n");
+        let log = Path::new("breakglass-log.jsonl");
+        assert!(for_path(Path::new("d.MD"), &manifest, &entry, log, now).starts_with(b"#"));
+        assert!(for_path(Path::new("d.pdf"), &manifest, &entry, log, now).starts_with(b"%PDF"));
+    }
 
     fn entry(note: &str) -> (Manifest, Entry) {
         let json = std::fs::read("tests/vectors/v1/ceremony-1/manifest.json").expect("vector manifest");

@@ -71,6 +71,14 @@ impl Budget {
 }
 
 impl Budget {
+    /// Time left before the page's or the input's deadline, whichever comes first.
+    pub fn remaining(&self) -> Duration {
+        let now = Instant::now();
+        let page = self.page_limit.saturating_sub(now.duration_since(self.page_started));
+        let input = self.input_limit.saturating_sub(now.duration_since(self.started));
+        page.min(input)
+    }
+
     /// The page limit reported as run out now, for work refused before it starts (a page
     /// crowded with finder patterns), with the seconds spent on the page so far.
     pub fn gave_up_on_page(&self) -> Exhausted {

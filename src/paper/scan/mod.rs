@@ -11,6 +11,7 @@ mod budget;
 mod guard;
 pub mod health;
 pub mod pdf;
+mod pdf_work;
 pub mod qr;
 mod raster;
 

@@ -10,16 +10,11 @@
 //! cap (`docs/BAD-INPUT.md`).
 
 use std::io::Write;
+use std::sync::{Arc, mpsc};
 
-use hayro::hayro_interpret::font::GlyphRun;
+use hayro::hayro_interpret::InterpreterSettings;
 use hayro::hayro_interpret::hayro_syntax::Filter;
-use hayro::hayro_interpret::hayro_syntax::object::{Object, Stream};
-use hayro::hayro_interpret::hayro_syntax::page::Page;
-use hayro::hayro_interpret::kurbo::{Affine, BezPath, Rect};
-use hayro::hayro_interpret::{
-    BlendMode, ClipPath, Context, Device, DrawMode, DrawProps, Image, ImageDrawProps, InterpreterCache,
-    InterpreterSettings, SoftMask, interpret_page,
-};
+use hayro::hayro_interpret::hayro_syntax::object::{Array, Dict, Name, Object, Stream};
 use hayro::hayro_syntax::DecryptionError;
 use hayro::hayro_syntax::{LoadPdfError, Pdf};
 use hayro::vello_cpu::color::palette::css::WHITE;
@@ -29,6 +24,8 @@ use image::GrayImage;
 use super::ScanError;
 use super::budget::Budget;
 use super::guard::contain;
+use super::pdf_work;
+pub use super::pdf_work::MAX_DRAW_UNITS;
 
 /// Pages read at most: a stack of 2 x 255 double-sided sheets fed through a document feeder,
 /// with room to spare. Pages are rendered one at a time, so memory does not grow with the count.
@@ -39,12 +36,10 @@ pub const MAX_STREAM_BYTES: u64 = 64 * 1024 * 1024;
 /// Largest inflated size of all streams together (a long scanned batch stores its pages as
 /// JPEG, which does not count here).
 pub const MAX_TOTAL_STREAM_BYTES: u64 = 1024 * 1024 * 1024;
-/// Largest image in a PDF, in pixels times colour components: a 600 dpi grey A4 scan or a
-/// 400 dpi colour one. JPEG 2000 decoding needs several bytes per sample on top.
+/// Largest image in a PDF, in pixels times colour channels: a 600 dpi grey A4 or Letter scan
+/// (35 million) or a 300 dpi colour one. JPEG 2000 decoding needs several bytes per sample on
+/// top.
 pub const MAX_IMAGE_SAMPLES: u64 = 40_000_000;
-/// Drawing work allowed per page, in paths, clips, glyph runs and images drawn (path segments
-/// count an eighth each). A breakglass sheet needs about ten thousand.
-pub const MAX_DRAW_UNITS: u64 = 1_000_000;
 /// Longest side of a rendered page in pixels, whatever a hostile MediaBox says.
 const MAX_SIDE_PX: f32 = 8_000.0;
 /// Largest rendered page in pixels: A4 at 300 dpi is 8.7 million (35 MB as RGBA).
@@ -65,9 +60,13 @@ pub fn rasterise(bytes: &[u8], dpi: f32) -> Result<Vec<GrayImage>, ScanError> {
         .collect()
 }
 
+/// Stack of the thread a page is rendered on: the renderer recurses into nested forms and
+/// patterns (up to 50 levels deep).
+const RENDER_STACK_BYTES: usize = 32 * 1024 * 1024;
+
 /// An opened PDF whose streams and images passed their caps.
 pub struct Document {
-    pdf: Pdf,
+    pdf: Arc<Pdf>,
 }
 
 impl Document {
@@ -91,7 +90,7 @@ impl Document {
                 "{pages} pages; split it into files of at most {MAX_PAGES} pages"
             )));
         }
-        Ok(Self { pdf })
+        Ok(Self { pdf: Arc::new(pdf) })
     }
 
     /// Number of pages.
@@ -101,6 +100,11 @@ impl Document {
 
     /// Renders page `index` (from 0) to greyscale at `dpi` (less for pages too large to render
     /// at `dpi` within [`MAX_PAGE_PIXELS`]), after counting its drawing work.
+    ///
+    /// The counted work bounds what the renderer is asked to do, but the renderer itself cannot
+    /// be stopped, so it runs on a thread of its own: when the page's deadline passes first, the
+    /// page is given up at the deadline and the thread is left to finish in the background (it
+    /// holds its own reference to the document and a page-sized buffer at most).
     pub fn render(&self, index: usize, dpi: f32, budget: &Budget) -> Result<GrayImage, ScanError> {
         let page = &self.pdf.pages()[index];
         let (width_pt, height_pt) = page.render_dimensions();
@@ -109,24 +113,53 @@ impl Document {
                 "a page is smaller than an inch or larger than 200 inches, so it cannot hold a sheet",
             ));
         }
-        count_drawing(page, budget)?;
         let scale = (dpi / 72.0)
             .min(MAX_SIDE_PX / width_pt.max(height_pt))
             .min((MAX_PAGE_PIXELS / (width_pt * height_pt)).sqrt());
-        let pixmap_settings = PixmapSettings {
-            x_scale: scale,
-            y_scale: scale,
-            bg_color: WHITE,
-        };
-        let cache = RenderCache::new();
-        let interpreter = InterpreterSettings::default();
-        let settings = RenderSettings::default();
-        let pixmap = contain(|| render(page, &cache, &interpreter, &settings, &pixmap_settings))
-            .ok_or(ScanError::BadPdf("the PDF reader failed on a page of this file"))?;
-        let (width, height) = (u32::from(pixmap.width()), u32::from(pixmap.height()));
-        let gray = luma(pixmap.data_as_u8_slice());
-        GrayImage::from_raw(width, height, gray).ok_or(ScanError::BadPdf("a page rendered to an unexpected size"))
+        pdf_work::count(page, scale, budget)?;
+        let pdf = Arc::clone(&self.pdf);
+        let (sender, receiver) = mpsc::sync_channel(1);
+        let spawned = std::thread::Builder::new()
+            .name("pdf-page".to_string())
+            .stack_size(RENDER_STACK_BYTES)
+            .spawn(move || {
+                let _ = sender.send(render_page(&pdf, index, scale));
+            });
+        if spawned.is_err() {
+            return render_page(&self.pdf, index, scale);
+        }
+        match receiver.recv_timeout(budget.remaining()) {
+            Ok(rendered) => rendered,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let exhausted = budget.exhausted().unwrap_or_else(|| budget.gave_up_on_page());
+                Err(ScanError::GaveUp {
+                    what: exhausted.what,
+                    seconds: exhausted.seconds,
+                })
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                Err(ScanError::BadPdf("the PDF reader failed on a page of this file"))
+            }
+        }
     }
+}
+
+/// Renders one page at `scale` on white and turns it grey.
+fn render_page(pdf: &Pdf, index: usize, scale: f32) -> Result<GrayImage, ScanError> {
+    let page = &pdf.pages()[index];
+    let pixmap_settings = PixmapSettings {
+        x_scale: scale,
+        y_scale: scale,
+        bg_color: WHITE,
+    };
+    let cache = RenderCache::new();
+    let interpreter = InterpreterSettings::default();
+    let settings = RenderSettings::default();
+    let pixmap = contain(|| render(page, &cache, &interpreter, &settings, &pixmap_settings))
+        .ok_or(ScanError::BadPdf("the PDF reader failed on a page of this file"))?;
+    let (width, height) = (u32::from(pixmap.width()), u32::from(pixmap.height()));
+    let gray = luma(pixmap.data_as_u8_slice());
+    GrayImage::from_raw(width, height, gray).ok_or(ScanError::BadPdf("a page rendered to an unexpected size"))
 }
 
 /// Grey levels of the rendered page's RGBA pixels (drawn on white, so opaque).
@@ -274,21 +307,56 @@ fn check_objects(pdf: &Pdf) -> Result<(), ScanError> {
 fn check_image(stream: &Stream<'_>) -> Result<(), ScanError> {
     let dict = stream.dict();
     let is_image = dict
-        .get::<hayro::hayro_syntax::object::Name>(b"Subtype".as_slice())
+        .get::<Name>(b"Subtype".as_slice())
         .is_some_and(|name| name.as_ref() == b"Image");
     if !is_image {
         return Ok(());
     }
     let side = |key: &[u8]| dict.get::<i64>(key).unwrap_or(0).max(0) as u64;
     let (width, height) = (side(b"Width"), side(b"Height"));
-    // Colour spaces carry up to four components; assume the worst rather than resolve them.
-    let samples = width.saturating_mul(height).saturating_mul(4);
-    if samples > MAX_IMAGE_SAMPLES * 4 / 3 {
+    let channels = image_channels(dict);
+    if width.saturating_mul(height).saturating_mul(channels) > MAX_IMAGE_SAMPLES {
         return Err(ScanError::TooLarge(format!(
-            "an image in the PDF is {width} x {height} pixels; scan at 300 to 600 dpi"
+            "an image in the PDF is {width} x {height} pixels of {channels} colour channel{}, over {} million samples",
+            if channels == 1 { "" } else { "s" },
+            MAX_IMAGE_SAMPLES / 1_000_000
         )));
     }
     Ok(())
+}
+
+/// Colour channels of an image, from its colour space: one for grey, masks and indexed colour,
+/// three for RGB, `/N` for an ICC profile; four (the most any has) when the space is not named
+/// plainly or lives inside the image data (JPEG 2000).
+fn image_channels(dict: &Dict<'_>) -> u64 {
+    const WORST: u64 = 4;
+    if dict.get::<bool>(b"ImageMask".as_slice()) == Some(true) {
+        return 1;
+    }
+    let by_name = |name: &[u8]| match name {
+        b"DeviceGray" | b"CalGray" | b"G" | b"Indexed" | b"I" => Some(1),
+        b"DeviceRGB" | b"CalRGB" | b"RGB" | b"Lab" => Some(3),
+        b"DeviceCMYK" | b"CMYK" => Some(4),
+        _ => None,
+    };
+    if let Some(name) = dict.get::<Name>(b"ColorSpace".as_slice()) {
+        return by_name(name.as_ref()).unwrap_or(WORST);
+    }
+    let Some(array) = dict.get::<Array>(b"ColorSpace".as_slice()) else {
+        return WORST;
+    };
+    let mut entries = array.iter::<Object>();
+    match entries.next() {
+        Some(Object::Name(family)) if family.as_ref() == b"ICCBased" => match entries.next() {
+            Some(Object::Stream(profile)) => match profile.dict().get::<i64>(b"N".as_slice()) {
+                Some(count @ 1..=4) => count as u64,
+                _ => WORST,
+            },
+            _ => WORST,
+        },
+        Some(Object::Name(family)) => by_name(family.as_ref()).unwrap_or(WORST),
+        _ => WORST,
+    }
 }
 
 /// Decoded size of a stream whose filters include LZW or run-length, up to just past the cap
@@ -353,94 +421,6 @@ fn capped_run_length(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// A device that draws nothing and counts the work a page asks for, stopping the interpreter
-/// (by unwinding, caught by [`contain`]) once the cap or the deadline is passed.
-struct WorkCounter<'b> {
-    calls: u64,
-    units: u64,
-    eighths: u64,
-    budget: &'b Budget,
-    over: bool,
-}
-
-impl WorkCounter<'_> {
-    fn add(&mut self, units: u64, segments: usize) {
-        self.eighths += segments as u64;
-        self.units += units + self.eighths / 8;
-        self.eighths %= 8;
-        self.calls += 1;
-        let late = self.calls.is_multiple_of(64) && self.budget.exhausted().is_some();
-        if self.units > MAX_DRAW_UNITS || late {
-            self.over = true;
-            std::panic::panic_any("drawing work over the cap");
-        }
-    }
-}
-
-impl<'a> Device<'a> for WorkCounter<'_> {
-    fn draw_path(&mut self, path: &BezPath, _: DrawProps<'a>, _: &DrawMode) {
-        self.add(1, path.elements().len());
-    }
-
-    fn push_clip_path(&mut self, clip_path: &ClipPath) {
-        self.add(1, clip_path.path.elements().len());
-    }
-
-    fn push_transparency_group(&mut self, _: f32, _: Option<SoftMask<'a>>, _: BlendMode) {
-        self.add(1, 0);
-    }
-
-    fn draw_glyph_run(&mut self, _: &GlyphRun<'_, 'a>, _: DrawProps<'a>, _: &DrawMode) {
-        self.add(1, 0);
-    }
-
-    fn draw_image(&mut self, _: Image<'a, '_>, _: ImageDrawProps<'a>) {
-        self.add(1, 0);
-    }
-
-    fn pop_clip(&mut self) {}
-
-    fn pop_transparency_group(&mut self) {}
-
-    fn draw_rect(&mut self, _: &Rect, _: DrawProps<'a>, _: &DrawMode) {
-        self.add(1, 0);
-    }
-}
-
-/// Interprets `page` without drawing, refusing it when it asks for more than [`MAX_DRAW_UNITS`]
-/// of work or runs past the page's deadline.
-fn count_drawing(page: &Page<'_>, budget: &Budget) -> Result<(), ScanError> {
-    let mut counter = WorkCounter {
-        calls: 0,
-        units: 0,
-        eighths: 0,
-        budget,
-        over: false,
-    };
-    let cache = InterpreterCache::new();
-    let (width, height) = page.render_dimensions();
-    let finished = contain(|| {
-        let mut context = Context::new(
-            Affine::IDENTITY,
-            Rect::new(0.0, 0.0, f64::from(width), f64::from(height)),
-            &cache,
-            page.xref(),
-            InterpreterSettings::default(),
-        );
-        interpret_page(page, &mut context, &mut counter);
-    });
-    if counter.over {
-        return Err(match budget.exhausted() {
-            Some(exhausted) => ScanError::GaveUp {
-                what: exhausted.what,
-                seconds: exhausted.seconds,
-            },
-            None => ScanError::TooLarge(format!("a page asks for more than {MAX_DRAW_UNITS} drawing operations")),
-        });
-    }
-    finished.ok_or(ScanError::BadPdf("the PDF reader failed on a page of this file"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -471,6 +451,57 @@ mod tests {
         assert!(error.to_string().contains("smaller than an inch"), "{error}");
         let letter = Document::open(&pdf(&[catalog, pages, &page("0 0 612 792"), content])).unwrap();
         assert_eq!(letter.render(0, 72.0, &Budget::new()).unwrap().dimensions(), (612, 792));
+    }
+
+    #[test]
+    fn a_page_the_renderer_cannot_finish_in_time_is_given_up_at_the_deadline() {
+        // A shading whose PostScript function runs a thousand operators for every pixel: cheap
+        // to count (one fill), seconds to render. The renderer cannot be stopped, so the page
+        // is given up when its deadline passes.
+        let catalog = "<< /Type /Catalog /Pages 2 0 R >>";
+        let pages = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>";
+        let page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Shading << /S 5 0 R >> >> >>";
+        let content = "<< /Length 4 >>\nstream\n/S sh\nendstream";
+        let shading = "<< /ShadingType 1 /ColorSpace /DeviceGray /Domain [0 612 0 792] /Function 6 0 R >>";
+        let program = format!("{{ {} }}", "dup pop ".repeat(1000));
+        let function = format!(
+            "<< /FunctionType 4 /Domain [0 612 0 792] /Range [0 1] /Length {} >>\nstream\n{program}\nendstream",
+            program.len()
+        );
+        let document = Document::open(&pdf(&[catalog, pages, page, content, shading, &function])).unwrap();
+        let budget = Budget::with_limits(
+            std::time::Duration::from_millis(200),
+            std::time::Duration::from_secs(60),
+        );
+        let error = document.render(0, 150.0, &budget).unwrap_err();
+        assert!(matches!(error, ScanError::GaveUp { what: "a page", .. }), "{error}");
+    }
+
+    #[test]
+    fn a_600_dpi_grey_scan_fits_and_a_colour_one_is_refused_by_its_channels() {
+        let catalog = "<< /Type /Catalog /Pages 2 0 R >>";
+        let pages = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>";
+        let page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>";
+        let content = "<< /Length 12 >>\nstream\n0 0 1 1 re f\nendstream";
+        let image = |space: &str| {
+            format!(
+                "<< /Type /XObject /Subtype /Image /Width 5100 /Height 6600 /BitsPerComponent 8 /ColorSpace {space} /Length 1 >>\nstream\n0\nendstream"
+            )
+        };
+        for grey in ["/DeviceGray", "[/Indexed /DeviceRGB 255 <00>]", "[/ICCBased 6 0 R]"] {
+            let profile = "<< /N 1 /Length 1 >>\nstream\n0\nendstream";
+            assert!(
+                Document::open(&pdf(&[catalog, pages, page, content, &image(grey), profile])).is_ok(),
+                "{grey}"
+            );
+        }
+        for colour in ["/DeviceRGB", "/Unknown", "[/ICCBased 6 0 R]"] {
+            let profile = "<< /N 3 /Length 1 >>\nstream\n0\nendstream";
+            let error = Document::open(&pdf(&[catalog, pages, page, content, &image(colour), profile]))
+                .err()
+                .expect("refused");
+            assert!(error.to_string().contains("5100 x 6600"), "{colour}: {error}");
+        }
     }
 
     #[test]

@@ -89,6 +89,9 @@ pub enum CertificateError {
     /// PFX password unusable.
     #[error("the PFX password must be non-empty printable ASCII (importers disagree on other characters)")]
     Password,
+    /// The PEM writer failed.
+    #[error("writing PEM text failed ({0})")]
+    Pem(String),
     /// The PKCS#12 writer failed.
     #[error("writing the PKCS#12 (.pfx) file failed ({0})")]
     Pkcs12(String),
@@ -578,26 +581,23 @@ pub fn key_matches_certificate(key_pkcs8_der: &[u8], cert_der: &[u8]) -> bool {
         && key.public_key().as_ref() == spki.subject_public_key.data.as_ref()
 }
 
-/// PEM text: `-----BEGIN {label}-----`, base64 in 64-character lines, `-----END {label}-----`.
-/// Labels used here: `CERTIFICATE` and `PRIVATE KEY` (PKCS#8).
-pub fn pem(label: &str, der: &[u8]) -> String {
-    String::from_utf8_lossy(secret_pem(label, der).expose()).into_owned()
+/// PEM text (RFC 7468, through `pkcs8`'s `pem` feature): `-----BEGIN {label}-----`, base64 in
+/// 64-character lines, `-----END {label}-----`, LF line ends. For public DER (a certificate).
+pub fn pem(label: &str, der: &[u8]) -> Result<String, CertificateError> {
+    pkcs8::der::pem::encode_string(label, pkcs8::LineEnding::LF, der)
+        .map_err(|error| CertificateError::Pem(error.to_string()))
 }
 
-/// [`pem`] for secret DER (a private key): the base64 body and the text are built in wiped,
-/// pre-sized buffers, so no plain copy of the key's encoding is left in memory.
-pub fn secret_pem(label: &str, der: &[u8]) -> SecretBytes {
-    let encoded = base64::encoded_len(der.len(), true).unwrap_or(0);
-    let mut body = zeroize::Zeroizing::new(vec![0u8; encoded]);
-    let written = STANDARD.encode_slice(der, &mut body[..]).unwrap_or(0);
-    let mut text = SecretText::with_capacity(written + written / 64 + 2 * label.len() + 40);
-    text.push_fmt(format_args!("-----BEGIN {label}-----\n"));
-    for line in body[..written].chunks(64) {
-        text.push_bytes(line);
-        text.push_bytes(b"\n");
-    }
-    text.push_fmt(format_args!("-----END {label}-----\n"));
-    text.into_secret_bytes()
+/// The PEM text of a PKCS#8 private key (`PRIVATE KEY`): `pkcs8` copies the DER into a document
+/// it wipes on drop and writes the text into one pre-sized string, which is moved, not copied,
+/// into a wiped buffer.
+pub fn key_pem(key_pkcs8_der: &[u8]) -> Result<SecretBytes, CertificateError> {
+    let document =
+        pkcs8::SecretDocument::try_from(key_pkcs8_der).map_err(|error| CertificateError::Pem(error.to_string()))?;
+    let mut text = document
+        .to_pem("PRIVATE KEY", pkcs8::LineEnding::LF)
+        .map_err(|error| CertificateError::Pem(error.to_string()))?;
+    Ok(SecretBytes::new(std::mem::take(&mut *text).into_bytes()))
 }
 
 /// One Microsoft Graph `keyCredentials` entry, field names as Graph spells them.
@@ -922,7 +922,7 @@ mod tests {
     #[test]
     fn pem_wraps_at_64_and_round_trips() {
         let der = &shared().cert_der;
-        let text = pem("CERTIFICATE", der);
+        let text = pem("CERTIFICATE", der).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "-----BEGIN CERTIFICATE-----");
         assert_eq!(*lines.last().unwrap(), "-----END CERTIFICATE-----");
@@ -931,9 +931,10 @@ mod tests {
         assert!((1..=64).contains(&body.last().unwrap().len()));
         assert_eq!(STANDARD.decode(body.concat()).unwrap(), *der);
         assert!(text.ends_with("-----\n"));
-        assert_eq!(pem("X", b""), "-----BEGIN X-----\n-----END X-----\n");
-        assert_eq!(pem("X", &[0; 48]).lines().nth(1).unwrap().len(), 64);
-        assert_eq!(pem("X", &[0; 48]).lines().count(), 3);
+        // pem-rfc7468 writes an empty body as an empty line (never reached: DER is never empty).
+        assert_eq!(pem("X", b"").unwrap(), "-----BEGIN X-----\n\n-----END X-----\n");
+        assert_eq!(pem("X", &[0; 48]).unwrap().lines().nth(1).unwrap().len(), 64);
+        assert_eq!(pem("X", &[0; 48]).unwrap().lines().count(), 3);
     }
 
     #[test]
@@ -1052,10 +1053,7 @@ mod tests {
         );
 
         // The PEM files are what az CLI / MSAL read; openssl must parse both.
-        let key_pem = scratch_file(
-            "key.pem",
-            pem("PRIVATE KEY", generated.key_pkcs8_der.expose()).as_bytes(),
-        );
+        let key_pem = scratch_file("key.pem", key_pem(generated.key_pkcs8_der.expose()).unwrap().expose());
         let output = Command::new("openssl")
             .args(["pkey", "-noout", "-in"])
             .arg(&key_pem)

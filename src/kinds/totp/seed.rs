@@ -3,7 +3,9 @@
 //! An emergency-access account may be enrolled in a hardware OATH token or an authenticator
 //! app. Sealing that seed lets a responder who has neither compute the current code offline at
 //! recovery. Seeds arrive as an `otpauth://totp/...` URI (Google's Key URI format) or as a bare
-//! base32 secret; base32 and percent-encoding are done here because no dependency offers them.
+//! base32 secret. Base32 and the hex of percent-escapes go through `data-encoding` (already in
+//! the tree through x509-parser); the URI's percent-encoding rules, which that crate does not
+//! cover, are written here.
 //!
 //! Only the secret is secret: digits, period, algorithm, issuer and account travel as plain
 //! `totp-*` header lines of the payload (`to_metadata`), so the sealed secret stays raw bytes.
@@ -11,9 +13,11 @@
 use std::fmt;
 use std::ops::RangeInclusive;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
+use data_encoding::{BASE32_NOPAD, Encoding, HEXLOWER_PERMISSIVE, HEXUPPER, Specification};
 use ring::hmac;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::crypto::secret::{SecretBytes, SecretString};
 
@@ -39,9 +43,6 @@ pub const META_ALGORITHM: &str = "totp-algorithm";
 pub const META_ISSUER: &str = "totp-issuer";
 /// Metadata key for the account name.
 pub const META_ACCOUNT: &str = "totp-account";
-
-const BASE32_ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Why a seed or its parameters cannot be used. Messages never contain the secret.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -471,69 +472,58 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
 
 /// RFC 4648 base32, upper case, without padding.
 pub fn encode_base32(bytes: &[u8]) -> SecretString {
-    // Sized up front so no reallocation leaves an unwiped copy of the secret behind.
-    let mut text = String::with_capacity((bytes.len() * 8).div_ceil(5));
-    let (mut buffer, mut bits) = (0u32, 0u32);
-    for &byte in bytes {
-        buffer = (buffer << 8) | u32::from(byte);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            text.push(char::from(BASE32_ALPHABET[((buffer >> bits) & 31) as usize]));
-        }
-        buffer &= (1 << bits) - 1;
-    }
-    if bits > 0 {
-        text.push(char::from(BASE32_ALPHABET[((buffer << (5 - bits)) & 31) as usize]));
-    }
-    buffer.zeroize();
-    SecretString::new(text)
+    // Sized up front and moved, not copied, into the wiped string.
+    let mut text = vec![0u8; BASE32_NOPAD.encode_len(bytes.len())];
+    BASE32_NOPAD.encode_mut(bytes, &mut text);
+    // The base32 alphabet is ASCII, so this never fails; an empty string if it ever did.
+    SecretString::new(String::from_utf8(text).unwrap_or_default())
+}
+
+/// Base32 as authenticator apps read it: RFC 4648's alphabet, no padding, and the leftover bits
+/// after the last whole byte ignored rather than refused.
+fn lenient_base32() -> &'static Encoding {
+    static ENCODING: LazyLock<Encoding> = LazyLock::new(|| {
+        let mut specification = Specification::new();
+        specification.symbols.push_str("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+        specification.check_trailing_bits = false;
+        specification
+            .encoding()
+            .expect("RFC 4648's base32 alphabet is a valid specification")
+    });
+    &ENCODING
 }
 
 /// Decodes RFC 4648 base32: case-insensitive, whitespace and `-` ignored, trailing `=` optional.
 /// Leftover bits after the last whole byte are ignored, as authenticator apps do.
 pub fn decode_base32(text: &str) -> Result<SecretBytes, TotpError> {
-    let mut count = 0usize;
+    // The symbols alone, upper-cased, in a wiped buffer sized up front (they are the secret).
+    let mut symbols = Zeroizing::new(Vec::with_capacity(text.len()));
     let mut padding = false;
     for (index, c) in text.chars().enumerate() {
         if c.is_whitespace() || c == '-' {
             continue;
         }
+        let upper = c.to_ascii_uppercase();
         if c == '=' {
             padding = true;
-        } else if padding || base32_value(c).is_none() {
+        } else if padding || !(upper.is_ascii_uppercase() || ('2'..='7').contains(&upper)) {
             return Err(TotpError::NotBase32(index + 1));
         } else {
-            count += 1;
+            symbols.push(upper as u8);
         }
     }
+    let count = symbols.len();
     if count == 0 {
         return Err(TotpError::Empty);
     }
-    if matches!(count % 8, 1 | 3 | 6) {
-        return Err(TotpError::Base32Length(count));
-    }
-    let mut bytes = Vec::with_capacity(count * 5 / 8);
-    let (mut buffer, mut bits) = (0u32, 0u32);
-    for value in text.chars().filter_map(base32_value) {
-        buffer = (buffer << 5) | u32::from(value);
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            bytes.push((buffer >> bits) as u8);
-            buffer &= (1 << bits) - 1;
-        }
-    }
-    buffer.zeroize();
+    let encoding = lenient_base32();
+    let length = encoding.decode_len(count).map_err(|_| TotpError::Base32Length(count))?;
+    let mut bytes = vec![0u8; length];
+    let written = encoding
+        .decode_mut(&symbols, &mut bytes)
+        .map_err(|_| TotpError::Base32Length(count))?;
+    bytes.truncate(written);
     Ok(SecretBytes::new(bytes))
-}
-
-fn base32_value(c: char) -> Option<u8> {
-    match c.to_ascii_uppercase() {
-        upper @ 'A'..='Z' => Some(upper as u8 - b'A'),
-        digit @ '2'..='7' => Some(digit as u8 - b'2' + 26),
-        _ => None,
-    }
 }
 
 /// Decodes `%XX` escapes (and `+` as a space in query values, as form encoders write it).
@@ -545,11 +535,17 @@ fn percent_decode(text: &str, plus_is_space: bool) -> Result<Zeroizing<String>, 
     while index < raw.len() {
         match raw[index] {
             b'%' => {
-                let hex = |at: usize| raw.get(at).and_then(|&byte| char::from(byte).to_digit(16));
-                let (Some(high), Some(low)) = (hex(index + 1), hex(index + 2)) else {
+                let mut byte = [0u8; 1];
+                let escaped = raw
+                    .get(index + 1..index + 3)
+                    .filter(|pair| pair.iter().all(u8::is_ascii_hexdigit));
+                if escaped
+                    .and_then(|pair| HEXLOWER_PERMISSIVE.decode_mut(pair, &mut byte).ok())
+                    .is_none()
+                {
                     return Err(TotpError::Uri("a '%' is not followed by two hex digits"));
-                };
-                bytes.push(((high << 4) | low) as u8);
+                }
+                bytes.push(byte[0]);
                 index += 3;
             }
             b'+' if plus_is_space => {
@@ -574,8 +570,7 @@ fn percent_encode(text: &str) -> String {
             encoded.push(char::from(byte));
         } else {
             encoded.push('%');
-            encoded.push(char::from(HEX_UPPER[usize::from(byte >> 4)]));
-            encoded.push(char::from(HEX_UPPER[usize::from(byte & 0x0f)]));
+            encoded.push_str(&HEXUPPER.encode(&[byte]));
         }
     }
     encoded

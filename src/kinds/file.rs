@@ -1,0 +1,64 @@
+//! Any file, sealed byte for byte and written back under its original name. A kind written by a
+//! newer version is recovered the same way (see [`super::of`]).
+
+use super::Kind;
+use super::import::{ImportError, ImportOptions, ProvidedSecret};
+use super::recovery::{HandOut, RecoverError};
+use crate::ceremony::seal::slug_or;
+use crate::crypto::payload::Payload;
+use crate::crypto::secret::SecretString;
+use crate::evidence::manifest::Manifest;
+
+/// The file kind.
+pub struct File;
+
+/// The recovered file's name: the original's, made safe, else `secret.bin`.
+fn file_name(payload: &Payload) -> String {
+    match &payload.file_name {
+        Some(original) => {
+            let (stem, extension) = original.rsplit_once('.').unwrap_or((original, ""));
+            let (stem, extension) = (slug_or(stem, "secret"), slug_or(extension, ""));
+            if extension.is_empty() {
+                stem
+            } else {
+                format!("{stem}.{extension}")
+            }
+        }
+        None => "secret.bin".to_owned(),
+    }
+}
+
+impl Kind for File {
+    fn on_sheet(&self) -> &'static str {
+        "file"
+    }
+
+    fn in_runbook(&self) -> &'static str {
+        "a file"
+    }
+
+    fn keeps_file_name(&self) -> bool {
+        true
+    }
+
+    fn import(&self, provided: ProvidedSecret, _: &ImportOptions) -> Result<ProvidedSecret, ImportError> {
+        Ok(provided)
+    }
+
+    fn hand_out(&self, payload: &Payload, _: Option<&SecretString>, _: i64) -> Result<HandOut, RecoverError> {
+        Ok(HandOut {
+            files: vec![(file_name(payload), payload.secret.duplicate())],
+            printed: payload.secret.duplicate(),
+            notes: Vec::new(),
+        })
+    }
+
+    fn using_it(&self, _: &Manifest) -> String {
+        "`breakglass recover --out DIR` writes the sealed file back under its original name, on the offline computer."
+            .into()
+    }
+
+    fn replacing_it(&self, _: &Manifest) -> String {
+        "2. Replace the recovered secret wherever it is used, and seal the replacement in the new ceremony.".into()
+    }
+}
