@@ -18,15 +18,8 @@ pub struct DrillArgs {
     /// manifest.json written by seal (the drill proves the sheets are this ceremony's).
     #[arg(long, value_name = "FILE")]
     manifest: PathBuf,
-    /// Append the record to this log instead of breakglass-log.jsonl beside the manifest.
-    #[arg(long, value_name = "FILE")]
-    log: Option<PathBuf>,
-    /// Who runs the drill (default: the login name, $USER or $LOGNAME).
-    #[arg(long, value_name = "NAME")]
-    operator: Option<String>,
-    /// Free-text note for the log and the report (witnesses, room, anything unusual).
-    #[arg(long, value_name = "TEXT")]
-    note: Option<String>,
+    #[command(flatten)]
+    record: super::log::RecordArgs,
     /// Write a one-page PDF report to sign (Markdown if FILE ends in .md); YYYY-MM-DD in the name
     /// becomes the drill's date.
     #[arg(long, value_name = "FILE")]
@@ -113,7 +106,7 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
     }
     let envelopes = breakglass::evidence::envelope::parse_all(&args.envelopes, &manifest)
         .map_err(|error| Failure::new(Exit::Usage, format!("--envelope: {error} (nothing was recorded)")))?;
-    let note = args.note.clone().filter(|note| !note.trim().is_empty());
+    let note = args.record.note();
     let options = breakglass::ceremony::verify::ReadOptions {
         health: true,
         ..Default::default()
@@ -122,7 +115,7 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
     let locked = super::unlock::unlock_all(&mut reports, Some(&manifest), &args.keys)
         .err()
         .map(|failure| VerifyError::ShareLocked(failure.message));
-    let operator = audit::operator_name(args.operator.as_deref());
+    let operator = args.record.operator();
     let drill = drill::run_on(reports, &args.inputs, &manifest, note, operator, locked);
     let (code, message) = outcome(&drill, &manifest);
     if !args.json {
@@ -134,7 +127,7 @@ pub fn run(args: DrillArgs) -> Result<(), Failure> {
     if drill.operator_withheld {
         errln!("warning: the operator name contains the secret, so it was not recorded");
     }
-    let log_path = args.log.clone().unwrap_or_else(|| audit::default_path(&args.manifest));
+    let log_path = args.record.log_path(&args.manifest);
     let mut record = drill.record(&manifest, code, message.clone(), drill.operator.clone(), now);
     record.report = report.as_ref().map(|path| path.display().to_string());
     record.envelopes = envelopes;
