@@ -66,6 +66,16 @@ impl SecretKind {
     }
 }
 
+/// Every kind this version seals, in the order `seal --help` lists them.
+pub static KNOWN: [SecretKind; 6] = [
+    SecretKind::Passphrase,
+    SecretKind::File,
+    SecretKind::Totp,
+    SecretKind::Fido2Pin,
+    SecretKind::ClientSecret,
+    SecretKind::Certificate,
+];
+
 /// Written by its name (the manifest's `secret_kind`).
 impl serde::Serialize for SecretKind {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
