@@ -7,7 +7,8 @@
 //! optional blur, then scanner noise (a fixed-seed PRNG, so every run is the same). For each
 //! condition it prints whether `verify` reads the page at all, how much further the page can
 //! fade before the direct read fails (the true remaining margin, found by a sweep), what the
-//! health estimate says, and how long the estimate took.
+//! health estimate says and how long it took, and the same for the estimate testing the whole
+//! page instead of each code on its own part of it (where the two disagree).
 //!
 //! [`health`]: breakglass::paper::scan::health
 
@@ -88,14 +89,16 @@ fn main() {
         ),
     ];
     println!(
-        "Scanner noise: uniform +/-{} grey levels. Health tests: contrast cut to {:.0}%, resolution halved.",
+        "Scanner noise: uniform +/-{} grey levels. Health tests: contrast cut to {:.0}% (each code alone: {:.0}%), resolution halved.",
         health::SCANNER_NOISE,
-        health::FADE_TEST * 100.0
+        health::FADE_TEST * 100.0,
+        health::FADE_TEST_ALONE * 100.0
     );
     println!(
-        "\n| sheet | dpi | blur | ink left | verify reads | direct read survives fading to | health | estimate ms |"
+        "\n| sheet | dpi | blur | ink left | verify reads | direct read survives fading to | health | estimate ms | health, whole page | whole page ms |"
     );
-    println!("|---|---:|---:|---:|---|---:|---|---:|");
+    println!("|---|---:|---:|---:|---|---:|---|---:|---|---:|");
+    let mut disagree = 0usize;
     let mut timings_300 = Vec::new();
     for (name, ceremony) in &sheets {
         let sheet = &ceremony.sheets[0];
@@ -122,26 +125,45 @@ fn main() {
                     let started = Instant::now();
                     let estimate = health::estimate(&page, &found, true);
                     let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+                    // The same estimate without the codes' places: every test on the whole page
+                    // (what it did before each code was tested on its own part of the page).
+                    let unplaced: Vec<qr::FoundQr> = found.iter().map(qr::FoundQr::unplaced).collect();
+                    let started = Instant::now();
+                    let whole = health::estimate(&page, &unplaced, true);
+                    let whole_elapsed = started.elapsed().as_secs_f64() * 1000.0;
                     if dpi == 300 && reads {
-                        timings_300.push(elapsed);
+                        timings_300.push((elapsed, whole_elapsed));
                     }
-                    println!(
-                        "| {name} | {dpi} | {blur:.0} | {:.0}% | {} | {} | {} | {elapsed:.0} |",
-                        ink * 100.0,
-                        if reads { "yes" } else { "no" },
-                        survives.map_or("-".into(), |keep| format!("{:.0}%", keep * 100.0)),
+                    let shown = |estimate: &health::ScanHealth| {
                         if found.is_empty() {
                             "-".into()
                         } else {
-                            concerns(&estimate)
+                            concerns(estimate)
+                        }
+                    };
+                    disagree += usize::from(estimate != whole);
+                    println!(
+                        "| {name} | {dpi} | {blur:.0} | {:.0}% | {} | {} | {} | {elapsed:.0} | {} | {whole_elapsed:.0} |",
+                        ink * 100.0,
+                        if reads { "yes" } else { "no" },
+                        survives.map_or("-".into(), |keep| format!("{:.0}%", keep * 100.0)),
+                        shown(&estimate),
+                        if estimate == whole {
+                            "same".into()
+                        } else {
+                            shown(&whole)
                         },
                     );
                 }
             }
         }
     }
-    timings_300.sort_by(f64::total_cmp);
-    if let Some(median) = timings_300.get(timings_300.len() / 2) {
-        println!("\nhealth estimate on readable 300 dpi pages: median {median:.0} ms");
+    println!("\nconditions where testing each code alone and testing the whole page disagree: {disagree}");
+    let (alone, whole): (Vec<f64>, Vec<f64>) = timings_300.into_iter().unzip();
+    for (which, mut timings) in [("each code alone", alone), ("whole page", whole)] {
+        timings.sort_by(f64::total_cmp);
+        if let Some(median) = timings.get(timings.len() / 2) {
+            println!("health estimate on readable 300 dpi pages ({which}): median {median:.0} ms");
+        }
     }
 }

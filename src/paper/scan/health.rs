@@ -6,7 +6,9 @@
 //! were read, cheap degraded copies of it are read again with the cheapest decoding pass:
 //!
 //! - **fading**: the page's contrast is cut to [`FADE_TEST`] of what it is (ink that fades
-//!   further, a paler copy). If the codes no longer read, the print is fading: reprint it.
+//!   further, a paler copy); or, when the direct pass says where each code lies, each code's
+//!   own part of the page to [`FADE_TEST_ALONE`]. If the codes no longer read, the print is
+//!   fading: reprint it.
 //! - **sharpness**: the page is box-downscaled by [`SHARPNESS_TEST`] (half the resolution, or
 //!   twice the blur). If the codes no longer read, the scan is barely sharp enough: rescan it
 //!   at 300 dpi, flat and in focus. Skipped for PDFs, whose resolution breakglass chooses.
@@ -16,9 +18,11 @@
 //! `cargo bench --bench health` (docs/PERFORMANCE.md, "Scan health"); typed text has no scan
 //! health. The library only measures; the command line decides how to say it.
 
+use std::borrow::Cow;
+
 use image::GrayImage;
 
-use super::qr;
+use super::qr::{self, Region};
 
 /// Share of the page's contrast kept by the fading test: a page must still read with its ink
 /// this much paler. Measured (`cargo bench --bench health`, 150 and 300 dpi): fresh pages
@@ -26,6 +30,11 @@ use super::qr;
 /// 25% when sharp; pages with 30% or less of their ink still read but fail it, and are flagged
 /// while a reprint is still possible.
 pub const FADE_TEST: f32 = 0.25;
+/// [`FADE_TEST`] for a code tested alone on its own part of the page ([`estimate`]): a code
+/// alone survives a little more fading than the whole page it is on (fewer look-alike patterns
+/// compete for the detector), so it must survive fading this much further to count as having
+/// the margin the whole page's test asks. Measured side by side with `cargo bench --bench health`.
+pub const FADE_TEST_ALONE: f32 = 0.2;
 /// Noise of the simulated re-scan in the fading test, in grey levels either way: about what a
 /// flatbed scanner or phone camera adds to a flat grey.
 pub const SCANNER_NOISE: i32 = 6;
@@ -180,8 +189,43 @@ pub fn survives_downscaling(working: &GrayImage, factor: u32, expected: &[String
     reads_all(smaller, expected)
 }
 
+/// Light margin kept around a code when it is tested alone, in modules beyond its finder
+/// patterns' centres (3.5 modules to the code's edge, then its 4-module quiet zone).
+const CROP_MODULES: f32 = 8.0;
+/// And in pixels, for the binariser's neighbourhood (8-pixel blocks, two blocks either side).
+const CROP_PIXELS: f32 = 24.0;
+
+/// The part of `working` around one code read there: the code, its quiet zone and the
+/// binariser's reach, so the code reads on its own as it did on the page. The top-left corner
+/// is at even coordinates, so halving it gives the very pixels halving the page would.
+fn around(working: &GrayImage, region: Region) -> GrayImage {
+    let margin = region.module * CROP_MODULES + CROP_PIXELS;
+    let (width, height) = working.dimensions();
+    let clamp = |value: f32, limit: u32| (value.max(0.0) as u32).min(limit);
+    let left = clamp(region.left - margin, width) & !1;
+    let top = clamp(region.top - margin, height) & !1;
+    let right = clamp((region.right + margin).ceil(), width);
+    let bottom = clamp((region.bottom + margin).ceil(), height);
+    image::imageops::crop_imm(
+        working,
+        left,
+        top,
+        right.saturating_sub(left),
+        bottom.saturating_sub(top),
+    )
+    .to_image()
+}
+
+/// A (degraded) copy of a page and the texts it must still read.
+type Readable<'a> = (Cow<'a, GrayImage>, Vec<String>);
+
 /// Estimates the health of one page, given the QR codes already read from it (text and the
 /// pass that read each). `check_sharpness` is false for rendered PDFs.
+///
+/// When the direct pass read every code (it says where), the fading test reads each code alone,
+/// on its own part of the page: a code is a tenth of a sheet, and the faded copy of the whole
+/// page was the larger part of the health check, itself a third of a `verify`. Otherwise the
+/// whole page is faded. The sharpness test reads the whole half-size page.
 pub fn estimate(page: &GrayImage, codes: &[qr::FoundQr], check_sharpness: bool) -> ScanHealth {
     let mut health = ScanHealth::default();
     if codes.is_empty() {
@@ -190,14 +234,29 @@ pub fn estimate(page: &GrayImage, codes: &[qr::FoundQr], check_sharpness: bool) 
     for code in codes.iter().filter(|code| code.pass != "direct") {
         health.add(Concern::WeakRead(code.pass));
     }
-    let expected: Vec<String> = codes.iter().map(|code| code.text.clone()).collect();
     let (working, _) = qr::working_copy(page);
-    // The two tests are independent full-page decodes: side by side they cost a scan's wait
-    // one decode, not two.
+    let located: Option<Vec<(Region, String)>> = codes
+        .iter()
+        .map(|code| code.region.map(|region| (region, code.text.clone())))
+        .collect();
+    let expected: Vec<String> = codes.iter().map(|code| code.text.clone()).collect();
+    let (fading_tests, keep): (Vec<Readable<'_>>, f32) = match located {
+        Some(located) => (
+            located
+                .into_iter()
+                .map(|(region, text)| (Cow::Owned(around(&working, region)), vec![text]))
+                .collect(),
+            FADE_TEST_ALONE,
+        ),
+        None => (vec![(Cow::Borrowed(working.as_ref()), expected.clone())], FADE_TEST),
+    };
+    // The two tests are independent decodes: side by side they cost a scan's wait one, not two.
     let (fades, blurs) = std::thread::scope(|scope| {
         let sharpness =
             check_sharpness.then(|| scope.spawn(|| !survives_downscaling(&working, SHARPNESS_TEST, &expected)));
-        let fades = !survives_fading(&working, FADE_TEST, &expected);
+        let fades = fading_tests
+            .iter()
+            .any(|(image, expected)| !survives_fading(image, keep, expected));
         let blurs = sharpness.is_some_and(|test| test.join().unwrap_or(true));
         (fades, blurs)
     });
@@ -259,6 +318,7 @@ mod tests {
         let weak = qr::FoundQr {
             text: "BG1-not-on-this-page".into(),
             pass: "median-filter",
+            region: None,
         };
         let health = estimate(&blank, &[weak], false);
         assert_eq!(
@@ -267,6 +327,28 @@ mod tests {
         );
         assert_eq!(health.level(), "low");
         assert_eq!(health.advice(), Some("decodes but is fading: reprint it"));
+    }
+
+    #[test]
+    fn a_code_the_direct_pass_read_is_tested_on_its_own_part_of_the_page() {
+        let page = qr::code_on_page(4, 301, 177);
+        let found = qr::read_all(&page, &|found| !found.is_empty());
+        let region = found[0].region.expect("read directly");
+        let part = around(&page, region);
+        assert!(
+            part.width() * part.height() * 2 < page.width() * page.height(),
+            "{:?}",
+            part.dimensions()
+        );
+        assert!(reads_all(part, &[qr::PAYLOAD.to_owned()]), "the code reads on its own");
+        // Aged copies the direct pass still reads: the code alone and the whole page agree.
+        for keep in [1.0f32, 0.6, 0.5, 0.4] {
+            let aged = add_scanner_noise(&fade(&page, keep));
+            let found = qr::read_all(&aged, &|found| !found.is_empty());
+            assert!(found[0].region.is_some(), "{keep}");
+            let whole: Vec<qr::FoundQr> = found.iter().map(qr::FoundQr::unplaced).collect();
+            assert_eq!(estimate(&aged, &found, true), estimate(&aged, &whole, true), "{keep}");
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@ use crate::platform::input::{self, InputError};
 
 pub use budget::{Budget, INPUT_SECONDS, PAGE_SECONDS};
 pub use health::ScanHealth;
-pub use qr::{FoundQr, PageImage};
+pub use qr::{FoundQr, PageImage, Region};
 pub use raster::{decode_image, decode_page};
 
 /// Largest input file read at all.
@@ -329,6 +329,9 @@ fn read_pages(
                 }
             }
             read_at = sharper;
+            // Where the first rendering's codes lie is in its own pixels, not the sharper
+            // page's: scan health tests that page whole.
+            codes.iter_mut().for_each(|code| code.region = None);
         }
         if codes.is_empty() {
             if let Some(exhausted) = exhausted {

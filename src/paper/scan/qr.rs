@@ -24,7 +24,58 @@ pub struct FoundQr {
     pub text: String,
     /// Name of the pass that first read it (for scan-health reporting).
     pub pass: &'static str,
+    /// Where it lies on the page's working copy ([`working_copy`]), when the direct pass read
+    /// it (the other passes read copies of other sizes): lets scan health test the code alone.
+    pub region: Option<Region>,
 }
+
+impl FoundQr {
+    /// The same code with its place forgotten: scan health then tests the whole page, as for a
+    /// code a recovery pass read (to compare the two).
+    pub fn unplaced(&self) -> Self {
+        Self {
+            region: None,
+            ..self.clone()
+        }
+    }
+}
+
+/// Where a code was read: the box its three finder patterns' centres and its fourth corner
+/// span, in pixels, and the size of one module.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Region {
+    /// Leftmost finder-pattern centre (or fourth corner).
+    pub left: f32,
+    /// Topmost.
+    pub top: f32,
+    /// Rightmost.
+    pub right: f32,
+    /// Lowest.
+    pub bottom: f32,
+    /// One module, in pixels (a finder pattern is seven).
+    pub module: f32,
+}
+
+impl Region {
+    fn of(set: &FinderPatternSet) -> Self {
+        let corner = Point {
+            x: set.tr.p.x + set.bl.p.x - set.tl.p.x,
+            y: set.tr.p.y + set.bl.p.y - set.tl.p.y,
+        };
+        let points = [set.tl.p, set.tr.p, set.bl.p, corner];
+        let sizes = [set.tl.size, set.tr.size, set.bl.size];
+        Self {
+            left: points.iter().map(|p| p.x).fold(f32::INFINITY, f32::min),
+            top: points.iter().map(|p| p.y).fold(f32::INFINITY, f32::min),
+            right: points.iter().map(|p| p.x).fold(f32::NEG_INFINITY, f32::max),
+            bottom: points.iter().map(|p| p.y).fold(f32::NEG_INFINITY, f32::max),
+            module: sizes.iter().sum::<i32>().max(3) as f32 / 21.0,
+        }
+    }
+}
+
+/// A code's text and where it was read.
+type Read = (String, Region);
 
 /// Long side, in pixels, of the first working copy of a large image: about A4 at 300 dpi,
 /// plenty for sheets whose modules are 0.6 mm or larger.
@@ -52,7 +103,7 @@ enum Binarizer {
 /// Finds and decodes the QR codes in a binarised image, ZXing-C++'s multi-symbol loop with
 /// limits: at most [`MAX_FINDER_PATTERNS`] patterns and [`MAX_CANDIDATE_SETS`] candidates, and
 /// stopping when `budget` runs out. Returns what was read, and whether the budget ran out.
-fn decode_matrix(matrix: &BitMatrix, budget: &Budget) -> (Vec<String>, Option<Exhausted>) {
+fn decode_matrix(matrix: &BitMatrix, budget: &Budget) -> (Vec<Read>, Option<Exhausted>) {
     if crowded_with_finders(matrix) {
         return (Vec::new(), Some(budget.gave_up_on_page()));
     }
@@ -77,7 +128,7 @@ fn decode_matrix(matrix: &BitMatrix, budget: &Budget) -> (Vec<String>, Option<Ex
         };
         if decoded.isValid() {
             used.extend([set.bl, set.tl, set.tr]);
-            texts.push(decoded.text());
+            texts.push((decoded.text(), Region::of(set)));
         }
     }
     (texts, None)
@@ -94,11 +145,11 @@ const MAX_REPAIRS: usize = 400;
 /// there on a copy of the page, and the code is sampled from the three. Error correction
 /// restores the data modules under the damage; a wrong guess does not decode (Reed-Solomon and
 /// the payload's own checksum), so guesses can only add codes that are really there.
-fn repair_finders(matrix: &BitMatrix, budget: &Budget) -> (Vec<String>, Option<Exhausted>) {
+fn repair_finders(matrix: &BitMatrix, budget: &Budget) -> (Vec<Read>, Option<Exhausted>) {
     let mut patterns = FindFinderPatterns(matrix, true, 0);
     patterns.sort_by_key(|pattern| std::cmp::Reverse(pattern.size));
     patterns.truncate(MAX_FINDER_PATTERNS);
-    let mut texts: Vec<String> = Vec::new();
+    let mut texts: Vec<Read> = Vec::new();
     let mut tried = 0usize;
     for (index, &a) in patterns.iter().enumerate() {
         for &b in &patterns[index + 1..] {
@@ -130,8 +181,9 @@ fn repair_finders(matrix: &BitMatrix, budget: &Budget) -> (Vec<String>, Option<E
                 let Ok(decoded) = Decode(detected.getBits()) else {
                     continue;
                 };
-                if decoded.isValid() && !texts.contains(&decoded.text()) {
-                    texts.push(decoded.text());
+                let text = decoded.text();
+                if decoded.isValid() && !texts.iter().any(|(known, _)| *known == text) {
+                    texts.push((text, Region::of(&painted.1)));
                 }
             }
         }
@@ -263,14 +315,7 @@ fn crowded_with_finders(matrix: &BitMatrix) -> bool {
 
 /// Centres and total widths of the finder-like runs crossing row `y`, in order.
 fn finder_runs(matrix: &BitMatrix, y: u32) -> Vec<(u32, u32)> {
-    let mut runs: Vec<(bool, u32)> = Vec::new();
-    for x in 0..matrix.width() {
-        let dark = matrix.get(x, y);
-        match runs.last_mut() {
-            Some((colour, length)) if *colour == dark => *length += 1,
-            _ => runs.push((dark, 1)),
-        }
-    }
+    let runs = row_runs(matrix, y);
     let mut found = Vec::new();
     let mut start = 0u32;
     for at in 0..runs.len() {
@@ -283,6 +328,24 @@ fn finder_runs(matrix: &BitMatrix, y: u32) -> Vec<(u32, u32)> {
         start += runs[at].1;
     }
     found
+}
+
+/// The runs of one colour along row `y`, left to right, as (dark, length). Found a machine
+/// word at a time (`getNextSet`/`getNextUnset` skip 32 pixels of paper per step): asking
+/// pixel by pixel was a twentieth of a 300 dpi `verify`.
+fn row_runs(matrix: &BitMatrix, y: u32) -> Vec<(bool, u32)> {
+    let width = matrix.width() as usize;
+    let row = matrix.getRow(y);
+    let mut runs = Vec::new();
+    let mut at = 0usize;
+    let mut dark = width > 0 && row.get(0);
+    while at < width {
+        let end = if dark { row.getNextUnset(at) } else { row.getNextSet(at) }.min(width);
+        runs.push((dark, (end - at) as u32));
+        at = end;
+        dark = !dark;
+    }
+    runs
 }
 
 /// True when the column through (`x`, `y`) also crosses a finder pattern about `across` pixels
@@ -324,12 +387,12 @@ fn looks_like_finder(runs: &[u32]) -> bool {
     near(runs[0], 1.0) && near(runs[1], 1.0) && near(runs[2], 3.0) && near(runs[3], 1.0) && near(runs[4], 1.0)
 }
 
-fn read_pass(image: &GrayImage, binarizer: Binarizer, budget: &Budget) -> (Vec<String>, Option<Exhausted>) {
+fn read_pass(image: &GrayImage, binarizer: Binarizer, budget: &Budget) -> (Vec<Read>, Option<Exhausted>) {
     read_owned(image.clone(), binarizer, budget)
 }
 
 /// [`read_pass`] on a copy made for this pass, handed to the reader without copying it again.
-fn read_owned(image: GrayImage, binarizer: Binarizer, budget: &Budget) -> (Vec<String>, Option<Exhausted>) {
+fn read_owned(image: GrayImage, binarizer: Binarizer, budget: &Budget) -> (Vec<Read>, Option<Exhausted>) {
     let (width, height) = image.dimensions();
     if width < MIN_SIDE || height < MIN_SIDE {
         return (Vec::new(), None);
@@ -346,7 +409,7 @@ fn read_owned(image: GrayImage, binarizer: Binarizer, budget: &Budget) -> (Vec<S
 }
 
 /// The finder-repair pass ([`repair_finders`]) on the hybrid-binarised `image`.
-fn read_repairing(image: &GrayImage, budget: &Budget) -> (Vec<String>, Option<Exhausted>) {
+fn read_repairing(image: &GrayImage, budget: &Budget) -> (Vec<Read>, Option<Exhausted>) {
     let (width, height) = image.dimensions();
     if width < MIN_SIDE || height < MIN_SIDE {
         return (Vec::new(), None);
@@ -553,7 +616,8 @@ pub fn adaptive_threshold(image: &GrayImage) -> GrayImage {
 /// The texts of the QR codes the cheapest pass ("direct") reads from `image`, taken as is.
 /// Scan-health estimation uses it on degraded copies of a working copy.
 pub fn read_direct(image: GrayImage) -> Vec<String> {
-    read_owned(image, Binarizer::Hybrid, &Budget::new()).0
+    let (read, _) = read_owned(image, Binarizer::Hybrid, &Budget::new());
+    read.into_iter().map(|(text, _)| text).collect()
 }
 
 /// A page to read: its grey levels, and for colour scans the brightest channel of each pixel,
@@ -590,15 +654,16 @@ pub fn read_page(
     let (working, working_factor) = working_copy(image);
     let brightest = page.brightest.as_ref().map(|brightest| working_copy(brightest).0);
     let mut found: Vec<FoundQr> = Vec::new();
-    let add = |texts: Vec<String>, pass: &'static str, found: &mut Vec<FoundQr>| {
-        for text in texts {
+    let add = |texts: Vec<Read>, pass: &'static str, found: &mut Vec<FoundQr>| {
+        for (text, region) in texts {
             if !found.iter().any(|known| known.text == text) {
-                found.push(FoundQr { text, pass });
+                let region = (pass == "direct").then_some(region);
+                found.push(FoundQr { text, pass, region });
             }
         }
     };
     let stretchable = u64::from(working.width()) * u64::from(working.height()) * 2 <= MAX_STRETCHED_PIXELS;
-    type Pass<'a> = (&'static str, Box<dyn Fn() -> (Vec<String>, Option<Exhausted>) + 'a>);
+    type Pass<'a> = (&'static str, Box<dyn Fn() -> (Vec<Read>, Option<Exhausted>) + 'a>);
     let none = || (Vec::new(), None);
     let passes: Vec<Pass> = vec![
         ("direct", Box::new(|| read_pass(&working, Binarizer::Hybrid, budget))),
@@ -673,24 +738,68 @@ pub fn read_page(
     (found, None)
 }
 
+/// A payload for tests drawn by [`drawn`].
+#[cfg(test)]
+pub(super) const PAYLOAD: &str = "BG1-SHARE-7K3M9QXA2B-K3-N5-S2-B113-ABC 01ABCDEF0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// [`PAYLOAD`] drawn at `pixels` a module on white, with a quiet zone, and its side in modules
+/// (quiet zone excluded).
+#[cfg(test)]
+pub(super) fn drawn_code(pixels: u32) -> (GrayImage, usize) {
+    use crate::paper::render::qr::{QUIET_ZONE, encode};
+    let code = encode(PAYLOAD).expect("encodes");
+    let side = (code.width + 2 * QUIET_ZONE) as u32 * pixels;
+    let image = GrayImage::from_fn(side, side, |x, y| {
+        let (column, row) = ((x / pixels) as usize, (y / pixels) as usize);
+        let inside = |at: usize| at >= QUIET_ZONE && at < QUIET_ZONE + code.width;
+        let dark = inside(column) && inside(row) && code.dark[(row - QUIET_ZONE) * code.width + column - QUIET_ZONE];
+        image::Luma([if dark { 0 } else { 255 }])
+    });
+    (image, code.width)
+}
+
+/// The code of [`drawn_code`] laid on a larger white page with its top-left corner at
+/// (`left`, `top`).
+#[cfg(test)]
+pub(super) fn code_on_page(pixels: u32, left: u32, top: u32) -> GrayImage {
+    let (code, _) = drawn_code(pixels);
+    let mut page = GrayImage::from_pixel(code.width() + left + 250, code.height() + top + 170, image::Luma([255]));
+    image::imageops::replace(&mut page, &code, i64::from(left), i64::from(top));
+    page
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::paper::render::qr::{QUIET_ZONE, encode};
+    use crate::paper::render::qr::QUIET_ZONE;
 
-    const PAYLOAD: &str = "BG1-SHARE-7K3M9QXA2B-K3-N5-S2-B113-ABC 01ABCDEF0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-    /// `PAYLOAD` drawn at `pixels` a module on white, with a quiet zone.
     fn drawn(pixels: u32) -> GrayImage {
-        let code = encode(PAYLOAD).expect("encodes");
-        let side = (code.width + 2 * QUIET_ZONE) as u32 * pixels;
-        GrayImage::from_fn(side, side, |x, y| {
-            let (column, row) = ((x / pixels) as usize, (y / pixels) as usize);
-            let inside = |at: usize| at >= QUIET_ZONE && at < QUIET_ZONE + code.width;
-            let dark =
-                inside(column) && inside(row) && code.dark[(row - QUIET_ZONE) * code.width + column - QUIET_ZONE];
-            image::Luma([if dark { 0 } else { 255 }])
-        })
+        drawn_code(pixels).0
+    }
+
+    #[test]
+    fn the_direct_pass_says_where_each_code_lies() {
+        let (pixels, left, top) = (4u32, 301u32, 177u32);
+        let (_, modules) = drawn_code(pixels);
+        let found = read_all(&code_on_page(pixels, left, top), &|found| !found.is_empty());
+        assert_eq!(found.len(), 1);
+        let region = found[0].region.expect("the direct pass says where the code is");
+        // Finder-pattern centres lie 3.5 modules inside the code, which starts after the quiet
+        // zone.
+        let near = |value: f32, modules_in: f32, origin: u32| {
+            let expected = origin as f32 + (QUIET_ZONE as f32 + modules_in) * pixels as f32;
+            (value - expected).abs() <= pixels as f32
+        };
+        let far = modules as f32 - 3.5;
+        assert!(
+            near(region.left, 3.5, left) && near(region.right, far, left),
+            "{region:?}"
+        );
+        assert!(
+            near(region.top, 3.5, top) && near(region.bottom, far, top),
+            "{region:?}"
+        );
+        assert!((region.module - pixels as f32).abs() <= 1.0, "{region:?}");
     }
 
     #[test]
@@ -709,6 +818,32 @@ mod tests {
                 })
             };
             assert_eq!(halve(&image), general, "{width}x{height}");
+        }
+    }
+
+    #[test]
+    fn row_runs_match_the_pixels_one_by_one() {
+        let widths = [1u32, 31, 32, 33, 64, 95, 200];
+        for width in widths {
+            let mut matrix = BitMatrix::new(width, 3).expect("matrix");
+            for x in 0..width {
+                // Runs of every length from 1 up, crossing word boundaries.
+                if (x * x / 7 + x / 3) % 3 == 0 {
+                    matrix.set(x, 1);
+                }
+            }
+            matrix.set(0, 2);
+            for y in 0..3 {
+                let mut expected: Vec<(bool, u32)> = Vec::new();
+                for x in 0..width {
+                    let dark = matrix.get(x, y);
+                    match expected.last_mut() {
+                        Some((colour, length)) if *colour == dark => *length += 1,
+                        _ => expected.push((dark, 1)),
+                    }
+                }
+                assert_eq!(row_runs(&matrix, y), expected, "width {width}, row {y}");
+            }
         }
     }
 

@@ -76,7 +76,8 @@ pub fn decode_page(bytes: &[u8], index: usize) -> Result<PageImage, ScanError> {
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|error| ScanError::BadImage(error.to_string()))?;
-    match reader.format() {
+    let format = reader.format();
+    match format {
         Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP | ImageFormat::Bmp) => {}
         _ => return Err(ScanError::UnknownKind),
     }
@@ -84,6 +85,11 @@ pub fn decode_page(bytes: &[u8], index: usize) -> Result<PageImage, ScanError> {
         .into_dimensions()
         .map_err(|error| ScanError::BadImage(error.to_string()))?;
     too_large(width, height)?;
+    if format == Some(ImageFormat::Png)
+        && let Some(page) = decode_png_rows(bytes)?
+    {
+        return Ok(page);
+    }
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|error| ScanError::BadImage(error.to_string()))?;
@@ -96,6 +102,101 @@ pub fn decode_page(bytes: &[u8], index: usize) -> Result<PageImage, ScanError> {
         .ok_or_else(|| ScanError::BadImage("the image decoder failed".into()))?
         .map_err(|error| ScanError::BadImage(error.to_string()))?;
     Ok(page_from(decoded))
+}
+
+/// Decodes an 8-bit, non-interlaced PNG (what scanners and `pdftoppm` write) a row at a time
+/// straight into grey levels, the way [`from_samples`] makes them from a whole decoded image:
+/// a 300 dpi RGB page is never held as 26 MB of samples (decoding it whole and converting it
+/// was a quarter of a 300 dpi verify). The brightest channel is made too when a coloured pixel
+/// turns up, by decoding again from the start (a colour photo shows colour in its first rows).
+/// `None` for any other PNG (16-bit, interlaced), which the general decoder reads.
+fn decode_png_rows(bytes: &[u8]) -> Result<Option<PageImage>, ScanError> {
+    match png_rows(bytes, false)? {
+        PngRows::Other => Ok(None),
+        PngRows::Page(page) => Ok(Some(page)),
+        PngRows::Coloured => match png_rows(bytes, true)? {
+            PngRows::Page(page) => Ok(Some(page)),
+            PngRows::Other | PngRows::Coloured => Ok(None),
+        },
+    }
+}
+
+/// What one row-by-row decoding of a PNG gave.
+enum PngRows {
+    /// Not an 8-bit non-interlaced PNG.
+    Other,
+    /// A coloured pixel was found while the brightest channel was not being made.
+    Coloured,
+    /// The page.
+    Page(PageImage),
+}
+
+fn png_rows(bytes: &[u8], with_brightest: bool) -> Result<PngRows, ScanError> {
+    let bad = |error: png::DecodingError| match error {
+        png::DecodingError::LimitsExceeded => ScanError::TooLarge("a PNG row is too large".into()),
+        other => ScanError::BadImage(other.to_string()),
+    };
+    contain(|| {
+        // Rows only: the decoder itself needs a few rows of the image, never the page.
+        let limits = png::Limits { bytes: 4 * 1024 * 1024 };
+        let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), limits);
+        decoder.set_transformations(png::Transformations::EXPAND);
+        let mut reader = decoder.read_info().map_err(bad)?;
+        let info = reader.info();
+        let (width, height, interlaced) = (info.width, info.height, info.interlaced);
+        too_large(width, height)?;
+        let (colour, depth) = reader.output_color_type();
+        let channels = match colour {
+            png::ColorType::Grayscale => 1,
+            png::ColorType::GrayscaleAlpha => 2,
+            png::ColorType::Rgb => 3,
+            png::ColorType::Rgba => 4,
+            png::ColorType::Indexed => return Ok(PngRows::Other),
+        };
+        if interlaced || depth != png::BitDepth::Eight {
+            return Ok(PngRows::Other);
+        }
+        let (w, h) = (width as usize, height as usize);
+        let mut gray = vec![0u8; w * h];
+        let mut brightest = with_brightest.then(|| vec![0u8; w * h]);
+        for y in 0..h {
+            let row = reader
+                .next_row()
+                .map_err(bad)?
+                .ok_or_else(|| ScanError::BadImage("the PNG ends before its last row".into()))?;
+            let samples = row.data();
+            if samples.len() < w * channels {
+                return Err(ScanError::BadImage("a PNG row is shorter than the image".into()));
+            }
+            let out = &mut gray[y * w..][..w];
+            let coloured = match channels {
+                1 => {
+                    out.copy_from_slice(&samples[..w]);
+                    false
+                }
+                2 => grey_row::<2>(samples, out),
+                3 => grey_row::<3>(samples, out),
+                _ => grey_row::<4>(samples, out),
+            };
+            match brightest.as_mut() {
+                Some(brightest) if channels > 2 => {
+                    let out = &mut brightest[y * w..][..w];
+                    match channels {
+                        3 => brightest_row::<3>(samples, out),
+                        _ => brightest_row::<4>(samples, out),
+                    }
+                }
+                None if coloured => return Ok(PngRows::Coloured),
+                _ => {}
+            }
+        }
+        let image = |pixels: Vec<u8>| GrayImage::from_raw(width, height, pixels).expect("width x height pixels");
+        Ok(PngRows::Page(PageImage {
+            gray: image(gray),
+            brightest: brightest.map(image),
+        }))
+    })
+    .ok_or_else(|| ScanError::BadImage("the PNG decoder failed".into()))?
 }
 
 /// Grey levels (and the brightest channel of colour images) of a decoded image, transparent
@@ -133,35 +234,55 @@ fn from_samples(width: u32, height: u32, samples: &[u8], channels: usize) -> Pag
 /// [`from_samples`] for `N` samples a pixel: a fixed-size pixel and a page buffer written in
 /// place let the loop vectorise (the grey conversion was a quarter of a 300 dpi verify).
 fn from_pixels<const N: usize>(width: u32, height: u32, samples: &[u8]) -> PageImage {
-    let on_white = |value: u8, alpha: u8| {
-        ((u32::from(value) * u32::from(alpha) + 255 * (255 - u32::from(alpha)) + 127) / 255) as u8
-    };
-    let composite = |pixel: &[u8; N]| -> [u8; 3] {
-        let colour = [pixel[0], pixel[1], pixel[2]];
-        match pixel.get(3) {
-            Some(&alpha) if alpha < 255 => colour.map(|value| on_white(value, alpha)),
-            _ => colour,
-        }
-    };
-    let (pixels, _) = samples.as_chunks::<N>();
-    let mut gray = vec![0u8; pixels.len()];
-    let mut coloured = false;
-    for (out, pixel) in gray.iter_mut().zip(pixels) {
-        let [r, g, b] = composite(pixel);
-        coloured |= r.max(g).max(b) - r.min(g).min(b) > GREY_SPREAD;
-        *out = luma(r, g, b);
-    }
+    let mut gray = vec![0u8; samples.len() / N];
+    let coloured = grey_row::<N>(samples, &mut gray);
     let image = |pixels: Vec<u8>| GrayImage::from_raw(width, height, pixels).expect("width x height pixels");
     let brightest = coloured.then(|| {
-        let pixels = pixels.iter().map(|pixel| {
-            let [r, g, b] = composite(pixel);
-            r.max(g).max(b)
-        });
-        image(pixels.collect())
+        let mut brightest = vec![0u8; gray.len()];
+        brightest_row::<N>(samples, &mut brightest);
+        image(brightest)
     });
     PageImage {
         gray: image(gray),
         brightest,
+    }
+}
+
+/// A pixel of `N` samples (grey and alpha, RGB or RGBA) as RGB laid onto white paper.
+fn composite<const N: usize>(pixel: &[u8; N]) -> [u8; 3] {
+    let on_white = |value: u8, alpha: u8| {
+        ((u32::from(value) * u32::from(alpha) + 255 * (255 - u32::from(alpha)) + 127) / 255) as u8
+    };
+    let (colour, alpha) = match N {
+        2 => ([pixel[0]; 3], pixel[1]),
+        _ => ([pixel[0], pixel[1], pixel[2]], pixel.get(3).copied().unwrap_or(255)),
+    };
+    if alpha < 255 {
+        colour.map(|value| on_white(value, alpha))
+    } else {
+        colour
+    }
+}
+
+/// Writes the grey level of each pixel of `samples` (`N` samples a pixel) into `out`; true
+/// when a pixel has colour.
+fn grey_row<const N: usize>(samples: &[u8], out: &mut [u8]) -> bool {
+    let (pixels, _) = samples.as_chunks::<N>();
+    let mut coloured = false;
+    for (out, pixel) in out.iter_mut().zip(pixels) {
+        let [r, g, b] = composite(pixel);
+        coloured |= r.max(g).max(b) - r.min(g).min(b) > GREY_SPREAD;
+        *out = luma(r, g, b);
+    }
+    coloured
+}
+
+/// Writes the brightest channel of each pixel of `samples` into `out`.
+fn brightest_row<const N: usize>(samples: &[u8], out: &mut [u8]) {
+    let (pixels, _) = samples.as_chunks::<N>();
+    for (out, pixel) in out.iter_mut().zip(pixels) {
+        let [r, g, b] = composite(pixel);
+        *out = r.max(g).max(b);
     }
 }
 
@@ -337,6 +458,59 @@ mod tests {
         assert_eq!(luma(255, 255, 255), 255);
         assert_eq!(luma(10, 200, 30), 123);
         assert_eq!(luma(255, 0, 0), 76);
+    }
+
+    /// `image` encoded as PNG.
+    fn png_of(image: DynamicImage) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        image
+            .write_to(&mut Cursor::new(&mut bytes), ImageFormat::Png)
+            .expect("encodes");
+        bytes
+    }
+
+    #[test]
+    fn png_rows_give_what_decoding_the_whole_image_gives() {
+        // Grey for the first 40 rows, then a coloured pixel: the row decoder finds colour late
+        // and must still give the brightest channel of the rows before it.
+        let (width, height) = (37u32, 53u32);
+        let channel = |x: u32, y: u32, shift: u32| ((x * 29 + y * 13 + shift) % 256) as u8;
+        let rgba = image::RgbaImage::from_fn(width, height, |x, y| {
+            let grey = channel(x, y, 0);
+            let alpha = if (x + y) % 5 == 0 { 128 } else { 255 };
+            if y >= 40 && x == 3 {
+                image::Rgba([250, 10, 10, 255])
+            } else {
+                image::Rgba([grey, grey.saturating_add(5), grey, alpha])
+            }
+        });
+        let images = [
+            DynamicImage::ImageRgba8(rgba.clone()),
+            DynamicImage::ImageRgb8(DynamicImage::ImageRgba8(rgba.clone()).into_rgb8()),
+            DynamicImage::ImageLumaA8(DynamicImage::ImageRgba8(rgba.clone()).into_luma_alpha8()),
+            DynamicImage::ImageLuma8(DynamicImage::ImageRgba8(rgba).into_luma8()),
+        ];
+        for image in images {
+            let colour = image.color();
+            let bytes = png_of(image.clone());
+            let rows = decode_png_rows(&bytes)
+                .expect("decodes")
+                .expect("an 8-bit PNG is read by rows");
+            let whole = page_from(image::load_from_memory(&bytes).expect("decodes"));
+            assert_eq!(rows.gray, whole.gray, "{colour:?}");
+            assert_eq!(rows.brightest, whole.brightest, "{colour:?}");
+        }
+    }
+
+    #[test]
+    fn sixteen_bit_pngs_are_left_to_the_whole_image_decoder() {
+        let deep = image::ImageBuffer::<image::Rgb<u16>, _>::from_fn(9, 7, |x, y| {
+            image::Rgb([(x * 7000) as u16, (y * 9000) as u16, 300])
+        });
+        let bytes = png_of(DynamicImage::ImageRgb16(deep));
+        assert!(decode_png_rows(&bytes).expect("decodes").is_none());
+        let page = decode_page(&bytes, 0).expect("decodes");
+        assert_eq!(page.gray.dimensions(), (9, 7));
     }
 
     #[test]
