@@ -762,7 +762,7 @@ fn secret(checker: &mut Checker, raw: &Spanned<RawSecret>, rotation_days: Option
                 }
             }
             let rules = crate::kinds::of(&kind);
-            if !rules.takes(ImportOption::Expires) {
+            if !rules.profile().takes(ImportOption::Expires) {
                 only_for(checker, &secret.expires, "expires", "kind = \"client-secret\"");
             }
             let key_serials = secret
@@ -770,7 +770,7 @@ fn secret(checker: &mut Checker, raw: &Spanned<RawSecret>, rotation_days: Option
                 .as_ref()
                 .map(|s| s.get_ref().clone())
                 .unwrap_or_default();
-            if let (false, Some(serials)) = (rules.takes(ImportOption::KeySerials), &secret.key_serials) {
+            if let (false, Some(serials)) = (rules.profile().takes(ImportOption::KeySerials), &secret.key_serials) {
                 checker.problem(
                     serials.span(),
                     "key_serials applies only to kind = \"fido2-pin\"; remove it",

@@ -9,7 +9,7 @@ pub use crate::kinds::recovery::{HandOut, RecoverError};
 /// Whether handing out `payload` as files (`recover --out`) needs a password first: a
 /// certificate is also written as a password-protected .pfx.
 pub fn needs_password(payload: &Payload, to_files: bool) -> bool {
-    to_files && kinds::of(&payload.kind).needs_password_for_files()
+    to_files && kinds::of(&payload.kind).profile().needs_password_for_files
 }
 
 /// Hands out `payload` at `now` (Unix seconds: a TOTP code, a client secret's expiry);

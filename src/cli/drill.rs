@@ -22,15 +22,8 @@ pub struct DrillArgs {
     /// manifest.json written by seal (the drill proves the sheets are this ceremony's).
     #[arg(long, value_name = "FILE")]
     manifest: PathBuf,
-    /// Append the record to this log instead of breakglass-log.jsonl beside the manifest.
-    #[arg(long, value_name = "FILE")]
-    log: Option<PathBuf>,
-    /// Who runs the drill (default: the login name, $USER or $LOGNAME).
-    #[arg(long, value_name = "NAME")]
-    operator: Option<String>,
-    /// Free-text note for the log and the report (witnesses, room, anything unusual).
-    #[arg(long, value_name = "TEXT")]
-    note: Option<String>,
+    #[command(flatten)]
+    record: super::log::RecordArgs,
     /// Write a one-page PDF report to sign (Markdown if FILE ends in .md); YYYY-MM-DD in the name
     /// becomes the drill's date.
     #[arg(long, value_name = "FILE")]
@@ -117,7 +110,7 @@ fn empty_body(args: &DrillArgs) -> DrillBody {
 }
 
 fn log_path(args: &DrillArgs) -> PathBuf {
-    args.log.clone().unwrap_or_else(|| audit::default_path(&args.manifest))
+    args.record.log_path(&args.manifest)
 }
 
 /// Runs `drill`.
@@ -151,7 +144,7 @@ fn drill_and_record(args: &DrillArgs, body: &mut DrillBody) -> Result<(), Failur
     }
     let envelopes = breakglass::evidence::envelope::parse_all(&args.envelopes, &manifest)
         .map_err(|error| Failure::new(Exit::Usage, format!("--envelope: {error} (nothing was recorded)")))?;
-    let note = args.note.clone().filter(|note| !note.trim().is_empty());
+    let note = args.record.note();
     let options = breakglass::ceremony::verify::ReadOptions {
         health: true,
         ..Default::default()
@@ -160,7 +153,7 @@ fn drill_and_record(args: &DrillArgs, body: &mut DrillBody) -> Result<(), Failur
     let locked = super::unlock::unlock_all(&mut reports, Some(&manifest), &args.keys)
         .err()
         .map(|failure| VerifyError::ShareLocked(failure.message));
-    let operator = audit::operator_name(args.operator.as_deref());
+    let operator = args.record.operator();
     let drill = drill::run_on(reports, &args.inputs, &manifest, note, operator, locked);
     let (code, message) = outcome(&drill, &manifest);
     fill(body, &drill, &manifest, message.is_none());

@@ -31,6 +31,39 @@ impl LogTarget {
     }
 }
 
+/// Where and as whom drill and signin-check record what was done: recording is their purpose,
+/// so unlike [`LogTarget`] there is no `--no-log`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RecordArgs {
+    /// Append the record to this log instead of breakglass-log.jsonl beside the manifest.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+    /// Who did it, for the log (default: the login name, $USER or $LOGNAME).
+    #[arg(long, value_name = "NAME")]
+    operator: Option<String>,
+    /// Free-text note for the log and any report (the task done, witnesses, the ticket, anything
+    /// unusual). Never the secret.
+    #[arg(long, value_name = "TEXT")]
+    note: Option<String>,
+}
+
+impl RecordArgs {
+    /// The log the record goes to: the one given, else the manifest's.
+    pub fn log_path(&self, manifest: &Path) -> PathBuf {
+        self.log.clone().unwrap_or_else(|| audit::default_path(manifest))
+    }
+
+    /// The operator's name.
+    pub fn operator(&self) -> Option<String> {
+        audit::operator_name(self.operator.as_deref())
+    }
+
+    /// The note, unless blank.
+    pub fn note(&self) -> Option<String> {
+        self.note.clone().filter(|note| !note.trim().is_empty())
+    }
+}
+
 /// Arguments naming a log to read.
 #[derive(Debug, clap::Args)]
 pub struct LogFileArgs {

@@ -51,6 +51,7 @@ mod wording;
 use std::path::PathBuf;
 
 use breakglass::exit::Exit;
+use breakglass::kinds::SecretKind;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -243,21 +244,29 @@ pub enum PaperArg {
     Letter,
 }
 
-/// Kind of secret to seal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum KindArg {
-    /// A passphrase for an emergency-access account: generated, or imported with --secret-file.
-    Passphrase,
-    /// Any file (imported with --secret-file).
-    File,
-    /// A TOTP seed: an otpauth:// URI or a base32 seed (imported with --secret-file).
-    Totp,
-    /// The PIN of a FIDO2 security key (imported with --secret-file; give --key-serial).
-    Fido2Pin,
-    /// An app registration client secret (imported with --secret-file; give --expires).
-    ClientSecret,
-    /// A new RSA key and self-signed certificate for an app registration (give --subject).
-    Certificate,
+/// `--kind`: the library's kinds by their names, each with what seal needs for it.
+fn kind_parser() -> impl clap::builder::TypedValueParser<Value = SecretKind> {
+    let values = breakglass::kinds::KNOWN
+        .iter()
+        .map(|kind| clap::builder::PossibleValue::new(kind.as_str()).help(kind_help(kind)));
+    clap::builder::TypedValueParser::map(clap::builder::PossibleValuesParser::new(values), |name| {
+        SecretKind::parse(&name)
+    })
+}
+
+/// The `--kind` help line of a kind.
+fn kind_help(kind: &SecretKind) -> &'static str {
+    match kind {
+        SecretKind::Passphrase => {
+            "A passphrase for an emergency-access account: generated, or imported with --secret-file"
+        }
+        SecretKind::File => "Any file (imported with --secret-file)",
+        SecretKind::Totp => "A TOTP seed: an otpauth:// URI or a base32 seed (imported with --secret-file)",
+        SecretKind::Fido2Pin => "The PIN of a FIDO2 security key (imported with --secret-file; give --key-serial)",
+        SecretKind::ClientSecret => "An app registration client secret (imported with --secret-file; give --expires)",
+        SecretKind::Certificate => "A new RSA key and self-signed certificate for an app registration (give --subject)",
+        SecretKind::Other(_) => "",
+    }
 }
 
 /// TOTP hash algorithm.
@@ -299,8 +308,8 @@ pub struct SealArgs {
     #[arg(long, value_name = "PATH")]
     secret_file: Option<PathBuf>,
     /// Kind of the secret (default: a generated passphrase, or "file" with --secret-file).
-    #[arg(long, value_enum)]
-    kind: Option<KindArg>,
+    #[arg(long, value_name = "KIND", value_parser = kind_parser())]
+    kind: Option<SecretKind>,
     #[command(flatten)]
     passphrase: PassphraseArgs,
     /// Serial number of the FIDO2 security key a sealed PIN belongs to (repeatable; printed on

@@ -11,7 +11,6 @@ use breakglass::ceremony::seal::{self, CeremonyRecord, CeremonyRequest, SealErro
 use breakglass::evidence::audit;
 use breakglass::evidence::manifest::ShareProtection;
 use breakglass::exit::Exit;
-use breakglass::kinds::SecretKind;
 use breakglass::kinds::certificate::generate::CertificateRequest;
 use breakglass::kinds::totp::seed::Algorithm;
 use breakglass::paper::render::Paper;
@@ -19,7 +18,6 @@ use breakglass::platform::clock;
 use breakglass::platform::input;
 
 use super::progress::Progress;
-use clap::ValueEnum;
 
 use super::{Failure, PaperArg, SealArgs, TotpAlgorithmArg};
 
@@ -49,10 +47,7 @@ fn flags_request(args: &SealArgs) -> Result<CeremonyRequest, Failure> {
         request::custodians_and_threshold(&args.custodians, args.threshold).map_err(flags_failure)?;
     let serials = super::indexed_options(&args.seal_serials, "--seal-serial", "2=TE-004512")?;
     request::apply_seal_serials(&mut custodians, &serials).map_err(super::policy::request_failure)?;
-    let kind = args
-        .kind
-        .and_then(|kind| kind.to_possible_value())
-        .map(|value| SecretKind::parse(value.get_name()));
+    let kind = args.kind.clone();
     let source =
         request::secret_source(kind, args.secret_file.as_deref(), args.subject.as_deref()).map_err(flags_failure)?;
     let secret = match source {

@@ -37,15 +37,8 @@ pub struct SigninCheckArgs {
     /// Did the sign-in alert reach its people (runbook, section 8)?
     #[arg(long, value_enum, value_name = "yes|no")]
     alert_fired: Answer,
-    /// Append the record to this log instead of breakglass-log.jsonl beside the manifest.
-    #[arg(long, value_name = "FILE")]
-    log: Option<PathBuf>,
-    /// Who signed in (default: the login name, $USER or $LOGNAME).
-    #[arg(long, value_name = "NAME")]
-    operator: Option<String>,
-    /// Free-text note for the log (the task done, the ticket, anything unusual). Never the secret.
-    #[arg(long, value_name = "TEXT")]
-    note: Option<String>,
+    #[command(flatten)]
+    record: super::log::RecordArgs,
     /// Print one JSON document (schema breakglass.signin-check/1, docs/JSON.md) instead of text;
     /// the exit code is unchanged.
     #[arg(long)]
@@ -54,7 +47,7 @@ pub struct SigninCheckArgs {
 
 /// Runs `signin-check`.
 pub fn run(args: SigninCheckArgs) -> Result<(), Failure> {
-    let log_path = args.log.clone().unwrap_or_else(|| audit::default_path(&args.manifest));
+    let log_path = args.record.log_path(&args.manifest);
     let mut body = SigninBody {
         log: log_path.display().to_string(),
         record: None,
@@ -71,8 +64,8 @@ fn check_and_record(args: &SigninCheckArgs, log_path: &Path, body: &mut SigninBo
     let check = SigninCheck {
         signed_in: args.signed_in.yes(),
         alert_fired: args.alert_fired.yes(),
-        operator: audit::operator_name(args.operator.as_deref()),
-        note: args.note.clone().filter(|note| !note.trim().is_empty()),
+        operator: args.record.operator(),
+        note: args.record.note(),
     };
     let now = clock::now_unix();
     let entry = audit::append(log_path, check.record(&manifest, now))

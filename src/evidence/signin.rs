@@ -69,7 +69,7 @@ impl SigninCheck {
 
 /// The account (or, for an app's certificate or secret, the app id) a sign-in check signs in as.
 pub fn signed_in_as(manifest: &Manifest) -> Option<String> {
-    if crate::kinds::of(&manifest.secret_kind).signs_in_as_app() {
+    if crate::kinds::of(&manifest.secret_kind).profile().signs_in_as_app {
         manifest.app_id.clone().or_else(|| manifest.account.clone())
     } else {
         manifest.account.clone()

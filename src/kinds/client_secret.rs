@@ -3,7 +3,7 @@
 
 use super::import::{self, ImportError, ImportOptions, ProvidedSecret};
 use super::recovery::{HandOut, RecoverError};
-use super::{ImportOption, Kind};
+use super::{ImportOption, Kind, Profile};
 use crate::crypto::payload::Payload;
 use crate::crypto::secret::{SecretBytes, SecretString};
 use crate::evidence::manifest::Manifest;
@@ -14,23 +14,12 @@ use crate::platform::dates::Day;
 /// The client-secret kind.
 pub struct ClientSecret;
 
+/// What is fixed about a client secret.
+pub const PROFILE: Profile = Profile::new("app client secret", "an app registration client secret")
+    .signing_in_as_app()
+    .taking(ImportOption::Expires);
+
 impl Kind for ClientSecret {
-    fn on_sheet(&self) -> &'static str {
-        "app client secret"
-    }
-
-    fn in_runbook(&self) -> &'static str {
-        "an app registration client secret"
-    }
-
-    fn signs_in_as_app(&self) -> bool {
-        true
-    }
-
-    fn takes(&self, option: ImportOption) -> bool {
-        option == ImportOption::Expires
-    }
-
     fn import(&self, mut provided: ProvidedSecret, options: &ImportOptions) -> Result<ProvidedSecret, ImportError> {
         let value = zeroize::Zeroizing::new(import::text_of(&provided.secret, "client secret")?);
         if value.trim().is_empty() {
@@ -77,5 +66,9 @@ impl Kind for ClientSecret {
         format!(
             "2. Create a new client secret for app `{app_id}`, seal it in the new ceremony, then delete the old secret from the app registration."
         )
+    }
+
+    fn profile(&self) -> &'static Profile {
+        &PROFILE
     }
 }

@@ -3,7 +3,7 @@
 
 use super::import::{self, ImportError, ImportOptions, ProvidedSecret};
 use super::recovery::{HandOut, RecoverError};
-use super::{ImportOption, Kind};
+use super::{ImportOption, Kind, Profile};
 use crate::crypto::payload::Payload;
 use crate::crypto::secret::{SecretBytes, SecretString};
 use crate::evidence::manifest::Manifest;
@@ -33,19 +33,14 @@ fn check_serials(serials: &[String]) -> Result<Vec<String>, ImportError> {
         .collect()
 }
 
+/// What is fixed about a FIDO2 PIN.
+pub const PROFILE: Profile = Profile::new(
+    "FIDO2 security key PIN",
+    "the PIN of the emergency account's FIDO2 security key(s)",
+)
+.taking(ImportOption::KeySerials);
+
 impl Kind for Fido2Pin {
-    fn on_sheet(&self) -> &'static str {
-        "FIDO2 security key PIN"
-    }
-
-    fn in_runbook(&self) -> &'static str {
-        "the PIN of the emergency account's FIDO2 security key(s)"
-    }
-
-    fn takes(&self, option: ImportOption) -> bool {
-        option == ImportOption::KeySerials
-    }
-
     fn import(&self, mut provided: ProvidedSecret, options: &ImportOptions) -> Result<ProvidedSecret, ImportError> {
         let pin = zeroize::Zeroizing::new(import::text_of(&provided.secret, "FIDO2 PIN")?);
         let length = pin.chars().count();
@@ -90,5 +85,9 @@ impl Kind for Fido2Pin {
 
     fn replacing_it(&self, _: &Manifest) -> String {
         "2. Set a new PIN on the security keys (or re-register them) and seal it in the new ceremony.".into()
+    }
+
+    fn profile(&self) -> &'static Profile {
+        &PROFILE
     }
 }

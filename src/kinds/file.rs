@@ -1,9 +1,9 @@
 //! Any file, sealed byte for byte and written back under its original name. A kind written by a
 //! newer version is recovered the same way (see [`super::of`]).
 
-use super::Kind;
 use super::import::{ImportError, ImportOptions, ProvidedSecret};
 use super::recovery::{HandOut, RecoverError};
+use super::{Kind, Profile};
 use crate::ceremony::seal::slug_or;
 use crate::crypto::payload::Payload;
 use crate::crypto::secret::SecretString;
@@ -28,19 +28,10 @@ fn file_name(payload: &Payload) -> String {
     }
 }
 
+/// What is fixed about a file.
+pub const PROFILE: Profile = Profile::new("file", "a file").keeping_file_name();
+
 impl Kind for File {
-    fn on_sheet(&self) -> &'static str {
-        "file"
-    }
-
-    fn in_runbook(&self) -> &'static str {
-        "a file"
-    }
-
-    fn keeps_file_name(&self) -> bool {
-        true
-    }
-
     fn import(&self, provided: ProvidedSecret, _: &ImportOptions) -> Result<ProvidedSecret, ImportError> {
         Ok(provided)
     }
@@ -60,5 +51,9 @@ impl Kind for File {
 
     fn replacing_it(&self, _: &Manifest) -> String {
         "2. Replace the recovered secret wherever it is used, and seal the replacement in the new ceremony.".into()
+    }
+
+    fn profile(&self) -> &'static Profile {
+        &PROFILE
     }
 }

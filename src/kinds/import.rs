@@ -146,7 +146,7 @@ pub fn import(kind: SecretKind, secret: SecretBytes, options: ImportOptions) -> 
     let rules = kinds::of(&kind);
     if let Some(option) = ImportOption::ALL
         .into_iter()
-        .find(|option| gives(&options, *option) && !rules.takes(*option))
+        .find(|option| gives(&options, *option) && !rules.profile().takes(*option))
     {
         let (flags, owner) = option.flags_and_kind();
         return Err(ImportError::Misplaced(flags, owner));
@@ -154,7 +154,7 @@ pub fn import(kind: SecretKind, secret: SecretBytes, options: ImportOptions) -> 
     let provided = ProvidedSecret {
         // Only a file is handed back under its own name; for every other kind the name of the
         // file it was imported from says nothing and is not sealed.
-        file_name: options.file_name.clone().filter(|_| rules.keeps_file_name()),
+        file_name: options.file_name.clone().filter(|_| rules.profile().keeps_file_name),
         kind,
         secret,
         metadata: Vec::new(),

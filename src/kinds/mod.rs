@@ -66,6 +66,16 @@ impl SecretKind {
     }
 }
 
+/// Every kind this version seals, in the order `seal --help` lists them.
+pub static KNOWN: [SecretKind; 6] = [
+    SecretKind::Passphrase,
+    SecretKind::File,
+    SecretKind::Totp,
+    SecretKind::Fido2Pin,
+    SecretKind::ClientSecret,
+    SecretKind::Certificate,
+];
+
 /// Written by its name (the manifest's `secret_kind`).
 impl serde::Serialize for SecretKind {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -80,26 +90,82 @@ impl<'de> serde::Deserialize<'de> for SecretKind {
     }
 }
 
-/// What a kind decides; one implementation per module of this folder.
-pub trait Kind: Sync {
+/// What is fixed about a kind: the words printed for it and the facts the rest of the tool asks
+/// of it. Data, not code: each kind module holds one constant, built with the `const fn`s below
+/// from what every kind has (its words) and what only some have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Profile {
     /// What the sheet's "Secret" row says is sealed.
-    fn on_sheet(&self) -> &'static str;
+    pub on_sheet: &'static str,
     /// What the runbook says is sealed ("Sealed secret: ...").
-    fn in_runbook(&self) -> &'static str;
+    pub in_runbook: &'static str,
     /// Whether the secret signs in as an app registration (a certificate or client secret): the
     /// sign-in alert then watches the app's id, and a sign-in check names the app.
-    fn signs_in_as_app(&self) -> bool {
-        false
-    }
-    /// Whether `import` takes `option`; any other kind refuses it by name.
-    fn takes(&self, option: ImportOption) -> bool {
-        let _ = option;
-        false
-    }
+    pub signs_in_as_app: bool,
+    /// The import option this kind takes; `import` refuses every other by name.
+    pub option: Option<ImportOption>,
     /// Whether a recovered secret is written back under the file name it was imported from.
-    fn keeps_file_name(&self) -> bool {
-        false
+    pub keeps_file_name: bool,
+    /// Whether writing the recovered secret to files asks for a password (a certificate's .pfx).
+    pub needs_password_for_files: bool,
+}
+
+impl Profile {
+    /// A kind printed with these words, taking no import option, handed out under its own names.
+    pub const fn new(on_sheet: &'static str, in_runbook: &'static str) -> Self {
+        Self {
+            on_sheet,
+            in_runbook,
+            signs_in_as_app: false,
+            option: None,
+            keeps_file_name: false,
+            needs_password_for_files: false,
+        }
     }
+
+    /// The same, for a secret that signs in as an app registration.
+    pub const fn signing_in_as_app(self) -> Self {
+        Self {
+            signs_in_as_app: true,
+            ..self
+        }
+    }
+
+    /// The same, taking `option` at import.
+    pub const fn taking(self, option: ImportOption) -> Self {
+        Self {
+            option: Some(option),
+            ..self
+        }
+    }
+
+    /// The same, written back under the name it was imported from.
+    pub const fn keeping_file_name(self) -> Self {
+        Self {
+            keeps_file_name: true,
+            ..self
+        }
+    }
+
+    /// The same, asking for a password when written to files.
+    pub const fn needing_password_for_files(self) -> Self {
+        Self {
+            needs_password_for_files: true,
+            ..self
+        }
+    }
+
+    /// Whether `import` takes `option`.
+    pub fn takes(&self, option: ImportOption) -> bool {
+        self.option == Some(option)
+    }
+}
+
+/// What a kind does; one implementation per module of this folder. What is fixed about it is its
+/// [`Profile`].
+pub trait Kind: Sync {
+    /// The kind's words and fixed facts.
+    fn profile(&self) -> &'static Profile;
     /// Checks an imported secret (read, not empty) and fills in what presenting it needs.
     fn import(&self, provided: ProvidedSecret, options: &ImportOptions) -> Result<ProvidedSecret, ImportError>;
     /// The public facts of a recovered payload of this kind (for re-sealing it), read from the
@@ -107,12 +173,8 @@ pub trait Kind: Sync {
     fn public_facts(&self, payload: &Payload) -> Result<PublicFacts, RecoverError> {
         Ok(import::facts_from_metadata(payload))
     }
-    /// Whether writing the recovered secret to files asks for a password (a certificate's .pfx).
-    fn needs_password_for_files(&self) -> bool {
-        false
-    }
     /// Hands out a recovered secret at `now` (Unix seconds); `password` protects files that
-    /// need one ([`Kind::needs_password_for_files`]).
+    /// need one ([`Profile::needs_password_for_files`]).
     fn hand_out(&self, payload: &Payload, password: Option<&SecretString>, now: i64) -> Result<HandOut, RecoverError>;
     /// The runbook's section 5: using the recovered secret in Entra.
     fn using_it(&self, manifest: &Manifest) -> String;
@@ -162,7 +224,7 @@ pub fn of(kind: &SecretKind) -> &'static dyn Kind {
 pub fn on_sheet(kind: &SecretKind) -> &str {
     match kind {
         SecretKind::Other(name) => name,
-        known => of(known).on_sheet(),
+        known => of(known).profile().on_sheet,
     }
 }
 
@@ -170,6 +232,6 @@ pub fn on_sheet(kind: &SecretKind) -> &str {
 pub fn in_runbook(kind: &SecretKind) -> &str {
     match kind {
         SecretKind::Other(name) => name,
-        known => of(known).in_runbook(),
+        known => of(known).profile().in_runbook,
     }
 }

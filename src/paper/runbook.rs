@@ -112,7 +112,7 @@ pub(crate) fn or_blank(value: Option<&str>, blank: &str) -> String {
 /// The sign-in alert's query: by the account's object id (interactive and non-interactive
 /// sign-ins) or by the app's id (service-principal sign-ins), which survive renames.
 fn kql(manifest: &Manifest) -> String {
-    if crate::kinds::of(&manifest.secret_kind).signs_in_as_app() {
+    if crate::kinds::of(&manifest.secret_kind).profile().signs_in_as_app {
         let app_id = or_blank(manifest.app_id.as_deref(), "application (client) id");
         return format!(
             "AADServicePrincipalSignInLogs\n| where AppId == \"{app_id}\"\n| project TimeGenerated, AppId, ServicePrincipalName, ServicePrincipalCredentialKeyId,\n          IPAddress, Location, ResultType, ResultDescription"
@@ -129,7 +129,7 @@ fn alert_settings(manifest: &Manifest) -> String {
     let mut text = String::from(
         "Create it as a scheduled analytics rule (Sentinel) or a log search alert rule (Azure Monitor): run the query every 5 minutes over the last 10 minutes of data (the overlap covers late log delivery; a sign-in may be reported twice, never missed), alert when the number of results is greater than 0, one alert per result, severity High (Azure Monitor: Sev 0), and route it to the people in section 2. Test it at every drill.",
     );
-    let app = crate::kinds::of(&manifest.secret_kind).signs_in_as_app();
+    let app = crate::kinds::of(&manifest.secret_kind).profile().signs_in_as_app;
     if app && manifest.app_id.is_none() {
         text.push_str("\n\nThe policy did not record the app's id: copy the Application (client) ID from the app registration's Overview, and add `app_id` to the policy for the next ceremony.");
     }

@@ -4,9 +4,9 @@
 
 pub mod generate;
 
-use super::Kind;
 use super::import::{ImportError, ImportOptions, ProvidedSecret, PublicFacts};
 use super::recovery::{HandOut, RecoverError};
+use super::{Kind, Profile};
 use crate::crypto::payload::Payload;
 use crate::crypto::secret::{SecretBytes, SecretString, SecretText};
 use crate::evidence::manifest::Manifest;
@@ -23,19 +23,15 @@ fn thumbprint(manifest: &Manifest) -> &str {
         .map_or("(see the manifest)", |c| c.sha1_thumbprint.as_str())
 }
 
+/// What is fixed about a certificate.
+pub const PROFILE: Profile = Profile::new(
+    "app certificate + private key",
+    "the private key and certificate of a breakglass app registration",
+)
+.signing_in_as_app()
+.needing_password_for_files();
+
 impl Kind for Certificate {
-    fn on_sheet(&self) -> &'static str {
-        "app certificate + private key"
-    }
-
-    fn in_runbook(&self) -> &'static str {
-        "the private key and certificate of a breakglass app registration"
-    }
-
-    fn signs_in_as_app(&self) -> bool {
-        true
-    }
-
     /// Never reached with a secret (the key is generated at the ceremony, and a request that
     /// gives a certificate's file is refused before this); kept as it was sealed.
     fn import(&self, provided: ProvidedSecret, _: &ImportOptions) -> Result<ProvidedSecret, ImportError> {
@@ -49,10 +45,6 @@ impl Kind for Certificate {
             certificate: Some(rebuilt.info),
             ..super::import::facts_from_metadata(payload)
         })
-    }
-
-    fn needs_password_for_files(&self) -> bool {
-        true
     }
 
     fn hand_out(
@@ -127,5 +119,9 @@ impl Kind for Certificate {
             indented_block(&ps_variables(&[("app", &app_id)])),
             thumbprint(manifest)
         )
+    }
+
+    fn profile(&self) -> &'static Profile {
+        &PROFILE
     }
 }

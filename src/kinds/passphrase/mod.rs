@@ -4,9 +4,9 @@
 
 pub mod generate;
 
-use super::Kind;
 use super::import::{self, ImportError, ImportOptions, ProvidedSecret};
 use super::recovery::{HandOut, RecoverError};
+use super::{Kind, Profile};
 use crate::crypto::payload::Payload;
 use crate::crypto::secret::{SecretBytes, SecretString};
 use crate::evidence::manifest::Manifest;
@@ -15,15 +15,10 @@ use crate::paper::runbook::{indented, or_blank, set_passphrase};
 /// The passphrase kind.
 pub struct Passphrase;
 
+/// What is fixed about a passphrase.
+pub const PROFILE: Profile = Profile::new("passphrase", "the password of an emergency-access account");
+
 impl Kind for Passphrase {
-    fn on_sheet(&self) -> &'static str {
-        "passphrase"
-    }
-
-    fn in_runbook(&self) -> &'static str {
-        "the password of an emergency-access account"
-    }
-
     fn import(&self, mut provided: ProvidedSecret, _: &ImportOptions) -> Result<ProvidedSecret, ImportError> {
         let value = zeroize::Zeroizing::new(import::text_of(&provided.secret, "passphrase")?);
         provided.secret = SecretBytes::from_slice(value.as_bytes());
@@ -49,5 +44,9 @@ impl Kind for Passphrase {
             "2. Set the new ceremony's passphrase (shown once by `breakglass seal`) on `{account}`. {}",
             indented(&set_passphrase(&account, &tenant))
         )
+    }
+
+    fn profile(&self) -> &'static Profile {
+        &PROFILE
     }
 }

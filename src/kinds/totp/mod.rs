@@ -6,7 +6,7 @@ pub mod seed;
 
 use super::import::{self, ImportError, ImportOptions, ProvidedSecret};
 use super::recovery::{HandOut, RecoverError};
-use super::{ImportOption, Kind};
+use super::{ImportOption, Kind, Profile};
 use crate::crypto::payload::Payload;
 use crate::crypto::secret::{SecretString, SecretText};
 use crate::evidence::manifest::Manifest;
@@ -18,19 +18,11 @@ pub struct Totp;
 /// The account name a recovered TOTP seed that was sealed without any name is given.
 pub const UNNAMED_ACCOUNT: &str = "breakglass";
 
+/// What is fixed about a TOTP seed.
+pub const PROFILE: Profile =
+    Profile::new("TOTP seed", "a TOTP (authenticator code) seed").taking(ImportOption::TotpParameters);
+
 impl Kind for Totp {
-    fn on_sheet(&self) -> &'static str {
-        "TOTP seed"
-    }
-
-    fn in_runbook(&self) -> &'static str {
-        "a TOTP (authenticator code) seed"
-    }
-
-    fn takes(&self, option: ImportOption) -> bool {
-        option == ImportOption::TotpParameters
-    }
-
     fn import(&self, mut provided: ProvidedSecret, options: &ImportOptions) -> Result<ProvidedSecret, ImportError> {
         let text = zeroize::Zeroizing::new(import::text_of(&provided.secret, "TOTP seed")?);
         let parsed = seed::parse(text.trim())?;
@@ -84,6 +76,10 @@ impl Kind for Totp {
 
     fn replacing_it(&self, _: &Manifest) -> String {
         "2. Re-register the TOTP token with a new seed and seal the seed in the new ceremony.".into()
+    }
+
+    fn profile(&self) -> &'static Profile {
+        &PROFILE
     }
 }
 
