@@ -426,25 +426,26 @@ fn one_page_pdf(media_box: &str, content: &[u8], deflate: bool, resources: &str,
     pdf_file(&objects)
 }
 
+/// Form XObjects `levels` deep (numbered from `first`), each drawing the next 8 times, the last
+/// drawing `innermost`.
+fn fan_out_forms(levels: usize, first: usize, bbox: &str, innermost: &[u8]) -> Vec<Vec<u8>> {
+    (0..levels)
+        .map(|level| {
+            let form = format!("/Type /XObject /Subtype /Form /BBox [{bbox}]");
+            if level == levels - 1 {
+                pdf_stream(&form, innermost)
+            } else {
+                let resources = format!("{form} /Resources << /XObject << /X {} 0 R >> >>", first + level + 1);
+                pdf_stream(&resources, "/X Do\n".repeat(8).as_bytes())
+            }
+        })
+        .collect()
+}
+
 /// Form XObjects 8 levels deep, each drawing the next 8 times, the last drawing `innermost`:
 /// 16 million draws.
 fn fan_out_pdf(innermost: &[u8]) -> Vec<u8> {
-    let levels = 8;
-    let forms = (0..levels)
-        .map(|level| {
-            if level == levels - 1 {
-                pdf_stream("/Type /XObject /Subtype /Form /BBox [0 0 612 792]", innermost)
-            } else {
-                pdf_stream(
-                    &format!(
-                        "/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /XObject << /X {} 0 R >> >>",
-                        6 + level
-                    ),
-                    "/X Do\n".repeat(8).as_bytes(),
-                )
-            }
-        })
-        .collect();
+    let forms = fan_out_forms(8, 5, "0 0 612 792", innermost);
     one_page_pdf("0 0 612 792", b"/X Do", false, "/XObject << /X 5 0 R >>", forms)
 }
 
@@ -456,20 +457,7 @@ fn type3_fan_out_pdf() -> Vec<u8> {
         /Widths [1000] /Resources << /XObject << /X 7 0 R >> >> >>"
         .to_vec();
     let mut extra = vec![font, pdf_stream("", "1000 0 d0\n/X Do\n".as_bytes())];
-    let levels = 6;
-    for level in 0..levels {
-        extra.push(if level == levels - 1 {
-            pdf_stream("/Type /XObject /Subtype /Form /BBox [0 0 1000 1000]", b"0 0 1 1 re f")
-        } else {
-            pdf_stream(
-                &format!(
-                    "/Type /XObject /Subtype /Form /BBox [0 0 1000 1000] /Resources << /XObject << /X {} 0 R >> >>",
-                    8 + level
-                ),
-                "/X Do\n".repeat(8).as_bytes(),
-            )
-        });
-    }
+    extra.extend(fan_out_forms(6, 7, "0 0 1000 1000", b"0 0 1 1 re f"));
     let text = format!("BT /F 100 Tf 10 10 Td ({}) Tj ET", "a".repeat(80));
     one_page_pdf("0 0 612 792", text.as_bytes(), false, "/Font << /F 5 0 R >>", extra)
 }
