@@ -6,7 +6,7 @@ use breakglass::exit::Exit;
 use breakglass::paper::scan::{health, pdf};
 use serde_json::Value;
 
-use crate::support::{run_with_env, seal};
+use crate::support::{run_with_env, seal, seal_ana_and_ben};
 
 /// Sheet 1 rendered at 300 dpi, as a clean scan and as one whose ink kept 20% of its contrast
 /// (with scanner noise), which `cargo bench --bench health` shows still reads but is flagged.
@@ -22,14 +22,7 @@ fn scans(sealed: &crate::support::Sealed) -> (String, String) {
 
 #[test]
 fn a_fading_sheet_verifies_with_a_warning_naming_it_and_json_carries_the_same() {
-    let sealed = seal(&[
-        "--threshold",
-        "2",
-        "--custodian",
-        "Ana Ruiz",
-        "--custodian",
-        "Ben Okafor",
-    ]);
+    let sealed = seal_ana_and_ben();
     let (clean, faded) = scans(&sealed);
     let manifest = sealed.manifest();
     let manifest = manifest.to_str().unwrap();

@@ -147,6 +147,18 @@ pub fn seal(extra: &[&str]) -> Sealed {
     seal_with_stdin(extra, None)
 }
 
+/// The smallest named ceremony: 2-of-2, Ana Ruiz and Ben Okafor.
+pub fn seal_ana_and_ben() -> Sealed {
+    seal(&[
+        "--threshold",
+        "2",
+        "--custodian",
+        "Ana Ruiz",
+        "--custodian",
+        "Ben Okafor",
+    ])
+}
+
 pub fn seal_with_stdin(extra: &[&str], stdin: Option<&[u8]>) -> Sealed {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut args = vec!["seal", "--out", "out", "--show-passphrase"];

@@ -4,7 +4,7 @@
 
 use breakglass::exit::Exit;
 
-use crate::support::{Run, run_in, seal};
+use crate::support::{Run, run_in, seal, seal_ana_and_ben};
 
 /// The message after "error: " on standard error.
 fn error_message(run: &Run) -> String {
@@ -15,14 +15,7 @@ fn error_message(run: &Run) -> String {
 
 #[test]
 fn every_failure_is_said_once_and_a_missing_file_is_not_found_in_the_same_words() {
-    let sealed = seal(&[
-        "--threshold",
-        "2",
-        "--custodian",
-        "Ana Ruiz",
-        "--custodian",
-        "Ben Okafor",
-    ]);
+    let sealed = seal_ana_and_ben();
     let one = sealed.sheet(1).display().to_string();
     std::fs::write(sealed.path("typed.txt"), "not a sheet\n").unwrap();
     let manifest = sealed.manifest().display().to_string();
