@@ -13,7 +13,7 @@ use image::{ExtendedColorType, GrayImage, ImageEncoder, Luma};
 use tiff::encoder::{Rational, TiffEncoder, colortype};
 use tiff::tags::ResolutionUnit;
 
-use crate::support::{Sealed, pdf_file, seal};
+use crate::support::{Sealed, external, pdf_file, seal, tool};
 
 /// Resolution the sheets are "scanned" at.
 const DPI: f32 = 200.0;
@@ -173,4 +173,70 @@ fn a_transparent_png_is_read_on_white_paper() {
     rgba.save(sealed.path("transparent.png")).unwrap();
     let run = sealed.run(&["verify", "transparent.png"]);
     assert!(run.stdout.contains("SHARE 1 ok"), "{}", run.all());
+}
+
+/// TIFF layouts the `tiff` crate refuses, as libtiff writes them (through ImageMagick and
+/// `tiffcp`): fax Group 3 (one- and two-dimensional), bits stored least-significant first,
+/// palette pages, LZW tiles and grey with alpha. Each page must give both its codes.
+#[test]
+fn tiff_layouts_from_fax_software_and_scanners_verify() {
+    let (Some(convert), Some(tiffcp)) = (tool("convert"), tool("tiffcp")) else {
+        return;
+    };
+    let sealed = seal(&["--threshold", "2", "--custodian", "Ana", "--custodian", "Ben"]);
+    scanned(&sealed, 1).save(sealed.path("ana.png")).unwrap();
+    let bilevel = ["-threshold", "50%", "-monochrome"];
+    let layouts: [(&str, Vec<&str>); 6] = [
+        ("g3-1d", [&bilevel[..], &["-compress", "Fax"]].concat()),
+        (
+            "g3-lsb",
+            [&bilevel[..], &["-compress", "Fax", "-define", "tiff:fill-order=lsb"]].concat(),
+        ),
+        (
+            "g4-lsb",
+            [&bilevel[..], &["-compress", "Group4", "-define", "tiff:fill-order=lsb"]].concat(),
+        ),
+        ("palette", vec!["-colors", "16", "-type", "Palette", "-compress", "LZW"]),
+        (
+            "tiles",
+            vec!["-define", "tiff:tile-geometry=256x256", "-compress", "LZW"],
+        ),
+        ("grey-alpha", vec!["-alpha", "on", "-compress", "LZW"]),
+    ];
+    for (name, options) in layouts {
+        let file = format!("{name}.tif");
+        let mut args = vec!["ana.png"];
+        args.extend(options);
+        args.push(&file);
+        external(&convert, &args, sealed.dir.path());
+    }
+    // ImageMagick writes Group 3 one-dimensional only; libtiff's own copier writes 2D.
+    external(
+        &tiffcp,
+        &["-c", "g3:2d:fill", "g3-1d.tif", "g3-2d.tif"],
+        sealed.dir.path(),
+    );
+    external(
+        &tiffcp,
+        &["-f", "lsb2msb", "-c", "g3:2d", "g3-1d.tif", "g3-2d-lsb.tif"],
+        sealed.dir.path(),
+    );
+    for name in [
+        "g3-1d",
+        "g3-lsb",
+        "g4-lsb",
+        "palette",
+        "tiles",
+        "grey-alpha",
+        "g3-2d",
+        "g3-2d-lsb",
+    ] {
+        let file = format!("{name}.tif");
+        let run = sealed.run(&["verify", "--manifest", "out/manifest.json", &file]);
+        assert!(
+            run.stdout.contains("SHARE 1 ok (QR), VAULT 1/1 ok (QR)"),
+            "{name}: {}",
+            run.all()
+        );
+    }
 }

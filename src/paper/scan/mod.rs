@@ -14,6 +14,7 @@ pub mod pdf;
 mod pdf_work;
 pub mod qr;
 mod raster;
+mod tiff_chunks;
 
 use std::path::Path;
 

@@ -14,6 +14,7 @@ use tiff::tags::Tag;
 
 use super::guard::contain;
 use super::qr::{self, PageImage};
+use super::tiff_chunks::Layout;
 use super::{MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, ScanError};
 
 /// Resolution ratio from which pixels are taken as non-square (fax: 200 x 100 dpi is 2).
@@ -21,7 +22,7 @@ const NON_SQUARE: f64 = 1.4;
 /// Spread between an RGB pixel's channels below which it counts as grey.
 const GREY_SPREAD: u8 = 24;
 
-fn too_large(width: u32, height: u32) -> Result<(), ScanError> {
+pub(super) fn too_large(width: u32, height: u32) -> Result<(), ScanError> {
     if width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || u64::from(width) * u64::from(height) > MAX_IMAGE_PIXELS {
         return Err(ScanError::TooLarge(format!("{width}x{height} pixels")));
     }
@@ -224,7 +225,7 @@ fn from_rgba(width: u32, height: u32, rgba: &[u8]) -> PageImage {
 /// Grey levels of RGB (`channels` 3) or RGBA (4) samples, transparent pixels laid onto white,
 /// and the brightest channel as a second page only when the image has colour (most scans are
 /// grey, so that buffer is not made for them).
-fn from_samples(width: u32, height: u32, samples: &[u8], channels: usize) -> PageImage {
+pub(super) fn from_samples(width: u32, height: u32, samples: &[u8], channels: usize) -> PageImage {
     match channels {
         3 => from_pixels::<3>(width, height, samples),
         _ => from_pixels::<4>(width, height, samples),
@@ -250,9 +251,7 @@ fn from_pixels<const N: usize>(width: u32, height: u32, samples: &[u8]) -> PageI
 
 /// A pixel of `N` samples (grey and alpha, RGB or RGBA) as RGB laid onto white paper.
 fn composite<const N: usize>(pixel: &[u8; N]) -> [u8; 3] {
-    let on_white = |value: u8, alpha: u8| {
-        ((u32::from(value) * u32::from(alpha) + 255 * (255 - u32::from(alpha)) + 127) / 255) as u8
-    };
+    let on_white = composite_on_white;
     let (colour, alpha) = match N {
         2 => ([pixel[0]; 3], pixel[1]),
         _ => ([pixel[0], pixel[1], pixel[2]], pixel.get(3).copied().unwrap_or(255)),
@@ -262,6 +261,11 @@ fn composite<const N: usize>(pixel: &[u8; N]) -> [u8; 3] {
     } else {
         colour
     }
+}
+
+/// A sample of coverage `alpha` laid onto white paper.
+pub(super) fn composite_on_white(value: u8, alpha: u8) -> u8 {
+    ((u32::from(value) * u32::from(alpha) + 255 * (255 - u32::from(alpha)) + 127) / 255) as u8
 }
 
 /// Writes the grey level of each pixel of `samples` (`N` samples a pixel) into `out`; true
@@ -324,11 +328,18 @@ fn decode_tiff_page(bytes: &[u8], index: usize) -> Result<PageImage, ScanError> 
         .map_err(tiff_error)?;
     let (width, height) = decoder.dimensions().map_err(tiff_error)?;
     too_large(width, height)?;
-    let colour = decoder.colortype().map_err(tiff_error)?;
     let (x_dpi, y_dpi) = (
         resolution(&mut decoder, Tag::XResolution),
         resolution(&mut decoder, Tag::YResolution),
     );
+    if let Ok(layout) = Layout::read(&mut decoder)
+        && layout.needs_own_decoder()
+    {
+        let page =
+            contain(|| layout.decode(bytes)).ok_or_else(|| ScanError::BadImage("the TIFF decoder failed".into()))??;
+        return Ok(square_pixels(page, x_dpi, y_dpi));
+    }
+    let colour = decoder.colortype().map_err(tiff_error)?;
     let decoded = contain(|| decoder.read_image())
         .ok_or_else(|| ScanError::BadImage("the TIFF decoder failed".into()))?
         .map_err(tiff_error)?;
