@@ -5,7 +5,7 @@
 
 use std::io::Cursor;
 
-use breakglass::paper::scan::pdf;
+use breakglass::paper::scan::{pdf, qr};
 use image::codecs::bmp::BmpEncoder;
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::webp::WebPEncoder;
@@ -239,4 +239,41 @@ fn tiff_layouts_from_fax_software_and_scanners_verify() {
             run.all()
         );
     }
+}
+
+/// A sheet scanned at 1200 dpi (139 million pixels, past the image limit) as PNG, JPEG and TIFF:
+/// each is shrunk as it is decoded instead of being refused. (The renderer itself stops short of 1200
+/// dpi, so each pixel of a 300 dpi rendering becomes 4 x 4.)
+#[test]
+fn scans_at_1200_dpi_are_shrunk_as_they_are_decoded() {
+    let sealed = seal(&["--threshold", "3"]);
+    let pages: Vec<GrayImage> = (1..=3)
+        .map(|index| {
+            let bytes = std::fs::read(sealed.sheet(index)).unwrap();
+            qr::stretch(&pdf::rasterise(&bytes, 300.0).unwrap().remove(0), 4, 4)
+        })
+        .collect();
+    assert!(u64::from(pages[0].width()) * u64::from(pages[0].height()) > 130_000_000);
+    pages[0].save(sealed.path("one.png")).unwrap();
+    let mut jpeg = Vec::new();
+    JpegEncoder::new_with_quality(&mut jpeg, 80)
+        .write_image(
+            pages[1].as_raw(),
+            pages[1].width(),
+            pages[1].height(),
+            ExtendedColorType::L8,
+        )
+        .unwrap();
+    std::fs::write(sealed.path("two.jpg"), jpeg).unwrap();
+    std::fs::write(sealed.path("three.tif"), tiff_pages(&pages[2..], (1200, 1200))).unwrap();
+    drop(pages);
+    let run = sealed.run(&[
+        "verify",
+        "--manifest",
+        "out/manifest.json",
+        "one.png",
+        "two.jpg",
+        "three.tif",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
 }

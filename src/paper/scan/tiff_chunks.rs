@@ -20,7 +20,7 @@ use super::ScanError;
 use super::qr::PageImage;
 #[cfg(test)]
 use super::raster::luma;
-use super::raster::{composite_on_white, from_samples, too_large};
+use super::raster::{composite_on_white, from_samples, shrink_factor};
 
 const NONE: u16 = 1;
 const CCITT_RLE: u16 = 2;
@@ -85,7 +85,7 @@ impl Layout {
     /// Reads the tags of the current page.
     pub(super) fn read(decoder: &mut Tiff<'_>) -> Result<Self, ScanError> {
         let (width, height) = decoder.dimensions().map_err(tag_error)?;
-        too_large(width, height)?;
+        shrink_factor(width, height)?;
         let small = |value: Option<u64>, default: u64| u16::try_from(value.unwrap_or(default)).unwrap_or(u16::MAX);
         let compression = small(unsigned(decoder, Tag::Compression)?, 1);
         let photometric = small(unsigned(decoder, Tag::PhotometricInterpretation)?, 0);
