@@ -151,7 +151,11 @@ pub struct ScanOptions {
 /// Reads a file's bytes with a size limit.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, ScanError> {
     let bytes = input::read(path, MAX_FILE_BYTES).map_err(|error| match error {
-        InputError::TooLarge(_) => ScanError::TooLarge(format!("more than {MAX_FILE_BYTES} bytes")),
+        InputError::TooLarge(_) => ScanError::TooLarge(format!(
+            "more than {} MB; split a scanned batch into files of at most {} MB",
+            MAX_FILE_BYTES >> 20,
+            MAX_FILE_BYTES >> 20
+        )),
         InputError::Io(error) => ScanError::Io(crate::platform::input::io_reason(&error)),
         error => ScanError::Io(error.to_string()),
     })?;
