@@ -277,3 +277,57 @@ fn scans_at_1200_dpi_are_shrunk_as_they_are_decoded() {
     ]);
     assert_eq!(run.code, 0, "{}", run.all());
 }
+
+/// An "old-style" JPEG TIFF (compression 6, as scanners of the 1990s wrote it): the page is a
+/// whole JPEG that the JPEGInterchangeFormat tag points at.
+fn old_style_jpeg_tiff(page: &GrayImage) -> Vec<u8> {
+    let mut jpeg = Vec::new();
+    JpegEncoder::new_with_quality(&mut jpeg, 85)
+        .write_image(page.as_raw(), page.width(), page.height(), ExtendedColorType::L8)
+        .unwrap();
+    // (tag, type: 3 SHORT or 4 LONG, value); offsets 0 are the JPEG's, after the directory.
+    let tags: [(u16, u16, u32); 11] = [
+        (256, 4, page.width()),
+        (257, 4, page.height()),
+        (258, 3, 8),
+        (259, 3, 6),
+        (262, 3, 1),
+        (273, 4, 0),
+        (277, 3, 1),
+        (278, 4, page.height()),
+        (279, 4, jpeg.len() as u32),
+        (513, 4, 0),
+        (514, 4, jpeg.len() as u32),
+    ];
+    let data_at = (8 + 2 + tags.len() * 12 + 4) as u32;
+    let mut file = b"II*\0".to_vec();
+    file.extend(8u32.to_le_bytes());
+    file.extend((tags.len() as u16).to_le_bytes());
+    for (tag, kind, value) in tags {
+        let value = if matches!(tag, 273 | 513) { data_at } else { value };
+        file.extend(tag.to_le_bytes());
+        file.extend(kind.to_le_bytes());
+        file.extend(1u32.to_le_bytes());
+        if kind == 3 {
+            file.extend((value as u16).to_le_bytes());
+            file.extend(0u16.to_le_bytes());
+        } else {
+            file.extend(value.to_le_bytes());
+        }
+    }
+    file.extend(0u32.to_le_bytes());
+    file.extend(jpeg);
+    file
+}
+
+#[test]
+fn an_old_style_jpeg_tiff_verifies() {
+    let sealed = seal(&["--threshold", "2", "--custodian", "Ana", "--custodian", "Ben"]);
+    std::fs::write(sealed.path("old.tif"), old_style_jpeg_tiff(&scanned(&sealed, 1))).unwrap();
+    let run = sealed.run(&["verify", "--manifest", "out/manifest.json", "old.tif"]);
+    assert!(
+        run.stdout.contains("SHARE 1 ok (QR), VAULT 1/1 ok (QR)"),
+        "{}",
+        run.all()
+    );
+}

@@ -422,6 +422,23 @@ fn resolution(decoder: &mut TiffDecoder<Cursor<&[u8]>>, tag: Tag) -> Option<f64>
     .filter(|value| value.is_finite() && *value > 0.0)
 }
 
+/// The whole JPEG an "old-style" JPEG TIFF page (compression 6, written by scanners of the
+/// 1990s and early 2000s) points at with its JPEGInterchangeFormat tag, when it holds one: the
+/// `tiff` crate refuses such pages, and the JPEG inside reads like any scan.
+fn old_style_jpeg<'a>(decoder: &mut TiffDecoder<Cursor<&[u8]>>, bytes: &'a [u8]) -> Option<&'a [u8]> {
+    const OLD_JPEG: u64 = 6;
+    const INTERCHANGE_FORMAT: u16 = 513;
+    const INTERCHANGE_FORMAT_LENGTH: u16 = 514;
+    let tag = |decoder: &mut TiffDecoder<Cursor<&[u8]>>, tag: Tag| decoder.find_tag_unsigned::<u64>(tag).ok().flatten();
+    if tag(decoder, Tag::Compression)? != OLD_JPEG {
+        return None;
+    }
+    let start = usize::try_from(tag(decoder, Tag::Unknown(INTERCHANGE_FORMAT))?).ok()?;
+    let length = usize::try_from(tag(decoder, Tag::Unknown(INTERCHANGE_FORMAT_LENGTH))?).ok()?;
+    let jpeg = bytes.get(start..start.checked_add(length)?)?;
+    (image::guess_format(jpeg).ok()? == ImageFormat::Jpeg).then_some(jpeg)
+}
+
 fn decode_tiff_page(bytes: &[u8], index: usize) -> Result<PageImage, ScanError> {
     let mut decoder = tiff_decoder(bytes)?;
     contain(|| decoder.seek_to_image(index))
@@ -433,6 +450,9 @@ fn decode_tiff_page(bytes: &[u8], index: usize) -> Result<PageImage, ScanError> 
         resolution(&mut decoder, Tag::XResolution),
         resolution(&mut decoder, Tag::YResolution),
     );
+    if let Some(jpeg) = old_style_jpeg(&mut decoder, bytes) {
+        return Ok(square_pixels(decode_page(jpeg, 0)?, x_dpi, y_dpi));
+    }
     if let Ok(layout) = Layout::read(&mut decoder)
         && layout.needs_own_decoder()
     {
