@@ -9,10 +9,35 @@ use std::borrow::Cow;
 
 /// Whether `c` must not reach a terminal as itself: control characters other than tab and
 /// newline (C0, DEL, C1, so ESC and CSI too) and the invisible direction and format marks
-/// that reorder or hide what is shown (U+200B..U+200F, U+202A..U+202E, U+2060..U+2069, U+FEFF).
+/// that reorder or hide what is shown ([`is_invisible`]).
 pub fn is_unsafe(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t')
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+    c != '\n' && c != '\t' && is_invisible(c)
+}
+
+/// True for characters that print as nothing or reorder what follows (zero-width spaces and
+/// joiners, the byte-order mark, soft hyphens, bidirectional controls): refused in names and typed
+/// secrets, and escaped before a terminal or a document shows them, since a reader cannot see them.
+pub fn is_invisible(character: char) -> bool {
+    matches!(
+        character,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    ) || character.is_control()
 }
 
 /// `text` with every unsafe character written as a visible `\u{..}` escape; borrowed when
