@@ -246,10 +246,10 @@ impl Checker<'_> {
 
     fn text(&mut self, value: &Spanned<String>, what: &str, max_chars: usize) -> String {
         let text = value.get_ref().trim();
-        if text.chars().count() > max_chars || text.chars().any(char::is_control) {
+        if text.chars().count() > max_chars || text.chars().any(crate::ceremony::names::is_invisible) {
             self.problem(
                 value.span(),
-                format!("{what} must be at most {max_chars} printable characters"),
+                format!("{what} must be at most {max_chars} printable characters (no invisible or control characters)"),
             );
         }
         text.to_owned()
@@ -266,7 +266,7 @@ impl Checker<'_> {
     /// with its line, rather than when the ceremony renders.
     fn printed(&mut self, value: &Spanned<String>, what: &str, max_chars: usize) -> String {
         let text = self.text(value, what, max_chars);
-        if !text.chars().any(char::is_control)
+        if !text.chars().any(crate::ceremony::names::is_invisible)
             && let Some(character) = crate::paper::render::text::first_unprintable(&text)
         {
             self.problem(

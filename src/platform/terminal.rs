@@ -57,6 +57,23 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(escaped)
 }
 
+/// Longest message line printed whole: an error that quotes a 100 000-character name or path
+/// would otherwise fill the screen and push the fix at its end out of sight.
+pub const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// `line` when it has at most `max_chars` characters; else its beginning and its end (where the
+/// fix is) with the middle replaced by a note of how much was left out.
+pub fn shorten(line: &str, max_chars: usize) -> Cow<'_, str> {
+    let count = line.chars().count();
+    if count <= max_chars {
+        return Cow::Borrowed(line);
+    }
+    let keep = max_chars / 2;
+    let head: String = line.chars().take(keep).collect();
+    let tail: String = line.chars().skip(count - keep).collect();
+    Cow::Owned(format!("{head}[… {} characters left out …]{tail}", count - 2 * keep))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +87,27 @@ mod tests {
         assert_eq!(escape("x\ry\u{9b}z\u{7f}"), "x\\u{d}y\\u{9b}z\\u{7f}");
         assert_eq!(escape("abc\u{202E}fed"), "abc\\u{202e}fed");
         assert_eq!(escape("Łukasz Ωμέγα Анна"), "Łukasz Ωμέγα Анна");
+    }
+
+    #[test]
+    fn an_endless_line_keeps_its_beginning_and_its_end() {
+        assert_eq!(shorten("short enough", 12), "short enough");
+        let line = format!(
+            "error: custodian name \"{}\" must be 1 to 64 printable characters",
+            "a".repeat(100_000)
+        );
+        let shortened = shorten(&line, MAX_MESSAGE_CHARS);
+        assert!(
+            shortened.chars().count() < MAX_MESSAGE_CHARS + 40,
+            "{}",
+            shortened.len()
+        );
+        assert!(shortened.starts_with("error: custodian name \"aaa"), "{shortened}");
+        assert!(
+            shortened.ends_with("\" must be 1 to 64 printable characters"),
+            "{shortened}"
+        );
+        assert!(shortened.contains("[… 99"), "{shortened}");
+        assert_eq!(shorten("ÅÅÅÅÅÅ", 4), "ÅÅ[… 2 characters left out …]ÅÅ");
     }
 }

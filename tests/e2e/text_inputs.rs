@@ -6,7 +6,7 @@
 use breakglass::exit::Exit;
 
 use crate::ceremony::{TEMPLATE, protect, write};
-use crate::support::run_in;
+use crate::support::{run_in, seal_ana_and_ben};
 
 const PASSPHRASE: &str = "CorrectHorse-Battery-Staple-42";
 
@@ -157,4 +157,223 @@ fn custodian_passphrase_files_are_typed_lines_too() {
     );
     assert_eq!(verify.code, i32::from(Exit::Ok), "{}", verify.all());
     assert!(verify.stdout.contains("VERIFIED"), "{}", verify.stdout);
+}
+
+fn drill_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "drill",
+        "--manifest",
+        "out/manifest.json",
+        "out/sheet-1-ana-ruiz.pdf",
+        "out/sheet-2-ben-okafor.pdf",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+/// Outside text in a drill report (the operator, the note, a name from the manifest) is escaped
+/// for Markdown, and a control character or invisible mark in it is now written as a visible
+/// `\u{..}` too: before, an escape sequence went raw into `drill.md` and acted when an auditor
+/// printed the file in a terminal, and a direction override reordered the line.
+#[test]
+fn documents_show_control_characters_and_invisible_marks_as_visible_escapes() {
+    let sealed = seal_ana_and_ben();
+    let run = sealed.run(&drill_args(&[
+        "--operator",
+        "op\x1b]0;owned\x07",
+        "--note",
+        "note \x1b[2J cleared \u{202E}txt.exe",
+        "--report",
+        "drill.md",
+    ]));
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
+    let report = std::fs::read_to_string(sealed.path("drill.md")).unwrap();
+    assert!(
+        !report.contains('\x1b') && !report.contains('\x07') && !report.contains('\u{202E}'),
+        "{report}"
+    );
+    assert!(report.contains("op\\\\u{1b}\\]0;owned\\\\u{7}"), "{report}");
+    assert!(
+        report.contains("note \\\\u{1b}\\[2J cleared \\\\u{202e}txt.exe"),
+        "{report}"
+    );
+}
+
+/// What Windows does to text files: Notepad's byte-order mark before a manifest, and git's
+/// `core.autocrlf` turning a log's LF into CR LF. Before, the manifest was "not a breakglass
+/// manifest (expected value at line 1 column 1)" and the log "is broken: line 1 is not a log
+/// record (no hash at the end)", with nothing wrong in either. Text after the manifest's
+/// closing brace, which was silently ignored, is now refused.
+#[test]
+fn windows_byte_order_marks_and_line_endings_keep_manifest_and_log_readable() {
+    let sealed = seal_ana_and_ben();
+    let manifest = std::fs::read(sealed.manifest()).unwrap();
+    std::fs::write(sealed.manifest(), [b"\xEF\xBB\xBF".as_slice(), &manifest].concat()).unwrap();
+    let log_path = sealed.out.join("breakglass-log.jsonl");
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    std::fs::write(&log_path, format!("\u{FEFF}{}", log.replace('\n', "\r\n"))).unwrap();
+    let verified = sealed.run(&["log", "verify", "--manifest", "out/manifest.json"]);
+    assert_eq!(verified.code, i32::from(Exit::Ok), "{}", verified.all());
+    let drill = sealed.run(&drill_args(&[]));
+    assert_eq!(drill.code, i32::from(Exit::Ok), "{}", drill.all());
+    let verified = sealed.run(&["log", "verify", "--manifest", "out/manifest.json"]);
+    assert_eq!(verified.code, i32::from(Exit::Ok), "{}", verified.all());
+    assert!(verified.stdout.contains('2'), "{}", verified.stdout);
+
+    std::fs::write(
+        sealed.manifest(),
+        [manifest.as_slice(), b"{\"format\": \"x\"}\n"].concat(),
+    )
+    .unwrap();
+    let doubled = sealed.run(&drill_args(&[]));
+    doubled.exits_with(Exit::Manifest, "not a breakglass manifest (trailing characters");
+}
+
+/// Where a report, a policy or a ceremony folder is to be written is checked before anything
+/// runs: a dangling symbolic link or a missing folder used to be found only after the drill
+/// was recorded, leaving a log record that names a report never written (and the advice to
+/// "check free space"); a symbolic link as `--out` failed after sealing; names Windows cannot
+/// hold (`CON`, a trailing dot) were written and could not be copied to Windows.
+#[cfg(unix)]
+#[test]
+fn output_destinations_are_checked_before_anything_runs() {
+    let sealed = seal_ana_and_ben();
+    let log_path = sealed.out.join("breakglass-log.jsonl");
+    let records = || std::fs::read_to_string(&log_path).unwrap().lines().count();
+    let before = records();
+    std::os::unix::fs::symlink(sealed.path("nowhere.md"), sealed.path("dangling.md")).unwrap();
+    let cases = [
+        (
+            "dangling.md",
+            Exit::OutputExists,
+            "dangling.md is a symbolic link; give the real path",
+        ),
+        (
+            "missing/drill.md",
+            Exit::WriteFailed,
+            "the folder missing does not exist; create it first",
+        ),
+        (
+            "CON.md",
+            Exit::Usage,
+            "CON.md: Windows cannot hold a file or folder of this name",
+        ),
+        ("drill.", Exit::Usage, "drill.: Windows cannot hold"),
+    ];
+    for (report, exit, said) in cases {
+        let run = sealed.run(&drill_args(&["--report", report]));
+        run.exits_with(exit, said);
+        assert!(run.stderr.contains("the drill was not run"), "{}", run.stderr);
+        assert_eq!(records(), before, "{report}: nothing recorded");
+    }
+    assert!(!sealed.path("nowhere.md").exists());
+
+    std::fs::create_dir(sealed.path("empty")).unwrap();
+    std::os::unix::fs::symlink(sealed.path("empty"), sealed.path("linked")).unwrap();
+    let seal = |out: &str| sealed.run(&["seal", "-k", "2", "--custodian", "A", "--custodian", "B", "--out", out]);
+    seal("linked").exits_with(
+        Exit::OutputExists,
+        "linked is a symbolic link; give the real path (nothing was written)",
+    );
+    seal("out.").exits_with(Exit::Usage, "out.: Windows cannot hold");
+    seal("aux").exits_with(Exit::Usage, "aux: Windows cannot hold");
+    assert!(!sealed.path("out.").exists() && !sealed.path("aux").exists());
+    assert_eq!(std::fs::read_dir(sealed.path("empty")).unwrap().count(), 0);
+    sealed
+        .run(&["init", "nul.toml"])
+        .exits_with(Exit::Usage, "nul.toml: Windows cannot hold");
+}
+
+/// A message quoting a 100 000-character name keeps its beginning and its fix, not the whole name.
+#[test]
+fn an_endless_name_in_a_message_is_shortened_in_the_middle() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let long = "a".repeat(100_000);
+    let run = run_in(
+        dir.path(),
+        &[
+            "seal",
+            "-k",
+            "2",
+            "--custodian",
+            &long,
+            "--custodian",
+            "B",
+            "--out",
+            "out",
+        ],
+        None,
+    );
+    run.exits_with(Exit::BadRequest, "characters left out");
+    let line = run
+        .stderr
+        .lines()
+        .find(|line| line.starts_with("error:"))
+        .expect("an error line");
+    assert!(line.chars().count() < 1100, "{} characters", line.chars().count());
+    assert!(
+        line.ends_with("printable characters (no invisible or control characters)"),
+        "{line}"
+    );
+}
+
+/// A label or account holding a direction override or zero-width space is refused as itself;
+/// before, the label passed its own check and failed later as "the instructions contains the
+/// character '\u{202e}'", the account as a "ceremony record template".
+#[test]
+fn invisible_marks_in_a_label_or_account_are_named_as_such() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let seal = |extra: &[&str]| {
+        let mut args = vec![
+            "seal",
+            "-k",
+            "2",
+            "--custodian",
+            "A",
+            "--custodian",
+            "B",
+            "--out",
+            "out",
+        ];
+        args.extend_from_slice(extra);
+        run_in(dir.path(), &args, None)
+    };
+    seal(&["--label", "bg\u{202E}10-gb"])
+        .exits_with(Exit::BadRequest, "the label must be at most 64 printable characters");
+    seal(&["--label", "bg\u{200B}01"]).exits_with(Exit::BadRequest, "no invisible or control characters");
+    let account = seal(&["--account", "bg01\x1b[2J@contoso.onmicrosoft.com"]);
+    assert_ne!(account.code, 0, "{}", account.all());
+    assert!(
+        account
+            .stderr
+            .contains("is not of the form user@tenant.onmicrosoft.com"),
+        "{}",
+        account.stderr
+    );
+    assert!(!dir.path().join("out").exists());
+}
+
+/// Typed copies saved by Notepad with a byte-order mark, or pasted through a chat client that
+/// slipped in zero-width spaces: before, the mark hid the share's header line, the file still
+/// read "OK" (its vault lines) and the quorum failed with "only 0 of the 3 shares needed".
+#[test]
+fn typed_copies_with_a_byte_order_mark_or_zero_width_spaces_still_hold_their_share() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let vectors = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/v1/ceremony-1");
+    let mut args = vec![
+        "verify".to_owned(),
+        "--manifest".to_owned(),
+        vectors.join("manifest.json").display().to_string(),
+    ];
+    for index in 1..=3 {
+        let typed = std::fs::read_to_string(vectors.join(format!("typed-{index}.txt"))).unwrap();
+        let name = format!("typed-{index}.txt");
+        let marked = format!("\u{FEFF}{}", typed.replacen(' ', " \u{200B}", 2).replace('\n', "\r\n"));
+        std::fs::write(dir.path().join(&name), marked).unwrap();
+        args.push(name);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = run_in(dir.path(), &args, None);
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
+    assert!(run.stdout.contains("SHARE 3 ok (typed)"), "{}", run.stdout);
 }
