@@ -3,12 +3,36 @@
 //! every text input that is not a scan: typed secrets, manifests, logs, names and the documents
 //! and messages they end up in.
 
+use breakglass::evidence::audit;
 use breakglass::exit::Exit;
 
-use crate::ceremony::{TEMPLATE, protect, write};
+use crate::ceremony::{TEMPLATE, age_keygen, protect, write};
 use crate::support::{run_in, seal_ana_and_ben};
 
 const PASSPHRASE: &str = "CorrectHorse-Battery-Staple-42";
+
+/// `seal` of a 2-of-2 ceremony for custodians A and B into `out`, with `extra` arguments.
+fn seal_a_and_b(dir: &std::path::Path, out: &str, extra: &[&str]) -> crate::support::Run {
+    let mut args = vec!["seal", "-k", "2", "--custodian", "A", "--custodian", "B", "--out", out];
+    args.extend_from_slice(extra);
+    run_in(dir, &args, None)
+}
+
+/// `seal --policy breakglass.toml` with custodian 2's passphrase from `file`.
+fn seal_policy(dir: &std::path::Path, file: &str) -> crate::support::Run {
+    let passphrase = format!("2={file}");
+    run_in(
+        dir,
+        &[
+            "seal",
+            "--policy",
+            "breakglass.toml",
+            "--custodian-passphrase-file",
+            &passphrase,
+        ],
+        None,
+    )
+}
 
 /// A secret or passphrase file is one line a person can read back and type: a byte-order mark and
 /// CR LF are dropped (Notepad, PowerShell), and a control or invisible character, a second line
@@ -20,24 +44,7 @@ fn typed_secrets_lose_a_bom_and_refuse_what_cannot_be_seen() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path();
     std::fs::write(path.join("bom.txt"), format!("\u{FEFF}{PASSPHRASE}\r\n")).unwrap();
-    let seal = |file: &str, out: &str| {
-        let args = [
-            "seal",
-            "-k",
-            "2",
-            "--custodian",
-            "A",
-            "--custodian",
-            "B",
-            "--kind",
-            "passphrase",
-            "--secret-file",
-            file,
-            "--out",
-            out,
-        ];
-        run_in(path, &args, None)
-    };
+    let seal = |file: &str, out: &str| seal_a_and_b(path, out, &["--kind", "passphrase", "--secret-file", file]);
     let sealed = seal("bom.txt", "bom");
     assert_eq!(sealed.code, i32::from(Exit::Ok), "{}", sealed.all());
     let recovered = run_in(
@@ -98,28 +105,21 @@ fn typed_secrets_lose_a_bom_and_refuse_what_cannot_be_seen() {
 
 /// A custodian's passphrase file at seal follows the same rule; at verify a share passphrase
 /// file saved with a byte-order mark and CR LF (PowerShell's `Set-Content -Encoding utf8`)
-/// opens the share sealed from a plain one, where before it was "wrong passphrase".
+/// opens the share sealed from a plain one, where before it was "wrong passphrase", and so does
+/// an identity file saved by Notepad (age read the mark as "non-identity data on line 1").
 #[test]
-fn custodian_passphrase_files_are_typed_lines_too() {
+fn custodian_passphrase_and_identity_files_saved_on_windows_open_their_shares() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path();
-    write(
-        path,
-        "breakglass.toml",
+    let chen = age_keygen(path, "chen.key");
+    let policy = protect(
         &protect(TEMPLATE, "Ben Okafor", "protection = \"passphrase\""),
+        "Chen Li",
+        &format!("protection = \"recipient\"\nrecipient = \"{chen}\""),
     );
+    write(path, "breakglass.toml", &policy);
     write(path, "invisible.txt", "ben's zebra\u{200B} passphrase\n");
-    let refused = run_in(
-        path,
-        &[
-            "seal",
-            "--policy",
-            "breakglass.toml",
-            "--custodian-passphrase-file",
-            "2=invisible.txt",
-        ],
-        None,
-    );
+    let refused = seal_policy(path, "invisible.txt");
     refused.exits_with(
         Exit::Unreadable,
         "invisible.txt cannot be used as the custodian passphrase: character 12 is U+200B",
@@ -128,35 +128,57 @@ fn custodian_passphrase_files_are_typed_lines_too() {
     assert!(!path.join("envelopes").exists());
 
     write(path, "ben.txt", "ben's zebra passphrase\n");
-    let sealed = run_in(
-        path,
-        &[
-            "seal",
-            "--policy",
-            "breakglass.toml",
-            "--custodian-passphrase-file",
-            "2=ben.txt",
-        ],
-        None,
-    );
+    let sealed = seal_policy(path, "ben.txt");
     assert_eq!(sealed.code, i32::from(Exit::Ok), "{}", sealed.all());
     write(path, "ben-windows.txt", "\u{FEFF}ben's zebra passphrase\r\n");
-    let verify = run_in(
+    let identity = std::fs::read_to_string(path.join("chen.key")).unwrap();
+    write(
         path,
-        &[
+        "chen-notepad.key",
+        &format!("\u{FEFF}{}", identity.replace('\n', "\r\n")),
+    );
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(identity.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    std::fs::write(path.join("chen-utf16.key"), utf16).unwrap();
+    let verify = |identity: &str| {
+        let args = [
             "verify",
             "--manifest",
             "envelopes/manifest.json",
-            "envelopes/sheet-1-ana-ruiz.pdf",
             "envelopes/sheet-2-ben-okafor.pdf",
             "envelopes/sheet-3-chen-li.pdf",
+            "envelopes/sheet-4-dana-novak.pdf",
             "--share-passphrase-file",
             "2=ben-windows.txt",
-        ],
-        None,
+            "--identity",
+            identity,
+        ];
+        run_in(path, &args, None)
+    };
+    let opened = verify("chen-notepad.key");
+    assert_eq!(opened.code, i32::from(Exit::Ok), "{}", opened.all());
+    assert!(opened.stdout.contains("VERIFIED"), "{}", opened.stdout);
+    verify("chen-utf16.key").exits_with(
+        Exit::Unreadable,
+        "cannot read identity file chen-utf16.key: it is UTF-16 text",
     );
-    assert_eq!(verify.code, i32::from(Exit::Ok), "{}", verify.all());
-    assert!(verify.stdout.contains("VERIFIED"), "{}", verify.stdout);
+}
+
+/// A policy nested past the TOML reader's depth is named in words, without the "line 0" it
+/// was reported at (`breakglass.toml:0: recursion limit`).
+#[test]
+fn a_policy_nested_too_deeply_is_named_without_a_line_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deep = format!("{TEMPLATE}\n[{}]\n", vec!["a"; 50_000].join("."));
+    write(dir.path(), "deep.toml", &deep);
+    let run = run_in(dir.path(), &["check-policy", "deep.toml"], None);
+    run.exits_with(
+        Exit::Policy,
+        "deep.toml: tables or arrays are nested too deeply for a breakglass policy",
+    );
+    assert!(!run.stderr.contains(":0:"), "{}", run.stderr);
 }
 
 fn drill_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
@@ -270,7 +292,7 @@ fn output_destinations_are_checked_before_anything_runs() {
 
     std::fs::create_dir(sealed.path("empty")).unwrap();
     std::os::unix::fs::symlink(sealed.path("empty"), sealed.path("linked")).unwrap();
-    let seal = |out: &str| sealed.run(&["seal", "-k", "2", "--custodian", "A", "--custodian", "B", "--out", out]);
+    let seal = |out: &str| seal_a_and_b(sealed.dir.path(), out, &[]);
     seal("linked").exits_with(
         Exit::OutputExists,
         "linked is a symbolic link; give the real path (nothing was written)",
@@ -323,21 +345,7 @@ fn an_endless_name_in_a_message_is_shortened_in_the_middle() {
 #[test]
 fn invisible_marks_in_a_label_or_account_are_named_as_such() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let seal = |extra: &[&str]| {
-        let mut args = vec![
-            "seal",
-            "-k",
-            "2",
-            "--custodian",
-            "A",
-            "--custodian",
-            "B",
-            "--out",
-            "out",
-        ];
-        args.extend_from_slice(extra);
-        run_in(dir.path(), &args, None)
-    };
+    let seal = |extra: &[&str]| seal_a_and_b(dir.path(), "out", extra);
     seal(&["--label", "bg\u{202E}10-gb"])
         .exits_with(Exit::BadRequest, "the label must be at most 64 printable characters");
     seal(&["--label", "bg\u{200B}01"]).exits_with(Exit::BadRequest, "no invisible or control characters");
@@ -360,11 +368,9 @@ fn invisible_marks_in_a_label_or_account_are_named_as_such() {
 fn typed_copies_with_a_byte_order_mark_or_zero_width_spaces_still_hold_their_share() {
     let dir = tempfile::tempdir().expect("tempdir");
     let vectors = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/v1/ceremony-1");
-    let mut args = vec![
-        "verify".to_owned(),
-        "--manifest".to_owned(),
-        vectors.join("manifest.json").display().to_string(),
-    ];
+    // A copy of the frozen manifest, so that verify's log record lands in the temporary folder.
+    std::fs::copy(vectors.join("manifest.json"), dir.path().join("manifest.json")).unwrap();
+    let mut args = vec!["verify".to_owned(), "--manifest".to_owned(), "manifest.json".to_owned()];
     for index in 1..=3 {
         let typed = std::fs::read_to_string(vectors.join(format!("typed-{index}.txt"))).unwrap();
         let name = format!("typed-{index}.txt");
@@ -376,4 +382,47 @@ fn typed_copies_with_a_byte_order_mark_or_zero_width_spaces_still_hold_their_sha
     let run = run_in(dir.path(), &args, None);
     assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     assert!(run.stdout.contains("SHARE 3 ok (typed)"), "{}", run.stdout);
+}
+
+/// A log whose record holds a 70 000-character operator (written by hand, or by an older
+/// version that took any `--operator`): `log show` panicked ("Formatting argument out of
+/// range", the formatter's widths stop at 65 535); now each column is cut and padded by hand.
+/// `--operator` and `--note` are bounded where they are given, and a usage error that quotes
+/// such a value, or an escape sequence, is escaped and shortened like every other message.
+#[test]
+fn endless_log_fields_and_arguments_neither_panic_nor_flood_the_screen() {
+    let sealed = seal_ana_and_ben();
+    let log_path = sealed.out.join("breakglass-log.jsonl");
+    let mut record = audit::Record::new(audit::Action::Drill, None, Exit::Ok, 1_795_000_000);
+    record.operator = Some("o".repeat(70_000));
+    audit::append(&log_path, record).expect("appended");
+    let shown = sealed.run(&["log", "show", "--manifest", "out/manifest.json"]);
+    assert_eq!(shown.code, i32::from(Exit::Ok), "{}", shown.all());
+    assert!(
+        shown.stdout.lines().all(|line| line.chars().count() < 400),
+        "{}",
+        shown.stdout.len()
+    );
+    assert!(shown.stdout.contains("characters left out"), "{}", shown.stdout);
+
+    let long = "o".repeat(70_000);
+    let refused = sealed.run(&drill_args(&["--operator", &long]));
+    refused.exits_with(Exit::Usage, "70000 characters; give at most 100");
+    assert!(
+        refused.stderr.lines().all(|line| line.chars().count() < 1100),
+        "{}",
+        refused.stderr.len()
+    );
+    let note = "n".repeat(2001);
+    sealed
+        .run(&drill_args(&["--note", &note]))
+        .exits_with(Exit::Usage, "2001 characters; give at most 2000");
+    let hostile = sealed.run(&["seal", "--paper", "a3\u{202E}\x1b[2J"]);
+    assert_eq!(hostile.code, i32::from(Exit::Usage), "{}", hostile.all());
+    assert!(
+        !hostile.stderr.contains('\u{202E}') && !hostile.stderr.contains('\x1b'),
+        "{:?}",
+        hostile.stderr
+    );
+    assert!(hostile.stderr.contains("\\u{202e}"), "{}", hostile.stderr);
 }
