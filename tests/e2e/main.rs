@@ -24,5 +24,6 @@ mod scan_health;
 mod secret_hygiene;
 mod snapshots;
 mod support;
+mod text_inputs;
 mod vectors;
 mod wording;
