@@ -361,11 +361,13 @@ pub enum VerifyError {
     },
     /// Sheets of another ceremony than the manifest's.
     #[error(
-        "{inputs} belong to ceremony {found}, not to the manifest's ceremony {expected}; leave them out, or give their own manifest"
+        "{inputs} {belong} to ceremony {found}, not to the manifest's ceremony {expected}; leave them out, or give their own manifest"
     )]
     ForeignSheets {
         /// Inputs concerned.
         inputs: String,
+        /// "belongs" for one input, "belong" for several.
+        belong: &'static str,
         /// Their ceremony.
         found: String,
         /// The manifest's.
@@ -522,7 +524,9 @@ pub fn prove(reports: &[InputReport], manifest: Option<&Manifest>) -> Result<Pro
             let expected = manifest.ceremony().clone();
             if let Some((other, blocks)) = by_ceremony.iter().find(|(id, _)| **id != expected) {
                 let inputs: BTreeSet<String> = blocks.iter().map(|(report, _)| input_name(report)).collect();
+                let belong = if inputs.len() == 1 { "belongs" } else { "belong" };
                 return Err(VerifyError::ForeignSheets {
+                    belong,
                     inputs: join(inputs),
                     found: other.display(),
                     expected: expected.display(),

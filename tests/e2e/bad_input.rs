@@ -110,7 +110,16 @@ fn too_few_duplicate_and_mixed_ceremonies() {
     let manifest = one.manifest().display().to_string();
     let run = one.run(&["verify", "--manifest", &manifest, &a1, &b3]);
     assert_eq!(run.code, i32::from(Exit::WrongCeremony), "{}", run.all());
-    assert!(error_line(&run).contains("not to the manifest's ceremony"));
+    let line = error_line(&run);
+    assert!(line.contains(&format!("{b3} belongs to ceremony")), "{line}");
+    assert!(line.contains("not to the manifest's ceremony"), "{line}");
+    let b2 = other.sheet(2).display().to_string();
+    let run = one.run(&["verify", "--manifest", &manifest, &a1, &b2, &b3]);
+    assert!(
+        error_line(&run).contains(&format!("{b2}, {b3} belong to ceremony")),
+        "{}",
+        run.all()
+    );
 }
 
 #[test]
