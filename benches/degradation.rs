@@ -13,7 +13,9 @@
 //!
 //! A last table covers what office scanners and phones write rather than damage to the paper:
 //! TIFF (LZW, JPEG, a CCITT G4 fax at 200 x 100 dpi), WebP, BMP, a transparent PNG, yellowed
-//! faded paper and a pen line across a finder pattern of every code. Those files are made from
+//! faded paper and a pen line across a finder pattern of every code; since session 7 also the TIFF
+//! layouts the `tiff` crate refuses (CCITT Group 3, FillOrder 2, palette, LZW tiles, grey with
+//! alpha) and a dark scanner lid around a skewed page. Those files are made from
 //! the 300 dpi page by ImageMagick (`/usr/bin/convert`, skipped when missing) and read from their
 //! bytes, as `verify` reads a file. `cargo bench --bench degradation -- office` runs only that
 //! table.
@@ -809,7 +811,7 @@ fn pen_lines(sheet: &Sheet) -> Vec<String> {
     args
 }
 
-const OFFICE_CLASSES: [OfficeClass; 9] = [
+const OFFICE_CLASSES: [OfficeClass; 15] = [
     OfficeClass {
         name: "TIFF, LZW",
         file: "lzw.tif",
@@ -866,6 +868,37 @@ const OFFICE_CLASSES: [OfficeClass; 9] = [
         name: "pen line across the top-left finder pattern of every code",
         file: "pen.png",
         args: pen_lines,
+    },
+    // Session 7's variations: TIFF layouts the `tiff` crate refuses, and scanner geometry.
+    OfficeClass {
+        name: "fax TIFF, CCITT Group 3 (1D), 1 bit",
+        file: "g3.tif",
+        args: |_| words("-threshold 50% -monochrome -compress Fax"),
+    },
+    OfficeClass {
+        name: "TIFF, CCITT G4, bits least-significant first (FillOrder 2)",
+        file: "g4-lsb.tif",
+        args: |_| words("-threshold 50% -monochrome -compress Group4 -define tiff:fill-order=lsb"),
+    },
+    OfficeClass {
+        name: "TIFF, palette of 16 colours, LZW",
+        file: "palette.tif",
+        args: |_| words("-colors 16 -type Palette -compress LZW"),
+    },
+    OfficeClass {
+        name: "TIFF, LZW in 256 x 256 tiles",
+        file: "tiles.tif",
+        args: |_| words("-define tiff:tile-geometry=256x256 -compress LZW"),
+    },
+    OfficeClass {
+        name: "TIFF, grey with an alpha channel",
+        file: "grey-alpha.tif",
+        args: |_| words("-alpha on -compress LZW"),
+    },
+    OfficeClass {
+        name: "dark scanner lid around the page, 2 degrees skew",
+        file: "lid.png",
+        args: |_| words("-background #181818 -rotate 2 -bordercolor #181818 -border 100"),
     },
 ];
 

@@ -26,7 +26,7 @@ cd "$fuzz_dir/.."
 export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$fuzz_dir/target}"
 sanitizer="${FUZZ_SANITIZER:-address}"
-read -r -a targets <<<"${FUZZ_TARGETS:-paper_text payload manifest manifest_status totp_seed expiry_date log scan_input assess_input policy protected_share}"
+read -r -a targets <<<"${FUZZ_TARGETS:-paper_text payload manifest manifest_status totp_seed expiry_date log scan_input assess_input policy protected_share typed_line}"
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "cargo-fuzz is not installed: cargo install cargo-fuzz --locked" >&2

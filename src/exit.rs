@@ -267,8 +267,9 @@ impl From<&VerifyError> for Exit {
 impl From<&OutputError> for Exit {
     fn from(error: &OutputError) -> Self {
         match error {
-            OutputError::Exists(_) | OutputError::FileExists(_) => Exit::OutputExists,
-            OutputError::Io { .. } => Exit::WriteFailed,
+            OutputError::Exists(_) | OutputError::FileExists(_) | OutputError::Link(_) => Exit::OutputExists,
+            OutputError::NotPortable(_) => Exit::Usage,
+            OutputError::NoFolder(_) | OutputError::Io { .. } => Exit::WriteFailed,
         }
     }
 }

@@ -16,10 +16,18 @@ fn main() -> ExitCode {
     }
     let parsed = match cli::Cli::try_parse() {
         Ok(parsed) => parsed,
-        Err(error) => {
+        Err(error) if !error.use_stderr() => {
+            // --help and --version: our own text.
             let _ = error.print();
-            let exit = if error.use_stderr() { Exit::Usage } else { Exit::Ok };
-            return ExitCode::from(exit.code());
+            return ExitCode::from(Exit::Ok.code());
+        }
+        Err(error) => {
+            // A usage error quotes the argument as given, which may hold an escape sequence
+            // or be 100 000 characters long: each line is escaped and shortened like ours.
+            for line in error.render().to_string().lines() {
+                errln!("{line}");
+            }
+            return ExitCode::from(Exit::Usage.code());
         }
     };
     if parsed.handles_secrets()

@@ -23,31 +23,7 @@ pub fn normalise(name: &str) -> String {
     normal
 }
 
-/// True for characters that print as nothing or reorder what follows (zero-width spaces and
-/// joiners, the byte-order mark, soft hyphens, bidirectional controls): refused in names, since
-/// a reader cannot see them.
-pub fn is_invisible(character: char) -> bool {
-    matches!(
-        character,
-        '\u{00AD}'
-            | '\u{034F}'
-            | '\u{061C}'
-            | '\u{115F}'
-            | '\u{1160}'
-            | '\u{17B4}'
-            | '\u{17B5}'
-            | '\u{180B}'..='\u{180F}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{206F}'
-            | '\u{3164}'
-            | '\u{FE00}'..='\u{FE0F}'
-            | '\u{FEFF}'
-            | '\u{FFA0}'
-            | '\u{FFF0}'..='\u{FFFB}'
-            | '\u{E0000}'..='\u{E0FFF}'
-    ) || character.is_control()
-}
+pub use crate::platform::terminal::is_invisible;
 
 /// What two names are compared by: equal keys look alike to a reader.
 pub fn look_alike_key(name: &str) -> String {

@@ -246,10 +246,10 @@ impl Checker<'_> {
 
     fn text(&mut self, value: &Spanned<String>, what: &str, max_chars: usize) -> String {
         let text = value.get_ref().trim();
-        if text.chars().count() > max_chars || text.chars().any(char::is_control) {
+        if text.chars().count() > max_chars || text.chars().any(crate::ceremony::names::is_invisible) {
             self.problem(
                 value.span(),
-                format!("{what} must be at most {max_chars} printable characters"),
+                format!("{what} must be at most {max_chars} printable characters (no invisible or control characters)"),
             );
         }
         text.to_owned()
@@ -266,7 +266,7 @@ impl Checker<'_> {
     /// with its line, rather than when the ceremony renders.
     fn printed(&mut self, value: &Spanned<String>, what: &str, max_chars: usize) -> String {
         let text = self.text(value, what, max_chars);
-        if !text.chars().any(char::is_control)
+        if !text.chars().any(crate::ceremony::names::is_invisible)
             && let Some(character) = crate::paper::render::text::first_unprintable(&text)
         {
             self.problem(
@@ -347,6 +347,12 @@ pub fn parse(text: &str, now: i64) -> Result<Policy, PolicyError> {
             })
             .unwrap_or(0);
         let message = error.message().trim().replace('\n', " ");
+        // The TOML reader's own words for nesting deeper than it follows.
+        let message = if message.contains("recurs") {
+            "tables or arrays are nested too deeply for a breakglass policy; is it the right file?".to_owned()
+        } else {
+            message
+        };
         let hint = if message.contains("unknown field") {
             "; check the spelling against `breakglass init`'s template"
         } else if message.contains("missing field") {
@@ -426,6 +432,17 @@ pub fn parse(text: &str, now: i64) -> Result<Policy, PolicyError> {
         );
     }
     let out = checker.optional_text(&raw.out, "out", 4096).map(PathBuf::from);
+    if let (Some(value), Some(name)) = (&raw.out, out.as_ref().and_then(|out| out.file_name()))
+        && !crate::platform::output::is_portable_name(&name.to_string_lossy())
+    {
+        checker.problem(
+            value.span(),
+            format!(
+                "out {:?} is a name Windows cannot hold (CON, PRN, AUX, NUL, COM1 to COM9, LPT1 to LPT9, or ending in a dot or a space); choose another folder name",
+                name.to_string_lossy()
+            ),
+        );
+    }
     let sheet_template = checker
         .optional_text(&raw.sheet_template, "sheet_template", 4096)
         .map(PathBuf::from);
@@ -1052,6 +1069,41 @@ mod tests {
             assert!(found[0].starts_with(&format!("line {line}:")), "{by}: {found:?}");
         }
         assert!(parse(&TEMPLATE.replace("Ben Okafor", "Zoë Ørsted"), NOW).is_ok());
+    }
+
+    #[test]
+    fn invisible_marks_and_folder_names_windows_cannot_hold_point_at_their_line() {
+        for (replace, by, said) in [
+            (
+                "label = \"contoso bg-01\"",
+                "label = \"contoso\u{202E}10-gb\"",
+                "no invisible or control characters",
+            ),
+            (
+                "tenant = \"contoso.onmicrosoft.com\"",
+                "tenant = \"contoso\u{200B}.onmicrosoft.com\"",
+                "no invisible or control characters",
+            ),
+            (
+                "out = \"envelopes\"",
+                "out = \"ceremonies/CON\"",
+                "a name Windows cannot hold",
+            ),
+            (
+                "out = \"envelopes\"",
+                "out = \"envelopes.\"",
+                "a name Windows cannot hold",
+            ),
+        ] {
+            let text = TEMPLATE.replace(replace, by);
+            let found = problems(&text);
+            assert_eq!(found.len(), 1, "{by}: {found:?}");
+            assert!(found[0].contains(said), "{found:?}");
+            assert!(
+                found[0].starts_with(&format!("line {}:", line_of(&text, by))),
+                "{by}: {found:?}"
+            );
+        }
     }
 
     #[test]

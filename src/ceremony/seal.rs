@@ -318,7 +318,7 @@ fn check_request(request: &CeremonyRequest) -> Result<(), SealError> {
             )));
         }
         if let Some(serial) = &custodian.seal_serial
-            && (serial.trim().is_empty() || serial.chars().count() > 40 || serial.chars().any(char::is_control))
+            && (serial.trim().is_empty() || serial.chars().count() > 40 || serial.chars().any(names::is_invisible))
         {
             return Err(SealError::Parameters(format!(
                 "the seal serial of {trimmed:?} must be 1 to 40 printable characters"
@@ -335,9 +335,9 @@ fn check_request(request: &CeremonyRequest) -> Result<(), SealError> {
     if let Some((_, error)) = names.into_iter().chain(serials).next() {
         return Err(error.into());
     }
-    if request.label.chars().count() > MAX_NAME_CHARS || request.label.chars().any(char::is_control) {
+    if request.label.chars().count() > MAX_NAME_CHARS || request.label.chars().any(names::is_invisible) {
         return Err(SealError::Parameters(format!(
-            "the label must be at most {MAX_NAME_CHARS} printable characters"
+            "the label must be at most {MAX_NAME_CHARS} printable characters (no invisible or control characters)"
         )));
     }
     check_printed(request)?;

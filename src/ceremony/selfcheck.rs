@@ -51,6 +51,7 @@ pub fn check_with_progress(
     let paths: Vec<_> = sheets.iter().map(|sheet| dir.join(&sheet.file_name)).collect();
     let options = verify::ReadOptions {
         pdf_dpi: Some(SELF_CHECK_DPI),
+        single_sheet: true,
         ..verify::ReadOptions::default()
     };
     let mut reports = verify::read_inputs_with(&paths, options, done);

@@ -64,6 +64,9 @@ pub struct ReadOptions {
     /// Resolution sheet PDFs are first rendered at (default [`scan::PDF_DPI`]); seal's
     /// self-check reads its own clean renderings at a lower one.
     pub pdf_dpi: Option<f32>,
+    /// Each input holds exactly one sheet, so reading it stops once that sheet is complete
+    /// (seal's self-check; a scanned batch may hold several sheets and is read to its end).
+    pub single_sheet: bool,
 }
 
 /// A problem with one input.
@@ -192,6 +195,7 @@ pub fn read_sheets_with(path: &Path, options: ReadOptions) -> Vec<InputReport> {
     let scan_options = ScanOptions {
         health: options.health,
         pdf_dpi: options.pdf_dpi,
+        single_sheet: options.single_sheet,
     };
     let scanned = match scan::scan_file_with(path, &page_complete, scan_options) {
         Ok(scanned) => scanned,

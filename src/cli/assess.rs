@@ -200,15 +200,16 @@ fn report_kind(path: &Path) -> Result<ReportKind, Failure> {
             ));
         }
     };
-    if path.exists() {
-        return Err(Failure::new(
+    output::check_new_file(path).map_err(|error| match error {
+        output::OutputError::FileExists(_) => Failure::new(
             Exit::OutputExists,
             format!(
                 "{} already exists; choose a new --report file (nothing was written)",
                 path.display()
             ),
-        ));
-    }
+        ),
+        error => Failure::new(Exit::from(&error), error.to_string()),
+    })?;
     Ok(kind)
 }
 

@@ -14,6 +14,7 @@ use breakglass::evidence::json::reports::DrillBody;
 use breakglass::evidence::manifest::Manifest;
 use breakglass::exit::Exit;
 use breakglass::platform::clock;
+use breakglass::platform::output::OutputError;
 
 use super::Failure;
 
@@ -131,16 +132,19 @@ fn drill_and_record(args: &DrillArgs, body: &mut DrillBody) -> Result<(), Failur
         .report
         .as_ref()
         .map(|template| drill::report::path_for(template, now));
-    if let Some(report) = &report
-        && report.exists()
-    {
-        return Err(Failure::new(
-            Exit::OutputExists,
-            format!(
-                "the report {} already exists; choose another --report name (nothing was recorded)",
-                report.display()
+    if let Some(report) = &report {
+        // Checked before the drill runs, so that a report that cannot be written never leaves
+        // a record behind naming it.
+        breakglass::platform::output::check_new_file(report).map_err(|error| match error {
+            OutputError::FileExists(_) => Failure::new(
+                Exit::OutputExists,
+                format!(
+                    "the report {} already exists; choose another --report name (nothing was recorded)",
+                    report.display()
+                ),
             ),
-        ));
+            error => Failure::new(Exit::from(&error), format!("{error}; the drill was not run")),
+        })?;
     }
     let envelopes = breakglass::evidence::envelope::parse_all(&args.envelopes, &manifest)
         .map_err(|error| Failure::new(Exit::Usage, format!("--envelope: {error} (nothing was recorded)")))?;

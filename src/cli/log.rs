@@ -7,8 +7,34 @@ use breakglass::evidence::json::Schema;
 use breakglass::evidence::json::log::{Chain, ExpectedHead, LogRepairBody, LogShowBody, LogVerifyBody, RecordJson};
 use breakglass::exit::Exit;
 use breakglass::platform::clock;
+use breakglass::platform::terminal::{self, MAX_MESSAGE_CHARS};
 
 use super::Failure;
+
+/// Widest column of `log show`'s table but the last (the note or message).
+const COLUMN_CHARS: usize = 64;
+
+/// Longest `--operator` recorded: a person's name or login.
+pub const MAX_OPERATOR_CHARS: usize = 100;
+/// Longest `--note` recorded: a few sentences for the log and the drill report's one page.
+pub const MAX_NOTE_CHARS: usize = 2000;
+
+/// `--operator` of at most [`MAX_OPERATOR_CHARS`] characters.
+fn operator_arg(text: &str) -> Result<String, String> {
+    bounded(text, MAX_OPERATOR_CHARS)
+}
+
+/// `--note` of at most [`MAX_NOTE_CHARS`] characters.
+fn note_arg(text: &str) -> Result<String, String> {
+    bounded(text, MAX_NOTE_CHARS)
+}
+
+fn bounded(text: &str, max_chars: usize) -> Result<String, String> {
+    match text.chars().count() {
+        count if count > max_chars => Err(format!("{count} characters; give at most {max_chars}")),
+        _ => Ok(text.to_owned()),
+    }
+}
 
 /// Where a command records what it did (shared by verify, recover and drill).
 #[derive(Debug, Clone, clap::Args)]
@@ -20,7 +46,7 @@ pub struct LogTarget {
     #[arg(long, conflicts_with = "log")]
     pub no_log: bool,
     /// Who runs this, for the log (default: the login name, $USER or $LOGNAME).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = operator_arg)]
     pub operator: Option<String>,
 }
 
@@ -39,11 +65,11 @@ pub struct RecordArgs {
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
     /// Who did it, for the log (default: the login name, $USER or $LOGNAME).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = operator_arg)]
     operator: Option<String>,
     /// Free-text note for the log and any report (the task done, witnesses, the ticket, anything
     /// unusual). Never the secret.
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = note_arg)]
     note: Option<String>,
 }
 
@@ -333,6 +359,26 @@ fn show(args: &LogFileArgs) -> Result<(), Failure> {
         "note / message",
     ]
     .map(str::to_owned);
+    // A log edited by hand (or an operator given as 70 000 characters) must neither widen every
+    // row nor overflow the formatter's width (at most 65 535: it panicked): every column but the
+    // last is cut at COLUMN_CHARS, the last at the length of a message line, and cells are
+    // padded by hand.
+    let rows: Vec<[String; 8]> = rows
+        .into_iter()
+        .map(|row| {
+            let last = row.len() - 1;
+            let mut column = 0;
+            row.map(|cell| {
+                column += 1;
+                let limit = if column - 1 == last {
+                    MAX_MESSAGE_CHARS
+                } else {
+                    COLUMN_CHARS
+                };
+                terminal::shorten(&cell, limit).into_owned()
+            })
+        })
+        .collect();
     let mut widths = header.clone().map(|cell| cell.chars().count());
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -343,7 +389,7 @@ fn show(args: &LogFileArgs) -> Result<(), Failure> {
         let cells: Vec<String> = row
             .iter()
             .zip(widths)
-            .map(|(cell, width)| format!("{cell:width$}"))
+            .map(|(cell, width)| format!("{cell}{}", " ".repeat(width.saturating_sub(cell.chars().count()))))
             .collect();
         outln!("{}", cells.join("  ").trim_end());
     }

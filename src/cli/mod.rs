@@ -69,11 +69,13 @@ pub fn print_line(line: std::fmt::Arguments) {
     }
 }
 
-/// Writes one line to standard error, outside text escaped, never panicking; see `errln!`.
+/// Writes one line to standard error, outside text escaped and an endless line shortened in its
+/// middle, never panicking; see `errln!`.
 pub fn error_line(prefix: Option<String>, line: std::fmt::Arguments) {
     use std::io::Write;
     let line = line.to_string();
     let escaped = breakglass::platform::terminal::escape(&line);
+    let escaped = breakglass::platform::terminal::shorten(&escaped, breakglass::platform::terminal::MAX_MESSAGE_CHARS);
     let mut stderr = std::io::stderr().lock();
     let _ = match prefix {
         Some(prefix) => writeln!(stderr, "{prefix} {escaped}"),

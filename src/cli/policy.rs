@@ -49,7 +49,7 @@ pub fn load(path: &Path) -> Result<Policy, Failure> {
     match policy::parse(&text, clock::now_unix()) {
         Ok(policy) => {
             for warning in &policy.warnings {
-                errln!("warning: {}:{}: {}", path.display(), warning.line, warning.message);
+                errln!("warning: {}", at(path, warning.line, &warning.message));
             }
             Ok(policy)
         }
@@ -57,7 +57,7 @@ pub fn load(path: &Path) -> Result<Policy, Failure> {
             let count = error.problems.len();
             if count > 1 {
                 for problem in &error.problems {
-                    errln!("{}:{}: {}", path.display(), problem.line, problem.message);
+                    errln!("{}", at(path, problem.line, &problem.message));
                 }
             }
             let first = error
@@ -73,10 +73,18 @@ pub fn load(path: &Path) -> Result<Policy, Failure> {
                         path.display()
                     )
                 } else {
-                    format!("{}:{}: {}", path.display(), first.0, first.1)
+                    at(path, first.0, &first.1)
                 },
             ))
         }
+    }
+}
+
+/// `FILE:LINE: message`, or `FILE: message` for a problem of the whole file (line 0).
+fn at(path: &Path, line: usize, message: &str) -> String {
+    match line {
+        0 => format!("{}: {message}", path.display()),
+        line => format!("{}:{line}: {message}", path.display()),
     }
 }
 

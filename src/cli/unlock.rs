@@ -43,21 +43,57 @@ impl ShareKeyArgs {
     }
 }
 
-/// Reads a secret line from a file (trailing newline removed).
+/// Reads a secret line a person wrote into a file (a custodian's new passphrase, a .pfx
+/// password): one line of printable text, its byte-order mark and line ending dropped
+/// ([`input::typed_line`]), so what is sealed is what the person can read and type.
 pub fn read_secret_line(path: &std::path::Path, what: &str) -> Result<SecretString, Failure> {
-    let bytes = input::read_secret(path, input::SECRET_FILE_LIMIT).map_err(|error| {
+    let bytes = read_secret_file(path, what)?;
+    let line = input::typed_line(&bytes).map_err(|error| {
+        Failure::new(
+            Exit::Unreadable,
+            format!("{} cannot be used as {what}: {error}", path.display()),
+        )
+    })?;
+    Ok(SecretString::new(line.to_owned()))
+}
+
+fn read_secret_file(path: &std::path::Path, what: &str) -> Result<zeroize::Zeroizing<Vec<u8>>, Failure> {
+    input::read_secret(path, input::SECRET_FILE_LIMIT).map_err(|error| {
         Failure::new(
             Exit::Unreadable,
             format!("cannot read {what} from {}: {error}; check the path", path.display()),
         )
-    })?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| {
-        Failure::new(
-            Exit::Unreadable,
-            format!("{} is not UTF-8 text; write {what} as plain text", path.display()),
-        )
-    })?;
-    Ok(SecretString::new(text.trim_end_matches(['\r', '\n']).to_owned()))
+    })
+}
+
+/// The passphrases to try for a share from a `--share-passphrase-file`: the line as a person
+/// reads it ([`input::typed_line`]: no byte-order mark, no line ending) and, when that differs
+/// or is refused, the file's text exactly as an older breakglass sealed it (only the line
+/// ending dropped), so a passphrase once sealed from such a file still opens.
+fn share_passphrases(path: &std::path::Path) -> Result<Vec<SecretString>, Failure> {
+    let bytes = read_secret_file(path, "the share passphrase")?;
+    let typed = input::typed_line(&bytes);
+    let exact = std::str::from_utf8(&bytes).map(|text| text.trim_end_matches(['\r', '\n']));
+    let mut candidates = Vec::new();
+    if let Ok(line) = typed {
+        candidates.push(SecretString::new(line.to_owned()));
+    }
+    match exact {
+        Ok(exact) if typed != Ok(exact) => candidates.push(SecretString::new(exact.to_owned())),
+        Ok(_) => {}
+        Err(_) if candidates.is_empty() => {
+            return Err(Failure::new(
+                Exit::Unreadable,
+                format!(
+                    "{} cannot be used as the share passphrase: {}",
+                    path.display(),
+                    typed.expect_err("text that is not UTF-8 is not a typed line")
+                ),
+            ));
+        }
+        Err(_) => {}
+    }
+    Ok(candidates)
 }
 
 fn who(locked: &LockedShare, manifest: Option<&Manifest>) -> String {
@@ -151,9 +187,14 @@ fn open_with_passphrase(
         other => locked_failure(format!("{who}: {other}")),
     };
     if let Some(path) = keys.passphrase_file(share.index)? {
-        let passphrase = read_secret_line(&path, "the share passphrase")?;
-        return protect::unlock_with_passphrase(&share.protected, &passphrase, share.index)
-            .map_err(|error| explain(error, &format!(" in {}", path.display())));
+        let mut result = Err(ProtectError::WrongPassphrase);
+        for passphrase in share_passphrases(&path)? {
+            result = protect::unlock_with_passphrase(&share.protected, &passphrase, share.index);
+            if !matches!(result, Err(ProtectError::WrongPassphrase)) {
+                break;
+            }
+        }
+        return result.map_err(|error| explain(error, &format!(" in {}", path.display())));
     }
     if !std::io::stdin().is_terminal() {
         return Err(locked_failure(format!(

@@ -245,7 +245,12 @@ impl Identities {
             };
             let bytes =
                 input::read_secret(path, input::SECRET_FILE_LIMIT).map_err(|error| failure(error.to_string()))?;
-            let file = age::IdentityFile::from_buffer(&bytes[..])
+            if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+                return Err(failure(input::LineError::Utf16.to_string()));
+            }
+            // An identity file saved by Notepad starts with a byte-order mark, which age reads
+            // as "non-identity data on line 1".
+            let file = age::IdentityFile::from_buffer(input::without_bom(&bytes))
                 .map_err(|error| failure(one_line(&error.to_string())))?
                 .with_callbacks(TerminalCallbacks);
             let found = file.into_identities().map_err(|error| match error {

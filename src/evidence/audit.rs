@@ -480,7 +480,15 @@ pub fn parse(bytes: &[u8]) -> Log {
         line_number += 1;
         let (line, complete) = match rest.iter().position(|&b| b == b'\n') {
             Some(end) => {
-                let line = &rest[..end];
+                // A line ending is not part of a record's hash: a log checked out by git with
+                // CR LF endings (core.autocrlf on Windows) reads as the same records, and so
+                // does one saved by an editor that put a byte-order mark before its first line.
+                let line = rest[..end].strip_suffix(b"\r").unwrap_or(&rest[..end]);
+                let line = if line_number == 1 {
+                    input::without_bom(line)
+                } else {
+                    line
+                };
                 rest = &rest[end + 1..];
                 (line, true)
             }
@@ -902,6 +910,27 @@ mod tests {
         assert_eq!(broken_at(&bytes), Some((4, Break::Truncated)));
         let log = parse(&bytes);
         assert_eq!(log.entries.len(), 3, "the records before the break are kept");
+    }
+
+    #[test]
+    fn crlf_line_endings_and_a_byte_order_mark_read_as_the_same_records() {
+        let bytes = sample();
+        let windows: Vec<u8> = [
+            input::BOM.to_vec(),
+            String::from_utf8(bytes.clone())
+                .unwrap()
+                .replace('\n', "\r\n")
+                .into_bytes(),
+        ]
+        .concat();
+        let (plain, converted) = (parse(&bytes), parse(&windows));
+        assert_eq!(converted.broken, None);
+        assert_eq!(converted.entries.len(), plain.entries.len());
+        assert_eq!(converted.head(), plain.head());
+        let mut edited = windows.clone();
+        let at = edited.iter().position(|&b| b == b'"').unwrap();
+        edited.insert(at + 1, b'x');
+        assert!(parse(&edited).broken.is_some(), "an edit is still found");
     }
 
     #[test]

@@ -43,7 +43,10 @@ pub fn parse_all(texts: &[String], manifest: &Manifest) -> Result<Vec<EnvelopeSe
             return Err(unknown());
         }
         let serial = serial.trim();
-        if serial.is_empty() || serial.chars().count() > MAX_SERIAL_CHARS || serial.chars().any(char::is_control) {
+        if serial.is_empty()
+            || serial.chars().count() > MAX_SERIAL_CHARS
+            || serial.chars().any(crate::platform::terminal::is_invisible)
+        {
             return Err(EnvelopeError::Serial(index));
         }
         if serials.iter().any(|known| known.index == index) {

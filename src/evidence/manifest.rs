@@ -242,8 +242,12 @@ impl Manifest {
         if bytes.len() > MAX_BYTES {
             return Err(ManifestError::Malformed("file too large".into()));
         }
-        let manifest: Self =
-            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(bytes)).map_err(refused)?;
+        // A byte-order mark is how Notepad saves UTF-8, not part of the JSON; anything after the
+        // manifest's closing brace (a second manifest pasted below it) is refused, not ignored.
+        let mut json = serde_json::Deserializer::from_slice(crate::platform::input::without_bom(bytes));
+        let manifest: Self = serde_path_to_error::deserialize(&mut json).map_err(refused)?;
+        json.end()
+            .map_err(|error| ManifestError::Malformed(error.to_string()))?;
         if manifest.format != FORMAT {
             return Err(ManifestError::Malformed(
                 "the format field is not breakglass-manifest".into(),
@@ -363,7 +367,7 @@ pub fn discover(manifests: &[PathBuf], dirs: &[PathBuf]) -> Result<Vec<PathBuf>,
 
 /// Whether `bytes` are a breakglass manifest (its `format`), whatever its version.
 fn is_breakglass_manifest(bytes: &[u8]) -> bool {
-    serde_json::from_slice::<serde_json::Value>(bytes)
+    serde_json::from_slice::<serde_json::Value>(crate::platform::input::without_bom(bytes))
         .is_ok_and(|value| value.get("format").and_then(|f| f.as_str()) == Some(FORMAT))
 }
 
@@ -468,6 +472,21 @@ mod tests {
         let mut json: serde_json::Value = serde_json::from_slice(&std::fs::read(VECTOR).unwrap()).unwrap();
         json[field] = value;
         Manifest::parse(serde_json::to_string_pretty(&json).unwrap().as_bytes())
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_read_past_and_anything_after_the_manifest_is_refused() {
+        let vector = std::fs::read(VECTOR).unwrap();
+        let with_bom = [crate::platform::input::BOM, &vector].concat();
+        assert_eq!(Manifest::parse(&with_bom).unwrap(), Manifest::parse(&vector).unwrap());
+        assert!(is_breakglass_manifest(&with_bom));
+        let mut doubled = vector.clone();
+        doubled.extend_from_slice(&vector);
+        let error = Manifest::parse(&doubled).unwrap_err().to_string();
+        assert!(
+            error.starts_with("not a breakglass manifest (trailing characters"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -12,8 +12,18 @@ use crate::evidence::manifest::Manifest;
 /// The file kind.
 pub struct File;
 
-/// The recovered file's name: the original's, made safe, else `secret.bin`.
+/// The recovered file's name: the original's, made safe (and prefixed when it is a name Windows
+/// keeps for a device, such as `con.txt`), else `secret.bin`.
 fn file_name(payload: &Payload) -> String {
+    let name = safe_name(payload);
+    if crate::platform::output::is_portable_name(&name) {
+        name
+    } else {
+        format!("recovered-{name}")
+    }
+}
+
+fn safe_name(payload: &Payload) -> String {
     match &payload.file_name {
         Some(original) => {
             let (stem, extension) = original.rsplit_once('.').unwrap_or((original, ""));
@@ -55,5 +65,31 @@ impl Kind for File {
 
     fn profile(&self) -> &'static Profile {
         &PROFILE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::secret::SecretBytes;
+    use crate::kinds::SecretKind;
+
+    fn named(name: &str) -> Payload {
+        Payload {
+            kind: SecretKind::File,
+            label: String::new(),
+            file_name: Some(name.to_owned()),
+            metadata: Vec::new(),
+            secret: SecretBytes::from_slice(b"x"),
+        }
+    }
+
+    #[test]
+    fn a_recovered_file_never_takes_a_name_windows_keeps_for_a_device() {
+        assert_eq!(file_name(&named("recovery-codes.txt")), "recovery-codes.txt");
+        assert_eq!(file_name(&named("CON.txt")), "recovered-con.txt");
+        assert_eq!(file_name(&named("nul")), "recovered-nul");
+        assert_eq!(file_name(&named("com1.key")), "recovered-com1.key");
+        assert_eq!(file_name(&named("../../etc/passwd.")), "etc-passwd");
     }
 }

@@ -68,9 +68,9 @@ pub enum ImportError {
     /// Empty input.
     #[error("the secret is empty; give a non-empty --secret-file")]
     Empty,
-    /// A text kind that is not UTF-8 text.
-    #[error("a {0} must be text (UTF-8); check --secret-file")]
-    NotText(&'static str),
+    /// A text kind that is not one line of printable UTF-8 text.
+    #[error("the {0} in --secret-file cannot be sealed: {1}")]
+    NotText(&'static str, crate::platform::input::LineError),
     /// TOTP seed problem.
     #[error(transparent)]
     Totp(#[from] totp::TotpError),
@@ -104,10 +104,15 @@ pub const KEY_SERIAL: &str = "key-serial";
 /// The payload's metadata key for a secret's expiry (`YYYY-MM-DD`).
 pub const EXPIRES: &str = "expires";
 
-/// An imported text secret without its line ending, or why it is not text.
+/// An imported text secret: one line a person can read back from paper and type, without its
+/// byte-order mark and line ending ([`crate::platform::input::typed_line`]); blank is empty.
 pub(crate) fn text_of(secret: &SecretBytes, kind: &'static str) -> Result<String, ImportError> {
-    let text = std::str::from_utf8(secret.expose()).map_err(|_| ImportError::NotText(kind))?;
-    Ok(text.trim_end_matches(['\r', '\n']).to_owned())
+    let text =
+        crate::platform::input::typed_line(secret.expose()).map_err(|error| ImportError::NotText(kind, error))?;
+    if text.trim().is_empty() {
+        return Err(ImportError::Empty);
+    }
+    Ok(text.to_owned())
 }
 
 /// The public facts a payload's own metadata records: FIDO2 key serials and an expiry.
@@ -286,5 +291,50 @@ mod tests {
         let imported = import(SecretKind::Totp, uri, options()).unwrap();
         assert_eq!(imported.secret.expose(), b"12345678901234567890");
         assert!(imported.metadata.contains(&("totp-digits".into(), "8".into())));
+    }
+
+    #[test]
+    fn text_secrets_lose_a_bom_and_refuse_what_cannot_be_seen_or_typed() {
+        let pin_options = ImportOptions {
+            key_serials: vec!["YK-5C-1234567".into()],
+            ..options()
+        };
+        let bom_pin = import(
+            SecretKind::Fido2Pin,
+            SecretBytes::from_slice(b"\xEF\xBB\xBF482913\r\n"),
+            pin_options,
+        );
+        assert_eq!(bom_pin.unwrap().secret.expose(), b"482913");
+        let bom_seed = import(
+            SecretKind::Totp,
+            SecretBytes::from_slice(b"\xEF\xBB\xBFJBSWY3DPEHPK3PXP\r\n"),
+            options(),
+        );
+        assert_eq!(bom_seed.unwrap().secret.expose(), b"Hello!\xDE\xAD\xBE\xEF");
+        let bom_passphrase = import(
+            SecretKind::Passphrase,
+            SecretBytes::from_slice(b"\xEF\xBB\xBFCorrect-Horse\n"),
+            options(),
+        );
+        assert_eq!(bom_passphrase.unwrap().secret.expose(), b"Correct-Horse");
+        for (bytes, expected) in [
+            (&b"Correct\x1b[2JHorse"[..], "character 8 is U+001B"),
+            ("Correct\u{202E}Horse".as_bytes(), "character 8 is U+202E"),
+            (b"Correct\0Horse", "character 8 is U+0000"),
+            (b"first-line\nsecond-line\n", "more than one line"),
+            (b"\xFF\xFEC\0o\0", "UTF-16"),
+        ] {
+            let error = import(SecretKind::Passphrase, SecretBytes::from_slice(bytes), options()).unwrap_err();
+            let message = error.to_string();
+            assert!(message.contains(expected), "{message}");
+            assert!(
+                !message.contains("Correct") && !message.contains("Horse"),
+                "the secret is never echoed: {message}"
+            );
+        }
+        assert_eq!(
+            import(SecretKind::Passphrase, SecretBytes::from_slice(b"   \r\n"), options()).unwrap_err(),
+            ImportError::Empty
+        );
     }
 }

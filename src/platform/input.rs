@@ -15,6 +15,8 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
+use crate::platform::terminal::is_invisible;
+
 /// Largest policy, answers or maturity model (text a person wrote).
 pub const TEXT_LIMIT: u64 = 256 * 1024;
 /// Largest sheet or runbook template.
@@ -166,6 +168,68 @@ pub fn read_secret_stdin(limit: u64) -> Result<Zeroizing<Vec<u8>>, InputError> {
     Ok(bytes)
 }
 
+/// Why a file meant to hold one line of text typed by a person (a passphrase, a PIN, a password,
+/// a client secret, a TOTP seed) was refused. The messages name a character by its position and
+/// code point only, never the text around it, since the text is a secret.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LineError {
+    /// UTF-16 text (what Windows PowerShell 5's `>` and `Out-File` write).
+    #[error(
+        "it is UTF-16 text (as Windows PowerShell 5 writes with > or Out-File); save it as UTF-8, e.g. with Set-Content -Encoding utf8"
+    )]
+    Utf16,
+    /// Bytes that are not UTF-8.
+    #[error("it is not UTF-8 text; save it as plain UTF-8 text")]
+    NotText,
+    /// A second line after the first.
+    #[error("it holds more than one line; put the value alone on one line")]
+    Lines,
+    /// A control character (tab, escape, NUL) or an invisible format mark (zero-width space,
+    /// direction mark, a byte-order mark inside the text): nobody can read it from paper or a
+    /// screen, so nobody could type it back.
+    #[error(
+        "character {position} is U+{code:04X}, a control or invisible character that cannot be read from paper or typed back; remove it"
+    )]
+    Unprintable {
+        /// Position of the character, from 1.
+        position: usize,
+        /// Its code point.
+        code: u32,
+    },
+}
+
+/// The UTF-8 byte-order mark Windows editors put at the start of text files.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `bytes` without a leading UTF-8 byte-order mark: it says how the file is encoded and is never
+/// part of the text (Notepad and PowerShell write it; JSON readers refuse it).
+pub fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(BOM).unwrap_or(bytes)
+}
+
+/// The one line of text a person put in a file (a passphrase, PIN, password, client secret or
+/// TOTP seed): a leading byte-order mark and the line ending (LF or CR LF) are dropped; UTF-16,
+/// bytes that are not UTF-8, a second line and any control or invisible character are refused,
+/// since they would seal or compare something other than what the person can see and type.
+pub fn typed_line(bytes: &[u8]) -> Result<&str, LineError> {
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return Err(LineError::Utf16);
+    }
+    let text = std::str::from_utf8(without_bom(bytes)).map_err(|_| LineError::NotText)?;
+    let line = text.trim_end_matches(['\r', '\n']);
+    if line.contains(['\r', '\n']) {
+        return Err(LineError::Lines);
+    }
+    match line.chars().enumerate().find(|(_, c)| is_invisible(*c)) {
+        Some((index, c)) => Err(LineError::Unprintable {
+            position: index + 1,
+            code: u32::from(c),
+        }),
+        None => Ok(line),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,5 +283,31 @@ mod tests {
         let link = dir.path().join("link");
         std::os::unix::fs::symlink(&fifo, &link).unwrap();
         assert!(matches!(read_secret(&link, 1024), Err(InputError::NotAFile(_))));
+    }
+
+    #[test]
+    fn a_typed_line_loses_its_bom_and_line_ending_and_keeps_nothing_unseen() {
+        assert_eq!(typed_line(b"Correct-Horse\r\n"), Ok("Correct-Horse"));
+        assert_eq!(typed_line(b"\xEF\xBB\xBFCorrect-Horse\n"), Ok("Correct-Horse"));
+        assert_eq!(typed_line("Łukasz-Ωμέγα\n".as_bytes()), Ok("Łukasz-Ωμέγα"));
+        assert_eq!(typed_line(b"\xFF\xFEa\x00b\x00"), Err(LineError::Utf16));
+        assert_eq!(typed_line(b"abc\xFF"), Err(LineError::NotText));
+        assert_eq!(typed_line(b"first\nsecond\n"), Err(LineError::Lines));
+        assert_eq!(typed_line(b"first\rsecond"), Err(LineError::Lines));
+        for (text, position, code) in [
+            ("ab\x1b[2Jc", 3, 0x1b),
+            ("a\tb", 2, 9),
+            ("a\0b", 2, 0),
+            ("pass\u{200B}word", 5, 0x200B),
+            ("\u{202E}drowssap", 1, 0x202E),
+            ("a\u{FEFF}b", 2, 0xFEFF),
+            ("a\u{AD}b", 2, 0xAD),
+        ] {
+            let expected = Err(LineError::Unprintable { position, code });
+            assert_eq!(typed_line(text.as_bytes()), expected, "{text:?}");
+        }
+        let message = typed_line("hunter2\u{200B}".as_bytes()).unwrap_err().to_string();
+        assert!(message.starts_with("character 8 is U+200B"), "{message}");
+        assert!(!message.contains("hunter"), "{message}");
     }
 }

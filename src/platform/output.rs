@@ -19,6 +19,18 @@ pub enum OutputError {
     /// The target file exists; it is never replaced.
     #[error("{0} already exists; choose another file name or move it away (nothing was written)")]
     FileExists(PathBuf),
+    /// The name given for a new file or folder is one Windows cannot hold, so the ceremony's
+    /// files could not be copied to (or opened on) a Windows machine.
+    #[error(
+        "{0}: Windows cannot hold a file or folder of this name (CON, PRN, AUX, NUL, COM1 to COM9 or LPT1 to LPT9, with any extension; a name ending in a dot or a space; < > : \" | ? * or a control character); choose another name (nothing was written)"
+    )]
+    NotPortable(PathBuf),
+    /// The folder a new file should go into does not exist (or is not a folder).
+    #[error("the folder {0} does not exist; create it first or choose another place (nothing was written)")]
+    NoFolder(PathBuf),
+    /// The target is a symbolic link (perhaps dangling): never written through.
+    #[error("{0} is a symbolic link; give the real path (nothing was written)")]
+    Link(PathBuf),
     /// A file system operation failed.
     #[error("cannot write {path}: {reason}; check free space and permissions (nothing was left behind)")]
     Io {
@@ -44,8 +56,70 @@ pub struct Staging {
     committed: bool,
 }
 
-/// Checks that `target` is absent or an empty directory.
+/// Whether a file or folder called `name` can exist on Windows as well: not a device name
+/// (`CON`, `PRN`, `AUX`, `NUL`, `COM1`..`COM9`, `LPT1`..`LPT9`, with any extension, in any case),
+/// not ending in a dot or a space, no `< > : " / \ | ? *` and no control character. Ceremony
+/// files travel between Linux and Windows machines on USB sticks.
+pub fn is_portable_name(name: &str) -> bool {
+    const DEVICES: [&str; 4] = ["CON", "PRN", "AUX", "NUL"];
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches(' ')
+        .to_ascii_uppercase();
+    let numbered = |prefix: &str| {
+        stem.strip_prefix(prefix).is_some_and(|rest| {
+            matches!(
+                rest,
+                "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³"
+            )
+        })
+    };
+    !name.is_empty()
+        && !DEVICES.contains(&stem.as_str())
+        && !numbered("COM")
+        && !numbered("LPT")
+        && !name.ends_with(['.', ' '])
+        && !name.chars().any(|c| c.is_control() || "<>:\"/\\|?*".contains(c))
+}
+
+/// The last part of `path` when it is a name Windows can hold, else [`OutputError::NotPortable`]
+/// (`.` and `..` are left to the checks that follow).
+fn check_portable(path: &Path) -> Result<(), OutputError> {
+    match path.file_name() {
+        Some(name) if !is_portable_name(&name.to_string_lossy()) => Err(OutputError::NotPortable(path.to_owned())),
+        _ => Ok(()),
+    }
+}
+
+/// Checks, before any work is done, that a new file can be created at `path` without replacing
+/// anything: nothing is there (not even a dangling symbolic link, a named pipe or a folder), the
+/// folder it goes into exists, and its name is one Windows can hold too.
+pub fn check_new_file(path: &Path) -> Result<(), OutputError> {
+    check_portable(path)?;
+    let folder = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !fs::metadata(folder).is_ok_and(|metadata| metadata.is_dir()) {
+        return Err(OutputError::NoFolder(folder.to_owned()));
+    }
+    match fs::symlink_metadata(path) {
+        Ok(metadata) if metadata.file_type().is_symlink() => Err(OutputError::Link(path.to_owned())),
+        Ok(_) => Err(OutputError::FileExists(path.to_owned())),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(io_error(path, error)),
+    }
+}
+
+/// Checks that `target` is absent or an empty directory (not a symbolic link to one: the
+/// staged directory could not replace it), with a name Windows can hold too.
 pub fn check_target(target: &Path) -> Result<(), OutputError> {
+    check_portable(target)?;
+    if fs::symlink_metadata(target).is_ok_and(|metadata| metadata.file_type().is_symlink()) {
+        return Err(OutputError::Link(target.to_owned()));
+    }
     match fs::read_dir(target) {
         Ok(mut entries) => {
             if entries.next().is_some() {
@@ -158,9 +232,7 @@ impl Drop for Staging {
 /// Writes `bytes` to `path` atomically (temp file + rename), mode 0600, never replacing an
 /// existing file.
 pub fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    if path.exists() {
-        return Err(OutputError::FileExists(path.to_owned()));
-    }
+    check_new_file(path)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -235,5 +307,84 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn names_windows_keeps_for_devices_or_cannot_hold_are_not_portable() {
+        for name in [
+            "CON",
+            "con",
+            "Con.txt",
+            "nul.tar.gz",
+            "AUX",
+            "prn.md",
+            "COM1",
+            "lpt9.pdf",
+            "COM\u{b9}",
+            "out.",
+            "out ",
+            "a:b",
+            "a?b",
+            "a|b",
+            "a\u{1}b",
+            "",
+        ] {
+            assert!(!is_portable_name(name), "{name:?}");
+        }
+        for name in [
+            "envelopes",
+            "console.md",
+            "com10",
+            "lpt",
+            "nul-report.md",
+            "drill-2026-11-29.pdf",
+            ".hidden",
+            "Sørensen",
+        ] {
+            assert!(is_portable_name(name), "{name:?}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_file_is_checked_before_any_work_is_done() {
+        let root = scratch("check-new");
+        assert!(check_new_file(&root.join("report.md")).is_ok());
+        fs::write(root.join("taken.md"), b"x").unwrap();
+        assert!(matches!(
+            check_new_file(&root.join("taken.md")),
+            Err(OutputError::FileExists(_))
+        ));
+        std::os::unix::fs::symlink(root.join("nowhere.md"), root.join("dangling.md")).unwrap();
+        assert!(matches!(
+            check_new_file(&root.join("dangling.md")),
+            Err(OutputError::Link(_))
+        ));
+        assert!(matches!(
+            check_new_file(&root.join("missing/report.md")),
+            Err(OutputError::NoFolder(_))
+        ));
+        assert!(matches!(
+            check_new_file(&root.join("taken.md/report.md")),
+            Err(OutputError::NoFolder(_))
+        ));
+        assert!(matches!(
+            check_new_file(&root.join("CON.md")),
+            Err(OutputError::NotPortable(_))
+        ));
+        fs::create_dir(root.join("empty")).unwrap();
+        std::os::unix::fs::symlink(root.join("empty"), root.join("linked")).unwrap();
+        assert!(matches!(check_target(&root.join("linked")), Err(OutputError::Link(_))));
+        assert!(check_target(&root.join("empty")).is_ok());
+        assert!(matches!(
+            check_target(&root.join("out.")),
+            Err(OutputError::NotPortable(_))
+        ));
+        assert!(matches!(
+            write_new_file(&root.join("dangling.md"), b"y"),
+            Err(OutputError::Link(_))
+        ));
+        assert!(!root.join("nowhere.md").exists(), "nothing written through the link");
+        fs::remove_dir_all(&root).unwrap();
     }
 }

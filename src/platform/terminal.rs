@@ -9,10 +9,35 @@ use std::borrow::Cow;
 
 /// Whether `c` must not reach a terminal as itself: control characters other than tab and
 /// newline (C0, DEL, C1, so ESC and CSI too) and the invisible direction and format marks
-/// that reorder or hide what is shown (U+200B..U+200F, U+202A..U+202E, U+2060..U+2069, U+FEFF).
+/// that reorder or hide what is shown ([`is_invisible`]).
 pub fn is_unsafe(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t')
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+    c != '\n' && c != '\t' && is_invisible(c)
+}
+
+/// True for characters that print as nothing or reorder what follows (zero-width spaces and
+/// joiners, the byte-order mark, soft hyphens, bidirectional controls): refused in names and typed
+/// secrets, and escaped before a terminal or a document shows them, since a reader cannot see them.
+pub fn is_invisible(character: char) -> bool {
+    matches!(
+        character,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    ) || character.is_control()
 }
 
 /// `text` with every unsafe character written as a visible `\u{..}` escape; borrowed when
@@ -32,6 +57,23 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(escaped)
 }
 
+/// Longest message line printed whole: an error that quotes a 100 000-character name or path
+/// would otherwise fill the screen and push the fix at its end out of sight.
+pub const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// `line` when it has at most `max_chars` characters; else its beginning and its end (where the
+/// fix is) with the middle replaced by a note of how much was left out.
+pub fn shorten(line: &str, max_chars: usize) -> Cow<'_, str> {
+    let count = line.chars().count();
+    if count <= max_chars {
+        return Cow::Borrowed(line);
+    }
+    let keep = max_chars / 2;
+    let head: String = line.chars().take(keep).collect();
+    let tail: String = line.chars().skip(count - keep).collect();
+    Cow::Owned(format!("{head}[… {} characters left out …]{tail}", count - 2 * keep))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,5 +87,27 @@ mod tests {
         assert_eq!(escape("x\ry\u{9b}z\u{7f}"), "x\\u{d}y\\u{9b}z\\u{7f}");
         assert_eq!(escape("abc\u{202E}fed"), "abc\\u{202e}fed");
         assert_eq!(escape("Łukasz Ωμέγα Анна"), "Łukasz Ωμέγα Анна");
+    }
+
+    #[test]
+    fn an_endless_line_keeps_its_beginning_and_its_end() {
+        assert_eq!(shorten("short enough", 12), "short enough");
+        let line = format!(
+            "error: custodian name \"{}\" must be 1 to 64 printable characters",
+            "a".repeat(100_000)
+        );
+        let shortened = shorten(&line, MAX_MESSAGE_CHARS);
+        assert!(
+            shortened.chars().count() < MAX_MESSAGE_CHARS + 40,
+            "{}",
+            shortened.len()
+        );
+        assert!(shortened.starts_with("error: custodian name \"aaa"), "{shortened}");
+        assert!(
+            shortened.ends_with("\" must be 1 to 64 printable characters"),
+            "{shortened}"
+        );
+        assert!(shortened.contains("[… 99"), "{shortened}");
+        assert_eq!(shorten("ÅÅÅÅÅÅ", 4), "ÅÅ[… 2 characters left out …]ÅÅ");
     }
 }

@@ -66,6 +66,26 @@ fn decompression_bomb_is_refused_before_decoding() {
     );
 }
 
+/// A feeder batch too big to read is refused with the way out (split it), not only "scan at
+/// 300 to 600 dpi", which does not help a stack of a hundred sheets.
+#[test]
+fn an_oversized_scan_file_is_refused_with_how_to_split_the_batch() {
+    let sealed = seal(&[]);
+    let path = sealed.path("batch.pdf");
+    let mut file = std::fs::File::create(&path).unwrap();
+    std::io::Write::write_all(&mut file, b"%PDF-1.7\n").unwrap();
+    file.set_len(65 * 1024 * 1024).unwrap();
+    drop(file);
+    let run = sealed.run(&["verify", "batch.pdf"]);
+    assert_eq!(run.code, i32::from(Exit::Unreadable), "{}", run.all());
+    let line = error_line(&run);
+    assert!(
+        line.contains("batch.pdf")
+            && line.contains("more than 64 MB; split a scanned batch into files of at most 64 MB"),
+        "{line}"
+    );
+}
+
 #[test]
 fn too_few_duplicate_and_mixed_ceremonies() {
     let one = seal(&[]);

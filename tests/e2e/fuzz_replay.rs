@@ -28,11 +28,13 @@ mod protected_share;
 mod scan_input;
 #[path = "../../fuzz/checks/totp_seed.rs"]
 mod totp_seed;
+#[path = "../../fuzz/checks/typed_line.rs"]
+mod typed_line;
 
 /// A fuzz target's property: panics on an input where it does not hold.
 type Check = fn(&[u8]);
 
-const TARGETS: [(&str, Check); 11] = [
+const TARGETS: [(&str, Check); 12] = [
     ("assess_input", assess_input::check),
     ("expiry_date", expiry_date::check),
     ("log", log::check),
@@ -44,6 +46,7 @@ const TARGETS: [(&str, Check); 11] = [
     ("protected_share", protected_share::check),
     ("scan_input", scan_input::check),
     ("totp_seed", totp_seed::check),
+    ("typed_line", typed_line::check),
 ];
 
 #[test]

@@ -25,5 +25,6 @@ mod scan_health;
 mod secret_hygiene;
 mod snapshots;
 mod support;
+mod text_inputs;
 mod vectors;
 mod wording;

@@ -5,7 +5,7 @@
 
 use std::io::Cursor;
 
-use breakglass::paper::scan::pdf;
+use breakglass::paper::scan::{pdf, qr};
 use image::codecs::bmp::BmpEncoder;
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::webp::WebPEncoder;
@@ -13,7 +13,7 @@ use image::{ExtendedColorType, GrayImage, ImageEncoder, Luma};
 use tiff::encoder::{Rational, TiffEncoder, colortype};
 use tiff::tags::ResolutionUnit;
 
-use crate::support::{Sealed, pdf_file, seal};
+use crate::support::{Sealed, external, pdf_file, seal, tool};
 
 /// Resolution the sheets are "scanned" at.
 const DPI: f32 = 200.0;
@@ -173,4 +173,107 @@ fn a_transparent_png_is_read_on_white_paper() {
     rgba.save(sealed.path("transparent.png")).unwrap();
     let run = sealed.run(&["verify", "transparent.png"]);
     assert!(run.stdout.contains("SHARE 1 ok"), "{}", run.all());
+}
+
+/// TIFF layouts the `tiff` crate refuses, as libtiff writes them (through ImageMagick and
+/// `tiffcp`): fax Group 3 (one- and two-dimensional), bits stored least-significant first,
+/// palette pages, LZW tiles and grey with alpha. Each page must give both its codes.
+#[test]
+fn tiff_layouts_from_fax_software_and_scanners_verify() {
+    let (Some(convert), Some(tiffcp)) = (tool("convert"), tool("tiffcp")) else {
+        return;
+    };
+    let sealed = seal(&["--threshold", "2", "--custodian", "Ana", "--custodian", "Ben"]);
+    scanned(&sealed, 1).save(sealed.path("ana.png")).unwrap();
+    let bilevel = ["-threshold", "50%", "-monochrome"];
+    let layouts: [(&str, Vec<&str>); 6] = [
+        ("g3-1d", [&bilevel[..], &["-compress", "Fax"]].concat()),
+        (
+            "g3-lsb",
+            [&bilevel[..], &["-compress", "Fax", "-define", "tiff:fill-order=lsb"]].concat(),
+        ),
+        (
+            "g4-lsb",
+            [&bilevel[..], &["-compress", "Group4", "-define", "tiff:fill-order=lsb"]].concat(),
+        ),
+        ("palette", vec!["-colors", "16", "-type", "Palette", "-compress", "LZW"]),
+        (
+            "tiles",
+            vec!["-define", "tiff:tile-geometry=256x256", "-compress", "LZW"],
+        ),
+        ("grey-alpha", vec!["-alpha", "on", "-compress", "LZW"]),
+    ];
+    for (name, options) in layouts {
+        let file = format!("{name}.tif");
+        let mut args = vec!["ana.png"];
+        args.extend(options);
+        args.push(&file);
+        external(&convert, &args, sealed.dir.path());
+    }
+    // ImageMagick writes Group 3 one-dimensional only; libtiff's own copier writes 2D.
+    external(
+        &tiffcp,
+        &["-c", "g3:2d:fill", "g3-1d.tif", "g3-2d.tif"],
+        sealed.dir.path(),
+    );
+    external(
+        &tiffcp,
+        &["-f", "lsb2msb", "-c", "g3:2d", "g3-1d.tif", "g3-2d-lsb.tif"],
+        sealed.dir.path(),
+    );
+    for name in [
+        "g3-1d",
+        "g3-lsb",
+        "g4-lsb",
+        "palette",
+        "tiles",
+        "grey-alpha",
+        "g3-2d",
+        "g3-2d-lsb",
+    ] {
+        let file = format!("{name}.tif");
+        let run = sealed.run(&["verify", "--manifest", "out/manifest.json", &file]);
+        assert!(
+            run.stdout.contains("SHARE 1 ok (QR), VAULT 1/1 ok (QR)"),
+            "{name}: {}",
+            run.all()
+        );
+    }
+}
+
+/// A sheet scanned at 1200 dpi (139 million pixels, past the image limit) as PNG, JPEG and TIFF:
+/// each is shrunk as it is decoded instead of being refused. (The renderer itself stops short of 1200
+/// dpi, so each pixel of a 300 dpi rendering becomes 4 x 4.)
+#[test]
+fn scans_at_1200_dpi_are_shrunk_as_they_are_decoded() {
+    let sealed = seal(&["--threshold", "3"]);
+    let pages: Vec<GrayImage> = (1..=3)
+        .map(|index| {
+            let bytes = std::fs::read(sealed.sheet(index)).unwrap();
+            qr::stretch(&pdf::rasterise(&bytes, 300.0).unwrap().remove(0), 4, 4)
+        })
+        .collect();
+    assert!(u64::from(pages[0].width()) * u64::from(pages[0].height()) > 130_000_000);
+    pages[0].save(sealed.path("one.png")).unwrap();
+    let mut jpeg = Vec::new();
+    JpegEncoder::new_with_quality(&mut jpeg, 80)
+        .write_image(
+            pages[1].as_raw(),
+            pages[1].width(),
+            pages[1].height(),
+            ExtendedColorType::L8,
+        )
+        .unwrap();
+    std::fs::write(sealed.path("two.jpg"), jpeg).unwrap();
+    std::fs::write(sealed.path("three.tif"), tiff_pages(&pages[2..], (1200, 1200))).unwrap();
+    drop(pages);
+    let run = sealed.run(&[
+        "verify",
+        "--manifest",
+        "out/manifest.json",
+        "one.png",
+        "two.jpg",
+        "three.tif",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
 }

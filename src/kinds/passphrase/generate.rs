@@ -161,7 +161,14 @@ pub fn forbidden_terms(account: &str) -> Result<Vec<String>, PassphraseError> {
         .split_once('@')
         .ok_or_else(|| PassphraseError::Account(account.into()))?;
     let tenant = domain.split('.').next().unwrap_or_default();
-    if user.is_empty() || tenant.is_empty() {
+    // A sign-in name holds no space, control character or invisible mark, and is at most 113
+    // characters (Entra's limit for a user principal name).
+    let unprintable = |c: char| c.is_whitespace() || crate::platform::terminal::is_invisible(c);
+    if user.is_empty()
+        || tenant.is_empty()
+        || account.trim().chars().any(unprintable)
+        || account.trim().chars().count() > 113
+    {
         return Err(PassphraseError::Account(account.into()));
     }
     let mut terms: Vec<String> = std::iter::once(user)

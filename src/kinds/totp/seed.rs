@@ -454,9 +454,12 @@ pub fn from_metadata(secret: SecretBytes, metadata: &[(String, String)]) -> Resu
     })
 }
 
-/// `text` without control characters and surrounding spaces; `None` if nothing is left.
+/// `text` without control characters and invisible marks and surrounding spaces; `None` if nothing is left.
 fn clean(text: &str) -> Option<String> {
-    let kept: String = text.chars().filter(|c| !c.is_control()).collect();
+    let kept: String = text
+        .chars()
+        .filter(|c| !crate::platform::terminal::is_invisible(*c))
+        .collect();
     let trimmed = kept.trim();
     (!trimmed.is_empty()).then(|| trimmed.to_owned())
 }

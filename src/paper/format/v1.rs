@@ -459,6 +459,19 @@ pub struct RawBlock {
     pub lines: Vec<(String, Option<usize>)>,
 }
 
+/// `line` without invisible format marks: the byte-order mark Notepad puts before the first
+/// line, zero-width spaces and direction marks a word processor or chat client slipped in.
+/// Nobody typed them and they carry nothing; left in, the mark before a header hid the whole
+/// block (a typed share read as no share at all).
+fn without_format_marks(line: &str) -> std::borrow::Cow<'_, str> {
+    let is_mark = |c: char| !c.is_control() && crate::platform::terminal::is_invisible(c);
+    if line.contains(is_mark) {
+        std::borrow::Cow::Owned(line.chars().filter(|&c| !is_mark(c)).collect())
+    } else {
+        std::borrow::Cow::Borrowed(line)
+    }
+}
+
 /// Splits text (a QR payload, or a typed file holding one or more blocks) into raw blocks.
 ///
 /// A physical line that starts with `BG` begins a block; further whitespace-separated words on
@@ -468,14 +481,17 @@ pub struct RawBlock {
 /// remarks, and text copied from a sheet carries its instructions and footer. A line copied from
 /// a whole page (`pdftotext -layout`) may carry the sheet's side column after a gap of two or
 /// more spaces: that text is a note too, and so is a line inside a block that holds only such
-/// text (see [`is_side_text`]).
+/// text (see [`is_side_text`]). Invisible format marks are dropped first
+/// ([`without_format_marks`]).
 pub fn split_blocks(text: &str) -> Result<Vec<RawBlock>, FormatError> {
     let mut blocks: Vec<RawBlock> = Vec::new();
     let mut open: Option<Header> = None;
     let mut wanted = 0usize;
     let mut stray_data = None;
-    for (index, physical) in text.lines().enumerate() {
+    for (index, typed) in text.lines().enumerate() {
         let input_line = Some(index + 1);
+        let visible = without_format_marks(typed);
+        let physical = visible.as_ref();
         let trimmed = physical.trim();
         if trimmed.to_ascii_uppercase().starts_with("BG") {
             let trimmed = before_gap(trimmed, 0);
@@ -807,6 +823,20 @@ mod tests {
             assert_eq!(block.header, share_header(2));
             assert_eq!(&block.data[..], &data[..]);
         }
+    }
+
+    #[test]
+    fn invisible_marks_in_a_typed_copy_are_dropped_not_taken_for_text() {
+        let data = sample_share();
+        let typed = encode_block(&share_header(2), &data).unwrap().to_text().to_string();
+        let marked = format!(
+            "\u{FEFF}{}",
+            typed.replacen(' ', " \u{200B}", 3).replacen('\n', "\u{200E}\r\n", 2)
+        );
+        let blocks = decode_text(&marked).unwrap();
+        assert_eq!(blocks.len(), 1, "{marked:?}");
+        let block = blocks[0].clone().unwrap();
+        assert_eq!((block.header, &block.data[..]), (share_header(2), &data[..]));
     }
 
     #[test]

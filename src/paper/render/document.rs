@@ -408,12 +408,15 @@ fn cells(line: &str) -> Vec<String> {
 
 /// Text from outside the template (names, paths, notes, messages) as inline Markdown on one
 /// line: every character this renderer (or a Markdown viewer) would take for markup is escaped,
-/// so the text prints exactly as given.
+/// so the text prints exactly as given; a control character or invisible mark (an escape
+/// sequence that would act when the `.md` file is shown in a terminal, a direction override)
+/// prints as a visible `\u{..}`, as on the terminal.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '\n' | '\r' => out.push(' '),
+            c if crate::platform::terminal::is_unsafe(c) => out.push_str(&format!("\\\\u{{{:x}}}", u32::from(c))),
             '\\' | '`' | '*' | '_' | '|' | '[' | ']' | '<' | '>' | '#' => {
                 out.push('\\');
                 out.push(c);
@@ -820,6 +823,20 @@ mod tests {
         ));
         let pdf = render_markdown_replacing("# 陈\n\n| a |\n|---|\n| 🎉 |\n", Paper::A4, "report 陈", "f 陈");
         assert!(pdf.starts_with(b"%PDF"));
+    }
+
+    #[test]
+    fn escaped_outside_text_shows_control_and_invisible_characters_as_visible_escapes() {
+        let hostile = "a\x1b[2Jb\x1b]0;title\x07c\u{202E}d\u{200B}e";
+        let escaped = escape(hostile);
+        assert!(
+            !escaped.chars().any(crate::platform::terminal::is_unsafe),
+            "{escaped:?}"
+        );
+        assert_eq!(
+            plain(&escaped),
+            "a\\u{1b}[2Jb\\u{1b}]0;title\\u{7}c\\u{202e}d\\u{200b}e"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod pdf;
 mod pdf_work;
 pub mod qr;
 mod raster;
+mod tiff_chunks;
 
 use std::path::Path;
 
@@ -142,12 +143,20 @@ pub struct ScanOptions {
     /// Resolution PDF pages are first rendered at, instead of [`PDF_DPI`]; a page not read
     /// completely is rendered again at [`PDF_RETRY_DPI`] either way.
     pub pdf_dpi: Option<f32>,
+    /// The file holds exactly one sheet (seal's self-check reading the PDFs it just wrote):
+    /// reading stops at the page that completes it. The back of a certificate sheet holds only
+    /// text, and reading a page without codes runs every pass at two resolutions.
+    pub single_sheet: bool,
 }
 
 /// Reads a file's bytes with a size limit.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, ScanError> {
     let bytes = input::read(path, MAX_FILE_BYTES).map_err(|error| match error {
-        InputError::TooLarge(_) => ScanError::TooLarge(format!("more than {MAX_FILE_BYTES} bytes")),
+        InputError::TooLarge(_) => ScanError::TooLarge(format!(
+            "more than {} MB; split a scanned batch into files of at most {} MB",
+            MAX_FILE_BYTES >> 20,
+            MAX_FILE_BYTES >> 20
+        )),
         InputError::Io(error) => ScanError::Io(crate::platform::input::io_reason(&error)),
         error => ScanError::Io(error.to_string()),
     })?;
@@ -352,7 +361,8 @@ fn read_pages(
             }
             health
         });
-        context = if with_context(&codes) {
+        let sheet_complete = with_context(&codes);
+        context = if sheet_complete {
             Vec::new()
         } else {
             let mut joined = context.clone();
@@ -364,6 +374,9 @@ fn read_pages(
             codes,
             health,
         });
+        if options.single_sheet && sheet_complete {
+            break;
+        }
     }
     Ok(pages)
 }
@@ -414,6 +427,34 @@ mod tests {
             matches!(error, ScanError::TooLarge(_) | ScanError::BadImage(_)),
             "{error:?}"
         );
+    }
+
+    /// A TIFF of `pages` pages, each holding the test code.
+    fn pages_of_codes(pages: usize) -> Vec<u8> {
+        let (code, _) = qr::drawn_code(4);
+        let mut bytes = Vec::new();
+        let mut encoder = tiff::encoder::TiffEncoder::new(Cursor::new(&mut bytes)).unwrap();
+        for _ in 0..pages {
+            encoder
+                .write_image::<tiff::encoder::colortype::Gray8>(code.width(), code.height(), code.as_raw())
+                .unwrap();
+        }
+        bytes
+    }
+
+    #[test]
+    fn a_single_sheet_file_is_read_up_to_the_page_that_completes_it() {
+        let bytes = pages_of_codes(3);
+        let complete = |found: &[FoundQr]| !found.is_empty();
+        let batch = scan_bytes_with(&bytes, &complete, ScanOptions::default()).unwrap();
+        assert_eq!(batch.pages.len(), 3, "a batch is read to its last page");
+        let single = ScanOptions {
+            single_sheet: true,
+            ..ScanOptions::default()
+        };
+        let sheet = scan_bytes_with(&bytes, &complete, single).unwrap();
+        assert_eq!(sheet.pages.len(), 1);
+        assert_eq!(sheet.pages[0].codes[0].text, qr::PAYLOAD);
     }
 
     #[test]

@@ -14,6 +14,7 @@ use tiff::tags::Tag;
 
 use super::guard::contain;
 use super::qr::{self, PageImage};
+use super::tiff_chunks::Layout;
 use super::{MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, ScanError};
 
 /// Resolution ratio from which pixels are taken as non-square (fax: 200 x 100 dpi is 2).
@@ -21,11 +22,37 @@ const NON_SQUARE: f64 = 1.4;
 /// Spread between an RGB pixel's channels below which it counts as grey.
 const GREY_SPREAD: u8 = 24;
 
-fn too_large(width: u32, height: u32) -> Result<(), ScanError> {
-    if width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || u64::from(width) * u64::from(height) > MAX_IMAGE_PIXELS {
+/// Largest scan read at all: Legal paper at 1200 dpi (10 200 x 16 800). Scanners offer 1200 dpi
+/// while the reader needs no more than 600, so a page past [`MAX_IMAGE_PIXELS`] is shrunk by a
+/// whole factor as it is decoded, never kept at full size beside its grey page.
+const MAX_SCAN_PIXELS: u64 = 172_000_000;
+/// Longest side of a scan read at all (Legal's 14 inches at 1200 dpi).
+const MAX_SCAN_SIDE: u32 = 17_000;
+
+fn fits(width: u32, height: u32) -> bool {
+    width <= MAX_IMAGE_SIDE && height <= MAX_IMAGE_SIDE && u64::from(width) * u64::from(height) <= MAX_IMAGE_PIXELS
+}
+
+/// The whole factor a page of this size is shrunk by when decoded (1: kept as it is), or
+/// `TooLarge` past [`MAX_SCAN_PIXELS`], refused from the header before pixels are allocated.
+pub(super) fn shrink_factor(width: u32, height: u32) -> Result<u32, ScanError> {
+    if width > MAX_SCAN_SIDE || height > MAX_SCAN_SIDE || u64::from(width) * u64::from(height) > MAX_SCAN_PIXELS {
         return Err(ScanError::TooLarge(format!("{width}x{height} pixels")));
     }
-    Ok(())
+    Ok((1..=4)
+        .find(|factor| fits(width / factor, height / factor))
+        .unwrap_or(4))
+}
+
+/// `page` shrunk by `factor` (a box filter, as the reader's own half-scale passes use).
+fn shrink(page: PageImage, factor: u32) -> PageImage {
+    if factor <= 1 {
+        return page;
+    }
+    PageImage {
+        gray: qr::box_downscale(&page.gray, factor),
+        brightest: page.brightest.map(|brightest| qr::box_downscale(&brightest, factor)),
+    }
 }
 
 fn is_tiff(bytes: &[u8]) -> bool {
@@ -84,24 +111,49 @@ pub fn decode_page(bytes: &[u8], index: usize) -> Result<PageImage, ScanError> {
     let (width, height) = reader
         .into_dimensions()
         .map_err(|error| ScanError::BadImage(error.to_string()))?;
-    too_large(width, height)?;
+    let factor = shrink_factor(width, height)?;
     if format == Some(ImageFormat::Png)
-        && let Some(page) = decode_png_rows(bytes)?
+        && let Some(page) = decode_png_rows(bytes, factor)?
     {
         return Ok(page);
+    }
+    if format == Some(ImageFormat::Jpeg) && factor > 1 {
+        return decode_large_jpeg(bytes, width, height, factor);
     }
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|error| ScanError::BadImage(error.to_string()))?;
     let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_IMAGE_SIDE);
-    limits.max_image_height = Some(MAX_IMAGE_SIDE);
+    limits.max_image_width = Some(MAX_SCAN_SIDE);
+    limits.max_image_height = Some(MAX_SCAN_SIDE);
     limits.max_alloc = Some(MAX_IMAGE_PIXELS * 4);
     reader.limits(limits);
     let decoded = contain(|| reader.decode())
         .ok_or_else(|| ScanError::BadImage("the image decoder failed".into()))?
-        .map_err(|error| ScanError::BadImage(error.to_string()))?;
-    Ok(page_from(decoded))
+        .map_err(|error| match error {
+            image::ImageError::Limits(_) => ScanError::TooLarge(format!("{width}x{height} pixels")),
+            other => ScanError::BadImage(other.to_string()),
+        })?;
+    Ok(shrink(page_from(decoded), factor))
+}
+
+/// A JPEG past [`MAX_IMAGE_PIXELS`] (a 1200 dpi scan), decoded straight to grey levels: a colour
+/// page at full size would be three times the grey one (417 MB for A4), and the reader needs only
+/// the shrunk grey page. `zune-jpeg` is the decoder `image` itself uses.
+fn decode_large_jpeg(bytes: &[u8], width: u32, height: u32, factor: u32) -> Result<PageImage, ScanError> {
+    use zune_core::bytestream::ZCursor;
+    use zune_core::colorspace::ColorSpace;
+    use zune_core::options::DecoderOptions;
+    let options = DecoderOptions::default()
+        .set_max_width(MAX_SCAN_SIDE as usize)
+        .set_max_height(MAX_SCAN_SIDE as usize)
+        .jpeg_set_out_colorspace(ColorSpace::Luma);
+    let pixels = contain(|| zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options).decode())
+        .ok_or_else(|| ScanError::BadImage("the JPEG decoder failed".into()))?
+        .map_err(|error| ScanError::BadImage(format!("{error:?}")))?;
+    let gray = GrayImage::from_raw(width, height, pixels)
+        .ok_or_else(|| ScanError::BadImage("the JPEG holds fewer pixels than it declares".into()))?;
+    Ok(shrink(PageImage::from(gray), factor))
 }
 
 /// Decodes an 8-bit, non-interlaced PNG (what scanners and `pdftoppm` write) a row at a time
@@ -110,11 +162,11 @@ pub fn decode_page(bytes: &[u8], index: usize) -> Result<PageImage, ScanError> {
 /// was a quarter of a 300 dpi verify). The brightest channel is made too when a coloured pixel
 /// turns up, by decoding again from the start (a colour photo shows colour in its first rows).
 /// `None` for any other PNG (16-bit, interlaced), which the general decoder reads.
-fn decode_png_rows(bytes: &[u8]) -> Result<Option<PageImage>, ScanError> {
-    match png_rows(bytes, false)? {
+fn decode_png_rows(bytes: &[u8], factor: u32) -> Result<Option<PageImage>, ScanError> {
+    match png_rows(bytes, false, factor)? {
         PngRows::Other => Ok(None),
         PngRows::Page(page) => Ok(Some(page)),
-        PngRows::Coloured => match png_rows(bytes, true)? {
+        PngRows::Coloured => match png_rows(bytes, true, factor)? {
             PngRows::Page(page) => Ok(Some(page)),
             PngRows::Other | PngRows::Coloured => Ok(None),
         },
@@ -131,7 +183,53 @@ enum PngRows {
     Page(PageImage),
 }
 
-fn png_rows(bytes: &[u8], with_brightest: bool) -> Result<PngRows, ScanError> {
+/// Page rows shrunk by a whole factor as they arrive (a 1200 dpi scan): the sums of one output
+/// row are kept, never the full-size page.
+struct RowShrinker {
+    factor: usize,
+    width: usize,
+    sums: Vec<u32>,
+    rows_summed: usize,
+    out: Vec<u8>,
+}
+
+impl RowShrinker {
+    fn new(width: usize, height: usize, factor: usize) -> Self {
+        let width = width / factor;
+        Self {
+            factor,
+            width,
+            sums: vec![0; if factor > 1 { width } else { 0 }],
+            rows_summed: 0,
+            out: Vec::with_capacity(width * (height / factor)),
+        }
+    }
+
+    fn push(&mut self, row: &[u8]) {
+        if self.factor == 1 {
+            self.out.extend_from_slice(&row[..self.width]);
+            return;
+        }
+        for (sum, block) in self.sums.iter_mut().zip(row.chunks_exact(self.factor)) {
+            *sum += block.iter().map(|&value| u32::from(value)).sum::<u32>();
+        }
+        self.rows_summed += 1;
+        if self.rows_summed == self.factor {
+            let area = (self.factor * self.factor) as u32;
+            self.out
+                .extend(self.sums.iter().map(|sum| ((sum + area / 2) / area) as u8));
+            self.sums.iter_mut().for_each(|sum| *sum = 0);
+            self.rows_summed = 0;
+        }
+    }
+
+    fn finish(self) -> GrayImage {
+        let height = self.out.len() / self.width.max(1);
+        GrayImage::from_raw(self.width as u32, height as u32, self.out).expect("width x height pixels")
+    }
+}
+
+fn png_rows(bytes: &[u8], with_brightest: bool, factor: u32) -> Result<PngRows, ScanError> {
     let bad = |error: png::DecodingError| match error {
         png::DecodingError::LimitsExceeded => ScanError::TooLarge("a PNG row is too large".into()),
         other => ScanError::BadImage(other.to_string()),
@@ -144,7 +242,7 @@ fn png_rows(bytes: &[u8], with_brightest: bool) -> Result<PngRows, ScanError> {
         let mut reader = decoder.read_info().map_err(bad)?;
         let info = reader.info();
         let (width, height, interlaced) = (info.width, info.height, info.interlaced);
-        too_large(width, height)?;
+        shrink_factor(width, height)?;
         let (colour, depth) = reader.output_color_type();
         let channels = match colour {
             png::ColorType::Grayscale => 1,
@@ -157,9 +255,11 @@ fn png_rows(bytes: &[u8], with_brightest: bool) -> Result<PngRows, ScanError> {
             return Ok(PngRows::Other);
         }
         let (w, h) = (width as usize, height as usize);
-        let mut gray = vec![0u8; w * h];
-        let mut brightest = with_brightest.then(|| vec![0u8; w * h]);
-        for y in 0..h {
+        let factor = factor as usize;
+        let mut gray = RowShrinker::new(w, h, factor);
+        let mut brightest = with_brightest.then(|| RowShrinker::new(w, h, factor));
+        let (mut gray_row, mut brightest_row_buffer) = (vec![0u8; w], vec![0u8; w]);
+        for _ in 0..h {
             let row = reader
                 .next_row()
                 .map_err(bad)?
@@ -168,7 +268,7 @@ fn png_rows(bytes: &[u8], with_brightest: bool) -> Result<PngRows, ScanError> {
             if samples.len() < w * channels {
                 return Err(ScanError::BadImage("a PNG row is shorter than the image".into()));
             }
-            let out = &mut gray[y * w..][..w];
+            let out = &mut gray_row[..];
             let coloured = match channels {
                 1 => {
                     out.copy_from_slice(&samples[..w]);
@@ -178,22 +278,24 @@ fn png_rows(bytes: &[u8], with_brightest: bool) -> Result<PngRows, ScanError> {
                 3 => grey_row::<3>(samples, out),
                 _ => grey_row::<4>(samples, out),
             };
+            gray.push(&gray_row);
             match brightest.as_mut() {
                 Some(brightest) if channels > 2 => {
-                    let out = &mut brightest[y * w..][..w];
+                    let out = &mut brightest_row_buffer[..];
                     match channels {
                         3 => brightest_row::<3>(samples, out),
                         _ => brightest_row::<4>(samples, out),
                     }
+                    brightest.push(out);
                 }
+                Some(brightest) => brightest.push(&gray_row),
                 None if coloured => return Ok(PngRows::Coloured),
-                _ => {}
+                None => {}
             }
         }
-        let image = |pixels: Vec<u8>| GrayImage::from_raw(width, height, pixels).expect("width x height pixels");
         Ok(PngRows::Page(PageImage {
-            gray: image(gray),
-            brightest: brightest.map(image),
+            gray: gray.finish(),
+            brightest: brightest.map(RowShrinker::finish),
         }))
     })
     .ok_or_else(|| ScanError::BadImage("the PNG decoder failed".into()))?
@@ -224,7 +326,7 @@ fn from_rgba(width: u32, height: u32, rgba: &[u8]) -> PageImage {
 /// Grey levels of RGB (`channels` 3) or RGBA (4) samples, transparent pixels laid onto white,
 /// and the brightest channel as a second page only when the image has colour (most scans are
 /// grey, so that buffer is not made for them).
-fn from_samples(width: u32, height: u32, samples: &[u8], channels: usize) -> PageImage {
+pub(super) fn from_samples(width: u32, height: u32, samples: &[u8], channels: usize) -> PageImage {
     match channels {
         3 => from_pixels::<3>(width, height, samples),
         _ => from_pixels::<4>(width, height, samples),
@@ -250,9 +352,7 @@ fn from_pixels<const N: usize>(width: u32, height: u32, samples: &[u8]) -> PageI
 
 /// A pixel of `N` samples (grey and alpha, RGB or RGBA) as RGB laid onto white paper.
 fn composite<const N: usize>(pixel: &[u8; N]) -> [u8; 3] {
-    let on_white = |value: u8, alpha: u8| {
-        ((u32::from(value) * u32::from(alpha) + 255 * (255 - u32::from(alpha)) + 127) / 255) as u8
-    };
+    let on_white = composite_on_white;
     let (colour, alpha) = match N {
         2 => ([pixel[0]; 3], pixel[1]),
         _ => ([pixel[0], pixel[1], pixel[2]], pixel.get(3).copied().unwrap_or(255)),
@@ -262,6 +362,11 @@ fn composite<const N: usize>(pixel: &[u8; N]) -> [u8; 3] {
     } else {
         colour
     }
+}
+
+/// A sample of coverage `alpha` laid onto white paper.
+pub(super) fn composite_on_white(value: u8, alpha: u8) -> u8 {
+    ((u32::from(value) * u32::from(alpha) + 255 * (255 - u32::from(alpha)) + 127) / 255) as u8
 }
 
 /// Writes the grey level of each pixel of `samples` (`N` samples a pixel) into `out`; true
@@ -323,17 +428,24 @@ fn decode_tiff_page(bytes: &[u8], index: usize) -> Result<PageImage, ScanError> 
         .ok_or_else(|| ScanError::BadImage("the TIFF decoder failed".into()))?
         .map_err(tiff_error)?;
     let (width, height) = decoder.dimensions().map_err(tiff_error)?;
-    too_large(width, height)?;
-    let colour = decoder.colortype().map_err(tiff_error)?;
+    let factor = shrink_factor(width, height)?;
     let (x_dpi, y_dpi) = (
         resolution(&mut decoder, Tag::XResolution),
         resolution(&mut decoder, Tag::YResolution),
     );
+    if let Ok(layout) = Layout::read(&mut decoder)
+        && layout.needs_own_decoder()
+    {
+        let page =
+            contain(|| layout.decode(bytes)).ok_or_else(|| ScanError::BadImage("the TIFF decoder failed".into()))??;
+        return Ok(square_pixels(page, x_dpi, y_dpi));
+    }
+    let colour = decoder.colortype().map_err(tiff_error)?;
     let decoded = contain(|| decoder.read_image())
         .ok_or_else(|| ScanError::BadImage("the TIFF decoder failed".into()))?
         .map_err(tiff_error)?;
     let page = tiff_pixels(width, height, colour, decoded)?;
-    Ok(square_pixels(page, x_dpi, y_dpi))
+    Ok(square_pixels(shrink(page, factor), x_dpi, y_dpi))
 }
 
 /// Converts a decoded TIFF page (already black-is-zero: the decoder inverts white-is-zero fax
@@ -493,7 +605,7 @@ mod tests {
         for image in images {
             let colour = image.color();
             let bytes = png_of(image.clone());
-            let rows = decode_png_rows(&bytes)
+            let rows = decode_png_rows(&bytes, 1)
                 .expect("decodes")
                 .expect("an 8-bit PNG is read by rows");
             let whole = page_from(image::load_from_memory(&bytes).expect("decodes"));
@@ -503,12 +615,45 @@ mod tests {
     }
 
     #[test]
+    fn pages_past_the_image_limit_are_shrunk_to_fit_and_rows_shrink_as_a_whole_page_would() {
+        // A4 at 300 and 600 dpi as they are; at 1200 dpi halved; Legal at 1200 dpi too; past it
+        // refused.
+        assert_eq!(shrink_factor(2481, 3508), Ok(1));
+        assert_eq!(shrink_factor(4961, 7016), Ok(1));
+        assert_eq!(shrink_factor(9922, 14032), Ok(2));
+        assert_eq!(shrink_factor(10200, 16800), Ok(2));
+        assert!(matches!(shrink_factor(12000, 17000), Err(ScanError::TooLarge(_))));
+        let page = GrayImage::from_fn(37, 23, |x, y| image::Luma([((x * 31 + y * 17) % 256) as u8]));
+        for factor in [1, 2, 3] {
+            let mut rows = RowShrinker::new(37, 23, factor);
+            page.rows().for_each(|row| {
+                let row: Vec<u8> = row.map(|pixel| pixel[0]).collect();
+                rows.push(&row);
+            });
+            let expected = if factor == 1 {
+                page.clone()
+            } else {
+                let cropped = image::imageops::crop_imm(
+                    &page,
+                    0,
+                    0,
+                    37 / factor as u32 * factor as u32,
+                    23 / factor as u32 * factor as u32,
+                )
+                .to_image();
+                qr::box_downscale(&cropped, factor as u32)
+            };
+            assert_eq!(rows.finish(), expected, "factor {factor}");
+        }
+    }
+
+    #[test]
     fn sixteen_bit_pngs_are_left_to_the_whole_image_decoder() {
         let deep = image::ImageBuffer::<image::Rgb<u16>, _>::from_fn(9, 7, |x, y| {
             image::Rgb([(x * 7000) as u16, (y * 9000) as u16, 300])
         });
         let bytes = png_of(DynamicImage::ImageRgb16(deep));
-        assert!(decode_png_rows(&bytes).expect("decodes").is_none());
+        assert!(decode_png_rows(&bytes, 1).expect("decodes").is_none());
         let page = decode_page(&bytes, 0).expect("decodes");
         assert_eq!(page.gray.dimensions(), (9, 7));
     }
