@@ -629,7 +629,9 @@ fn lay_out(markdown: &str, paper: Paper, footer: &str) -> PageWriter {
                 let mut rows = Vec::new();
                 while index < lines.len() && lines[index].trim().starts_with('|') {
                     let row = lines[index].trim();
-                    if !row.trim_matches(['|', '-', ':', ' ']).is_empty() {
+                    // The `|---|` row is skipped; a row of empty cells is a blank row of a form.
+                    let separator = row.contains('-') && row.trim_matches(['|', '-', ':', ' ']).is_empty();
+                    if !separator {
                         rows.push(cells(row));
                     }
                     index += 1;
@@ -796,6 +798,16 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_row_of_empty_cells_is_a_blank_row_to_fill_in() {
+        let form = "| Time | What | By |\n|---|---|---|\n| | | |\n| | | |\n";
+        let blank = lay_out("| Time | What | By |\n|---|---|---|\n", Paper::A4, "f");
+        assert!(
+            lay_out(form, Paper::A4, "f").y > blank.y + 20.0,
+            "two rows of 11 mm are drawn"
+        );
     }
 
     #[test]
