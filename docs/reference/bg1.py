@@ -54,6 +54,19 @@ def decode_base32(symbols, byte_len):
     return bytes(out)
 
 
+def repair_header(typed):
+    """Upper-cases a typed header and reads O as 0, I and L as 1 where only digits or base32
+    symbols stand (after BG, the ceremony id, the numbers of K N S C B, the check symbols);
+    the block kind (SHARE, PSHARE, VAULT) is left as typed."""
+    fields = typed.upper().split("-")
+    if len(fields) != 8:
+        return typed.upper()
+    repair = lambda text: text.replace("O", "0").replace("I", "1").replace("L", "1")
+    version = "BG" + repair(fields[0][2:]) if fields[0].startswith("BG") else fields[0]
+    numbers = [f[:1] + repair(f[1:]) for f in fields[3:7]]
+    return "-".join([version, fields[1], repair(fields[2])] + numbers + [repair(fields[7])])
+
+
 def split_blocks(text):
     blocks = []
     wanted = 0
@@ -61,7 +74,7 @@ def split_blocks(text):
         line = physical.strip()
         if line.upper().startswith("BG"):
             words = line.split()
-            header, inline = words[0].upper(), [w.upper() for w in words[1:]]
+            header, inline = repair_header(words[0]), [w.upper() for w in words[1:]]
             try:
                 announced = -(-int(header.rsplit("-", 2)[1][1:]) // BYTES_PER_LINE)
             except (IndexError, ValueError):
@@ -77,12 +90,15 @@ def split_blocks(text):
 
 
 def decode_block(header, lines):
+    malformed = f"header {header}: malformed; type it exactly as printed, with its 7 dashes and no spaces"
+    if "-" not in header or any(c not in QR_ALPHANUMERIC for c in header):
+        raise ValueError(malformed)
     body, check = header.rsplit("-", 1)
     if line_check(body, 0, "") != check:
         raise ValueError(f"header {header}: check characters do not match")
     fields = body.split("-")
     if fields[0] != "BG1" or len(fields) != 7:
-        raise ValueError(f"header {header}: not a BG1 header")
+        raise ValueError(malformed)
     byte_len = int(fields[6][1:])
     count = -(-byte_len // BYTES_PER_LINE)
     if len(lines) != count:

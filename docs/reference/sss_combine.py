@@ -316,7 +316,11 @@ def recover_identity(shares):
     if any(plain[32:]):
         raise Failure("the shares combine, but not into a breakglass vault key (bytes 32-63 are not zero)")
     left_out = sorted(set(by_index) - {s[0] for s in used})
-    note = f"; share(s) {', '.join(map(str, left_out))} do not belong and were left out" if left_out else ""
+    note = ""
+    if left_out:
+        numbers = ", ".join(map(str, left_out))
+        note = f"; share {numbers} does not belong and was left out" if len(left_out) == 1 else \
+            f"; shares {numbers} do not belong and were left out"
     print(f"shares {', '.join(str(s[0]) for s in used)} combine; tag verified{note}", file=sys.stderr)
     return age_identity(plain[:32])
 
@@ -340,7 +344,8 @@ def assemble_vault(chunks):
             raise Failure(f"two copies of vault chunk {chunk}/{count} differ: retype it from a sheet")
     missing = [str(c) for c in range(1, count + 1) if c not in pieces]
     if missing:
-        raise Failure(f"vault chunk(s) {', '.join(missing)} of {count} missing")
+        chunks = "vault chunk" if len(missing) == 1 else "vault chunks"
+        raise Failure(f"{chunks} {', '.join(missing)} of {count} missing")
     vault = b"".join(pieces[c] for c in range(1, count + 1))
     if ceremony is not None and ceremony_id(vault) != ceremony:
         raise Failure(f"the vault's SHA-256 does not match ceremony id {ceremony}")

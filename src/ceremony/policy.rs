@@ -489,7 +489,10 @@ pub fn parse(text: &str, now: i64) -> Result<Policy, PolicyError> {
     if rules::check_custodian_count(shares).is_err() {
         checker.problem(
             custodians_span.clone(),
-            format!("{shares} custodian(s) listed; a ceremony needs 2 to 255 [[custodian]] tables"),
+            format!(
+                "{} listed; a ceremony needs 2 to 255 [[custodian]] tables",
+                crate::wording::count(shares, "custodian", "custodians")
+            ),
         );
     }
     let threshold = match rules::check_threshold(*raw.threshold.get_ref(), shares) {

@@ -13,7 +13,7 @@ pub const MAX_CUSTODIANS: usize = 255;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RuleError {
     /// Too few or too many custodians.
-    #[error("{count} custodian(s) given; a ceremony needs between 2 and 255 custodians")]
+    #[error("{} given; a ceremony needs between 2 and 255 custodians", crate::wording::count(*count, "custodian", "custodians"))]
     CustodianCount {
         /// How many were given.
         count: usize,

@@ -273,6 +273,38 @@ pub fn slug_or(text: &str, fallback: &str) -> String {
     if slug.is_empty() { fallback.into() } else { slug }
 }
 
+/// Refuses text the sheets, runbook or cover page would print but the embedded font cannot draw
+/// (a CJK or Arabic name, an emoji), naming where it is: caught before anything is sealed,
+/// never printed as empty boxes or dropped.
+fn check_printed(request: &CeremonyRequest) -> Result<(), SealError> {
+    let mut fields: Vec<(String, &str)> = vec![("the label".into(), &request.label)];
+    for (number, custodian) in request.custodians.iter().enumerate() {
+        let whose = format!("custodian {}", number + 1);
+        fields.push((format!("{whose}'s name {:?}", custodian.name), &custodian.name));
+        for (what, value) in [
+            ("role", &custodian.role),
+            ("location", &custodian.location),
+            ("seal serial", &custodian.seal_serial),
+            ("contact", &custodian.contact),
+        ] {
+            if let Some(value) = value {
+                fields.push((format!("{whose}'s {what}"), value));
+            }
+        }
+    }
+    if let Some(account) = &request.account {
+        fields.push(("the account".into(), account));
+    }
+    for (field, value) in fields {
+        if let Some(character) = crate::paper::render::text::first_unprintable(value) {
+            return Err(SealError::Parameters(format!(
+                "{field} contains {character:?}, which the sheets' font cannot print (it has Latin, Greek and Cyrillic letters); write it in one of those, e.g. a Chinese name in pinyin"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn check_request(request: &CeremonyRequest) -> Result<(), SealError> {
     let shares = request.custodians.len();
     rules::check_custodian_count(shares)?;
@@ -308,6 +340,7 @@ fn check_request(request: &CeremonyRequest) -> Result<(), SealError> {
             "the label must be at most {MAX_NAME_CHARS} printable characters (no invisible or control characters)"
         )));
     }
+    check_printed(request)?;
     if let SecretInput::Provided(provided) = &request.secret
         && provided.secret.is_empty()
     {

@@ -118,8 +118,8 @@ fn ask(
 ) -> Result<(), Failure> {
     let _ = writeln!(
         prompt,
-        "{} practice(s) to answer: y = in place, n = not in place, s = skip (counts as not in place), q = stop asking.",
-        pending.len()
+        "{} to answer: y = in place, n = not in place, s = skip (counts as not in place), q = stop asking.",
+        breakglass::wording::count(pending.len(), "practice", "practices")
     );
     for (index, practice) in pending.iter().enumerate() {
         let level = model

@@ -31,8 +31,8 @@ pub fn passphrase(args: GeneratePassphraseArgs) -> Result<(), Failure> {
         outln!("{}", generated.text.expose());
     }
     errln!(
-        "{} passphrase(s), {bits} bits of entropy each, meeting Entra's password rules.",
-        args.count
+        "{}, {bits} bits of entropy each, meeting Entra's password rules.",
+        breakglass::wording::count(args.count as usize, "passphrase", "passphrases")
     );
     Ok(())
 }

@@ -53,7 +53,7 @@ impl Kind for ClientSecret {
         let tenant = or_blank(manifest.tenant.as_deref(), "tenant");
         let app_id = or_blank(manifest.app_id.as_deref(), "application (client) id");
         format!(
-            "The recovered client secret of app `{app_id}` expires on {}; Entra rejects it after that. Sign in with it by typing it at the prompt, never with the secret on the command line or in a file:\n\n```\n{}$secret = Read-Host -MaskInput 'client secret'\naz login --service-principal -u $app -t $tenant -p $secret\n```",
+            "The recovered client secret of app `{app_id}` expires on {}; Entra rejects it after that. Sign in with it by typing it at the prompt, never with the secret on the command line or in a file:\n\n```\n{}$secure = Read-Host -AsSecureString 'client secret'\n$secret = [Net.NetworkCredential]::new('', $secure).Password\naz login --service-principal -u $app -t $tenant -p $secret\n```",
             manifest
                 .secret_expires
                 .map_or_else(|| "(not recorded)".to_owned(), |day| day.to_string()),

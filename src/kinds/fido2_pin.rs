@@ -36,7 +36,7 @@ fn check_serials(serials: &[String]) -> Result<Vec<String>, ImportError> {
 /// What is fixed about a FIDO2 PIN.
 pub const PROFILE: Profile = Profile::new(
     "FIDO2 security key PIN",
-    "the PIN of the emergency account's FIDO2 security key(s)",
+    "the PIN of the emergency account's FIDO2 security key",
 )
 .taking(ImportOption::KeySerials);
 
@@ -66,7 +66,15 @@ impl Kind for Fido2Pin {
         Ok(HandOut::text_line(
             payload,
             "fido2-pin.txt",
-            vec![format!("This is the PIN of security key(s): {}.", serials.join(", "))],
+            vec![format!(
+                "This is the PIN of {}: {}.",
+                if serials.len() == 1 {
+                    "security key"
+                } else {
+                    "security keys"
+                },
+                serials.join(", ")
+            )],
         ))
     }
 

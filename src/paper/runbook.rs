@@ -160,7 +160,7 @@ pub(crate) fn ps_variables(variables: &[(&str, &str)]) -> String {
 /// only issues a temporary one).
 pub(crate) fn set_passphrase(account: &str, tenant: &str) -> String {
     format!(
-        "Set it with Microsoft Graph PowerShell, signed in with a role allowed to set a Global Administrator's password, such as Privileged Authentication Administrator or Global Administrator (the admin center's \"Reset password\" issues a temporary password instead):\n\n```\n{}Connect-MgGraph -TenantId $tenant -Scopes 'User-PasswordProfile.ReadWrite.All'\n$password = @{{\n    Password = (Read-Host -MaskInput 'New passphrase')\n    ForceChangePasswordNextSignIn = $false\n}}\nUpdate-MgUser -UserId $account -PasswordProfile $password\nUpdate-MgUser -UserId $account -PasswordPolicies 'DisablePasswordExpiration'\n```\n\nType the passphrase at the prompt (shown as stars, and not kept in the shell history), then sign in once with it and the account's FIDO2 key to prove it works. The role is what allows the change; if `Update-MgUser` still answers \"Insufficient privileges\", reconnect with `-Scopes 'Directory.AccessAsUser.All'`.",
+        "Set it with Microsoft Graph PowerShell, signed in with a role allowed to set a Global Administrator's password, such as Privileged Authentication Administrator or Global Administrator (the admin center's \"Reset password\" issues a temporary password instead):\n\n```\n{}Connect-MgGraph -TenantId $tenant -Scopes 'User-PasswordProfile.ReadWrite.All'\n$secure = Read-Host -AsSecureString 'New passphrase'\n$password = @{{\n    Password = [Net.NetworkCredential]::new('', $secure).Password\n    ForceChangePasswordNextSignIn = $false\n}}\nUpdate-MgUser -UserId $account -PasswordProfile $password\nUpdate-MgUser -UserId $account -PasswordPolicies 'DisablePasswordExpiration'\n```\n\nType the passphrase at the prompt (shown as stars, and not kept in the shell history), then sign in once with it and the account's FIDO2 key to prove it works. The role is what allows the change; if `Update-MgUser` still answers \"Insufficient privileges\", reconnect with `-Scopes 'Directory.AccessAsUser.All'`.",
         ps_variables(&[("tenant", tenant), ("account", account)])
     )
 }
@@ -191,7 +191,8 @@ pub(crate) fn indented_block(lines: &str) -> String {
 fn after_use(manifest: &Manifest) -> String {
     let rotate = crate::kinds::of(&manifest.secret_kind).replacing_it(manifest);
     format!(
-        "1. Hold a new sealing ceremony at once (`breakglass seal --policy ...`) with new envelopes: it makes the new secret. The old sheets stay valid until step 2 is done.\n{rotate}\n3. Destroy the opened sheets of ceremony {} (shred them) and record it in the log; delete scans and typed files on the offline computer.\n4. Write the post-mortem: why the glass was broken, who took part, the sign-in alert's timeline, what to change.",
+        "1. Hold a new sealing ceremony at once (`breakglass seal --policy ...`) with new envelopes: it makes the new secret. The old sheets stay valid until step 2 is done.\n{rotate}\n3. Destroy the opened sheets of ceremony {} (shred them) and record it in the log; delete scans and typed files on the offline computer.\n4. Review what the account (or app) did while the glass was broken: its sign-ins (Entra admin center, Sign-in logs, filtered on the account; for an app, the service principal sign-ins) and the Audit logs of the same hours. Every action should be one the responders took.
+5. Write the post-mortem: why the glass was broken, who took part, the sign-in alert's timeline, what was changed, what to change.",
         manifest.ceremony().display()
     )
 }
@@ -443,13 +444,15 @@ mod tests {
         let runbook = runbook_markdown(&manifest, RUNBOOK_TEMPLATE);
         for pinned in [
             "$tenant = 'contoso.onmicrosoft.com'\n$account = 'bg01@contoso.onmicrosoft.com'\nConnect-MgGraph -TenantId $tenant -Scopes 'User-PasswordProfile.ReadWrite.All'\n",
-            "$password = @{\n    Password = (Read-Host -MaskInput 'New passphrase')\n    ForceChangePasswordNextSignIn = $false\n}\n",
+            "$secure = Read-Host -AsSecureString 'New passphrase'\n$password = @{\n    Password = [Net.NetworkCredential]::new('', $secure).Password\n    ForceChangePasswordNextSignIn = $false\n}\n",
             "Update-MgUser -UserId $account -PasswordProfile $password\nUpdate-MgUser -UserId $account -PasswordPolicies 'DisablePasswordExpiration'\n",
             "such as Privileged Authentication Administrator or Global Administrator",
             "reconnect with `-Scopes 'Directory.AccessAsUser.All'`",
             "union SigninLogs, AADNonInteractiveUserSignInLogs\n| where UserId == \"11111111-2222-3333-4444-555555555555\"",
             "every 5 minutes over the last 10 minutes",
             "greater than 0",
+            // After use: what the account did is reviewed in the sign-in and audit logs.
+            "4. Review what the account (or app) did while the glass was broken: its sign-ins (Entra admin center, Sign-in logs",
         ] {
             // The commands sit inside a numbered item, indented by three spaces.
             assert!(runbook.replace("\n   ", "\n").contains(pinned), "{pinned}\n{runbook}");

@@ -182,7 +182,12 @@ impl NetworkState {
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
         if !self.interfaces_up.is_empty() {
-            parts.push(format!("network interface(s) up: {}", self.interfaces_up.join(", ")));
+            let noun = if self.interfaces_up.len() == 1 {
+                "interface"
+            } else {
+                "interfaces"
+            };
+            parts.push(format!("network {noun} up: {}", self.interfaces_up.join(", ")));
         }
         if !self.default_routes.is_empty() {
             parts.push(format!("default route via {}", self.default_routes.join(", ")));
@@ -289,7 +294,7 @@ mod tests {
         assert!(!state.offline());
         assert_eq!(
             state.describe(),
-            "network interface(s) up: eth0; default route via eth0, wlan0"
+            "network interface up: eth0; default route via eth0, wlan0"
         );
         std::fs::remove_dir_all(&root).unwrap();
         assert!(network_state_at(&root.join("none"), &root.join("none")).offline());

@@ -80,7 +80,7 @@ fn answers_file_gives_the_expected_level_and_what_is_missing_next() {
     );
     assert!(
         run.stdout
-            .contains("Missing for level 4, Controlled (7 practice(s); breakglass helps with 2)"),
+            .contains("Missing for level 4, Controlled (7 practices; breakglass helps with 2)"),
         "{}",
         run.stdout
     );

@@ -229,7 +229,7 @@ fn seal_from_a_policy_records_it_in_the_manifest() {
             rotation.as_str(),
             "bg01@contoso.onmicrosoft.com",
             "SigninLogs",
-            "age -d -i key.txt vault.age",
+            "age -d -i key.txt -o payload.txt vault.age",
             "Tell the security operations team",
         ] {
             assert!(text.contains(fact), "{name} lacks {fact:?}:\n{text}");

@@ -167,7 +167,11 @@ fn python_combine_refuses_too_few_shares_and_shares_of_another_ceremony() {
     let output = python_with_stdin(&python, &[&combine, &a, &b, &c, &foreign], "", dir);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    assert!(stderr.contains("share(s) 4 do not belong"), "{stderr}");
+    assert!(
+        stderr.contains("; share 4 does not belong and was left out"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("(s)"), "{stderr}");
     let identity = String::from_utf8(output.stdout).unwrap();
     let exported = one.run(&[
         "recover",
@@ -211,4 +215,80 @@ fn python_combiner_passes_its_self_test() {
     let scratch = tempfile::tempdir().unwrap();
     let output = python_with_stdin(&python, &[&script("sss_combine.py"), "--self-test"], "", scratch.path());
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// Sheets typed as a tired person types them: lower case, `O` for `0` and `l` for `1` (header
+/// line included), spaces doubled and rows indented.
+fn typed_carelessly(typed: &str) -> String {
+    typed
+        .to_lowercase()
+        .replace('0', "o")
+        .replace('1', "l")
+        .lines()
+        .map(|line| format!("  {}", line.replace(' ', "  ")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A certificate ceremony recovered as docs/RECOVERY-WITHOUT-BREAKGLASS.md says, from sheets typed
+/// with the usual mistakes: bg1.py, sss_combine.py and age give the payload, rsa_key.py rebuilds
+/// the private key from its primes, and it is the key of the certificate kept beside the manifest
+/// (openssl compares the moduli and packs both into a .pfx). breakglass reads the same files.
+#[test]
+fn a_certificate_is_rebuilt_from_carelessly_typed_sheets_with_python_age_and_openssl() {
+    let (Some(python), Some(age), Some(openssl)) = (tool("python3"), tool("age"), tool("openssl")) else {
+        return;
+    };
+    let sealed = seal(&[
+        "--kind",
+        "certificate",
+        "--subject",
+        "CN=contoso-breakglass-app",
+        "--key-size",
+        "2048",
+    ]);
+    let dir = sealed.dir.path();
+    let typed: Vec<PathBuf> = [2, 4, 5]
+        .iter()
+        .map(|&index| {
+            let path = sealed.path(&format!("typed-{index}.txt"));
+            std::fs::write(&path, typed_carelessly(&typed_copy(&sealed.sheet(index)))).unwrap();
+            path
+        })
+        .collect();
+    let first = std::fs::read_to_string(&typed[0]).unwrap();
+    assert!(first.trim_start().starts_with("bgl-share-"), "{first}");
+
+    let files: Vec<String> = typed.iter().map(|path| path.display().to_string()).collect();
+    let mut verify = vec!["verify"];
+    verify.extend(files.iter().map(String::as_str));
+    let verified = sealed.run(&verify);
+    assert_eq!(verified.code, i32::from(Exit::Ok), "{}", verified.all());
+
+    recover_with_python_and_age(&python, &age, &typed, dir);
+    external(&age, &["-d", "-i", "key.txt", "-o", "payload.bin", "vault.age"], dir);
+    let key = external(&python, &[&script("rsa_key.py"), "payload.bin"], dir);
+    assert!(key.starts_with("-----BEGIN RSA PRIVATE KEY-----"), "{key}");
+    std::fs::write(dir.join("key.pem"), &key).unwrap();
+    external(&openssl, &["rsa", "-check", "-noout", "-in", "key.pem"], dir);
+    let of_key = external(&openssl, &["rsa", "-noout", "-modulus", "-in", "key.pem"], dir);
+    let certificate = sealed.out.join("cert.pem").display().to_string();
+    let of_certificate = external(&openssl, &["x509", "-noout", "-modulus", "-in", &certificate], dir);
+    assert_eq!(of_key, of_certificate, "the rebuilt key is the certificate's");
+    external(
+        &openssl,
+        &[
+            "pkcs12",
+            "-export",
+            "-inkey",
+            "key.pem",
+            "-in",
+            &certificate,
+            "-out",
+            "app.pfx",
+            "-passout",
+            "pass:x",
+        ],
+        dir,
+    );
 }

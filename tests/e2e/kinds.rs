@@ -169,7 +169,7 @@ fn fido2_pin_is_bound_to_its_key_serials() {
         "730-514\n"
     );
     assert!(
-        run.stderr.contains("security key(s): YK5-21984512, YK5-21984513"),
+        run.stderr.contains("PIN of security keys: YK5-21984512, YK5-21984513.") && !run.stderr.contains("(s)"),
         "{}",
         run.stderr
     );

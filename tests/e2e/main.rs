@@ -17,6 +17,7 @@ mod kinds;
 mod log_vector;
 mod office_scans;
 mod output_failures;
+mod paper_layout;
 mod plugin_recipient;
 mod round_trip;
 mod runbook;

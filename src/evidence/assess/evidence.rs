@@ -115,7 +115,8 @@ pub fn gather(dir: &Path, policy: Option<&Path>, now: i64) -> Result<Records, Ev
         first_match(&found, Evidence::Fido2PinSealed, |manifest| {
             (manifest.secret_kind == SecretKind::Fido2Pin).then(|| match manifest.key_serials.as_slice() {
                 [] => "seals a FIDO2 PIN".to_owned(),
-                serials => format!("seals the PIN of FIDO2 key(s) {}", serials.join(", ")),
+                [serial] => format!("seals the PIN of FIDO2 key {serial}"),
+                serials => format!("seals the PIN of FIDO2 keys {}", serials.join(", ")),
             })
         }),
         policy_finding,
@@ -338,7 +339,10 @@ fn drill(found: &[Found], now: i64, warnings: &mut Vec<String>) -> Finding {
             detail: if logs == 0 {
                 format!("no {LOG_NAME} beside any sealed ceremony")
             } else {
-                format!("no successful drill in the {logs} log(s) found")
+                format!(
+                    "no successful drill in the {} found",
+                    crate::wording::count(logs, "log", "logs")
+                )
             },
         },
     }

@@ -71,10 +71,10 @@ pub fn text(assessment: &Assessment) -> String {
     match &assessment.next {
         Some(next) => {
             out.push_str(&format!(
-                "\nMissing for level {}, {} ({} practice(s); breakglass helps with {}):\n",
+                "\nMissing for level {}, {} ({}; breakglass helps with {}):\n",
                 next.number,
                 next.name,
-                next.missing.len(),
+                crate::wording::count(next.missing.len(), "practice", "practices"),
                 next.breakglass_helps.len()
             ));
             for id in &next.missing {
@@ -245,7 +245,7 @@ pub fn markdown(assessment: &Assessment) -> String {
     out
 }
 
-/// The report as a PDF: the Markdown report, printed (paths in other scripts become `?`).
+/// The report as a PDF: the Markdown report, printed (characters of other scripts in paths are printed as their code point, `[U+9648]`).
 pub fn pdf(assessment: &Assessment, paper: Paper) -> Vec<u8> {
     let info = &assessment.model;
     render_markdown_replacing(

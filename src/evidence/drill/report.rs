@@ -1,6 +1,6 @@
 //! The drill report: one page an auditor can read and sign, written as Markdown (from the record
 //! as logged, so paper and log agree) and printed with the same renderer as the runbook.
-//! Characters the built-in fonts cannot print (an emoji in a note) become `?` on paper rather
+//! Characters the built-in fonts cannot print (an emoji in a note) are printed as their code point (`[U+1F389]`) on paper rather
 //! than fail a drill that already happened.
 
 use std::path::{Path, PathBuf};

@@ -496,7 +496,7 @@ pub fn split_blocks(text: &str) -> Result<Vec<RawBlock>, FormatError> {
         if trimmed.to_ascii_uppercase().starts_with("BG") {
             let trimmed = before_gap(trimmed, 0);
             let mut words = trimmed.split_whitespace();
-            let header = words.next().unwrap_or_default().to_ascii_uppercase();
+            let header = repair_header(words.next().unwrap_or_default());
             let lines: Vec<_> = words.map(|word| (word.to_ascii_uppercase(), input_line)).collect();
             open = decode_header(&header, None).ok();
             let announced = open.as_ref().map_or(MAX_LINES, Header::line_count);
@@ -606,6 +606,44 @@ fn parse_number(text: &str, prefix: char) -> Option<usize> {
     digits.parse().ok()
 }
 
+/// A typed header upper-cased with its look-alikes repaired as in data lines (`O` read as `0`,
+/// `I` and `L` as `1`) where only digits or base32 symbols stand: after `BG`, in the ceremony
+/// id, in the numbers of `K`, `N`, `S`, `C` and `B`, and in the check symbols. The block kind
+/// (`SHARE`, `VAULT`) is left as typed. A header without its 8 fields is only upper-cased, and
+/// its check still decides.
+fn repair_header(typed: &str) -> String {
+    let upper = typed.to_ascii_uppercase();
+    let fields: Vec<&str> = upper.split('-').collect();
+    if fields.len() != 8 {
+        return upper;
+    }
+    let repair = |text: &str| -> String {
+        text.chars()
+            .map(|c| match c {
+                'O' => '0',
+                'I' | 'L' => '1',
+                other => other,
+            })
+            .collect()
+    };
+    let after_first = |field: &str| {
+        let mut chars = field.chars();
+        chars
+            .next()
+            .map_or_else(String::new, |first| format!("{first}{}", repair(chars.as_str())))
+    };
+    let mut repaired = Vec::with_capacity(8);
+    repaired.push(match fields[0].strip_prefix("BG") {
+        Some(version) => format!("BG{}", repair(version)),
+        None => fields[0].to_owned(),
+    });
+    repaired.push(fields[1].to_owned());
+    repaired.push(repair(fields[2]));
+    repaired.extend(fields[3..7].iter().map(|field| after_first(field)));
+    repaired.push(repair(fields[7]));
+    repaired.join("-")
+}
+
 /// Parses and checks a header line.
 pub fn decode_header(line: &str, input_line: Option<usize>) -> Result<Header, FormatError> {
     let location = Location {
@@ -617,10 +655,16 @@ pub fn decode_header(line: &str, input_line: Option<usize>) -> Result<Header, Fo
     if !magic.starts_with("BG") {
         return Err(FormatError::NotBreakglass);
     }
-    if magic != MAGIC {
+    // "BG2" is another version; "BG1SHARE..." is this one typed without its dashes.
+    let version = magic.strip_prefix("BG").unwrap_or_default();
+    if magic != MAGIC && !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit()) {
         return Err(FormatError::UnsupportedVersion(magic.to_owned()));
     }
-    let (body, check) = line.rsplit_once('-').ok_or(malformed("fields are missing"))?;
+    let missing = "fields are missing (a header has 8 fields joined by 7 dashes, no spaces)";
+    if magic != MAGIC {
+        return Err(malformed(missing));
+    }
+    let (body, check) = line.rsplit_once('-').ok_or(malformed(missing))?;
     if check.len() != 3 || line_check(body, 0, "") != check {
         return Err(FormatError::LineCheck(location));
     }
@@ -944,6 +988,11 @@ mod tests {
             decode_header("BG2-SHARE-XYZ", None),
             Err(FormatError::UnsupportedVersion("BG2".into()))
         );
+        let typed_without_dashes = lines[0].replace('-', "");
+        assert!(matches!(
+            decode_header(&typed_without_dashes, None),
+            Err(FormatError::BadHeader { detail, .. }) if detail.contains("7 dashes")
+        ));
         assert_eq!(split_blocks("hello world"), Err(FormatError::NotBreakglass));
         assert_eq!(
             split_blocks("01 ABCDE"),
@@ -953,6 +1002,29 @@ mod tests {
             }))
         );
         assert_eq!(split_blocks("\n\n"), Err(FormatError::NotBreakglass));
+    }
+
+    #[test]
+    fn a_typed_header_with_look_alikes_or_lower_case_reads_as_printed() {
+        let header = Header {
+            ceremony: CeremonyId::parse("70K1Q0XA2B").unwrap(),
+            threshold: 3,
+            shares: 10,
+            part: Part::Vault { chunk: 1, of: 10 },
+            byte_len: 101,
+        };
+        let encoded = encode_block(&header, &sample_share()[..101]).unwrap();
+        let printed = encoded.to_text().to_string();
+        let printed_header = printed.lines().next().unwrap().to_owned();
+        let typed_header = printed_header.replace('0', "O").replace('1', "l").to_lowercase();
+        assert_ne!(typed_header.to_uppercase(), printed_header);
+        let typed = printed.replacen(&printed_header, &typed_header, 1);
+        let blocks = decode_text(&typed).unwrap();
+        assert_eq!(blocks[0].as_ref().unwrap().header, header);
+        // The block kind is words, not symbols: "VAULT" keeps its L, a mistyped kind is refused.
+        assert_eq!(repair_header("bg1-vault-x"), "BG1-VAULT-X");
+        let wrong_kind = printed.replacen("VAULT", "VAU1T", 1);
+        assert!(decode_text(&wrong_kind).unwrap()[0].is_err());
     }
 
     #[test]

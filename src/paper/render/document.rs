@@ -10,7 +10,7 @@
 
 use super::font::Face;
 
-use super::page::{MARGIN_MM, PageWriter};
+use super::page::{MARGIN_MM, Mark, PageWriter};
 use super::{Paper, RenderError, text};
 
 const BODY: f32 = 10.0;
@@ -475,7 +475,7 @@ pub fn render_markdown(markdown: &str, paper: Paper, title: &str, footer: &str) 
 }
 
 /// [`render_markdown`] for reports of what already happened (a drill, an assessment): characters
-/// the built-in fonts cannot print become `?` rather than fail the report.
+/// the built-in fonts cannot print are printed as their code point (`[U+9648]`) rather than fail the report.
 pub fn render_markdown_replacing(markdown: &str, paper: Paper, title: &str, footer: &str) -> Vec<u8> {
     let printable: Vec<String> = markdown.lines().map(text::replace_unprintable).collect();
     layout(
@@ -486,149 +486,329 @@ pub fn render_markdown_replacing(markdown: &str, paper: Paper, title: &str, foot
     )
 }
 
+/// A group laid out at most this tall is moved whole to the next page rather than split (a
+/// label with its value, a heading with a short table); taller ones split where they must.
+const KEEP_WHOLE_OF_PAGE: f32 = 0.5;
+/// What must stay on a page under a heading or a label before the rest runs over: two lines.
+const KEEP_LINES_MM: f32 = 10.0;
+
+/// One block of the Markdown subset, as its first line says.
+enum Block<'a> {
+    Code,
+    Heading(usize, &'a str),
+    Table,
+    Item(Option<bool>, &'a str),
+    Bullet(&'a str),
+    Numbered(&'a str, &'a str),
+    Signature(Vec<String>),
+    Paragraph,
+}
+
+fn block<'a>(writer: &PageWriter, trimmed: &'a str) -> Block<'a> {
+    if trimmed.starts_with("```") {
+        return Block::Code;
+    }
+    if let Some(level) = ["### ", "## ", "# "]
+        .iter()
+        .position(|marker| trimmed.starts_with(marker))
+    {
+        return Block::Heading(level, trimmed.trim_start_matches('#').trim());
+    }
+    if trimmed.starts_with('|') {
+        return Block::Table;
+    }
+    if let Some(item) = trimmed.strip_prefix("- [ ] ") {
+        return Block::Item(Some(false), item);
+    }
+    if let Some(item) = ["- [x] ", "- [X] "]
+        .iter()
+        .find_map(|marker| trimmed.strip_prefix(marker))
+    {
+        return Block::Item(Some(true), item);
+    }
+    if let Some(item) = trimmed.strip_prefix("- ") {
+        return Block::Bullet(item);
+    }
+    if let Some((number, item)) = trimmed
+        .split_once(". ")
+        .filter(|(number, _)| !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Block::Numbered(number, item);
+    }
+    if let Some(fields) = signature_fields(trimmed).filter(|fields| signature_fits(writer, fields)) {
+        return Block::Signature(fields);
+    }
+    Block::Paragraph
+}
+
+/// Where a group of blocks that belong together began: a heading, or a label ending in `:`, with
+/// the block that follows it (see [`KEEP_WHOLE_OF_PAGE`]).
+struct Group {
+    index: usize,
+    mark: Mark,
+    in_list: bool,
+    /// Height of the heading or label that leads the group, while on its first page.
+    leading_mm: f32,
+}
+
 /// Lays out Markdown-subset text whose every character is printable.
 fn layout(markdown: &str, paper: Paper, title: &str, footer: &str) -> Vec<u8> {
+    lay_out(markdown, paper, footer).into_pdf(title)
+}
+
+/// The pages of Markdown-subset text, before they are written as a PDF.
+fn lay_out(markdown: &str, paper: Paper, footer: &str) -> PageWriter {
     let mut writer = PageWriter::new(paper, footer.to_owned());
     let lines: Vec<&str> = markdown.lines().collect();
     let mut index = 0;
-    let mut paragraph: Vec<String> = Vec::new();
     // A list ends with the same space after it as a paragraph, so the text after it reads apart.
     let mut in_list = false;
-    let flush = |writer: &mut PageWriter, paragraph: &mut Vec<String>| {
-        if !paragraph.is_empty() {
-            hanging(writer, Face::Sans, BODY, MARGIN_MM, "", &paragraph.join(" "));
-            writer.y += 1.5;
-            paragraph.clear();
-        }
-    };
+    let mut group: Option<Group> = None;
     while index < lines.len() {
         let line = lines[index];
         let trimmed = line.trim();
-        if trimmed.starts_with("```") {
-            flush(&mut writer, &mut paragraph);
-            // A fence indented into a list item: its lines lose the same indentation.
-            let fence_indent = line.len() - line.trim_start().len();
-            index += 1;
-            while index < lines.len() && !lines[index].trim().starts_with("```") {
-                let code = lines[index];
-                let strip = code.len() - code.trim_start().len();
-                let code = &code[strip.min(fence_indent)..];
-                let pieces = code_lines(writer.content_width(), code);
-                let sign_mm = pt_to_mm(text::width(Face::Mono, CODE, CONTINUED));
-                for (number, piece) in pieces.iter().enumerate() {
-                    writer.ensure(pt_to_mm(CODE * 1.3));
-                    let baseline = writer.y + pt_to_mm(CODE);
-                    writer.text_at(Face::Mono, CODE, MARGIN_MM + 4.0, baseline, piece);
-                    if number + 1 < pieces.len() {
-                        // In the margin right of the code, apart from what is typed.
-                        let x = MARGIN_MM + writer.content_width() - sign_mm;
-                        writer.text_at(Face::Mono, CODE, x, baseline, CONTINUED);
-                    }
-                    writer.y += pt_to_mm(CODE * 1.3);
-                }
-                index += 1;
-            }
-            writer.y += 2.0;
-            index += 1;
-            continue;
-        }
-        if let Some(level) = ["### ", "## ", "# "]
-            .iter()
-            .position(|marker| trimmed.starts_with(marker))
-        {
-            flush(&mut writer, &mut paragraph);
-            let (size, gap) = [(10.0, 1.5), (11.5, 3.0), (15.0, 0.0)][level];
-            let heading = trimmed.trim_start_matches('#').trim();
-            // An appendix starts on its own page, so it can be copied or handed over whole.
-            if level == 1 && heading.starts_with("Appendix") && writer.page_count() > 0 {
-                writer.new_page();
-            }
-            writer.y += gap;
-            writer.ensure(pt_to_mm(size * 1.4) + 12.0);
-            hanging(&mut writer, Face::SansBold, size, MARGIN_MM, "", heading);
-            if level == 2 {
-                writer.rule(1.0);
-                writer.y += 2.0;
-            } else {
-                writer.y += 0.8;
-            }
-        } else if trimmed.starts_with('|') {
-            flush(&mut writer, &mut paragraph);
-            let mut rows = Vec::new();
-            while index < lines.len() && lines[index].trim().starts_with('|') {
-                let row = lines[index].trim();
-                if !row.trim_matches(['|', '-', ':', ' ']).is_empty() {
-                    rows.push(cells(row));
-                }
-                index += 1;
-            }
-            table(&mut writer, &rows);
-            continue;
-        } else if let Some((checked, item)) = trimmed.strip_prefix("- [ ] ").map(|item| (false, item)).or_else(|| {
-            ["- [x] ", "- [X] "]
-                .iter()
-                .find_map(|marker| trimmed.strip_prefix(marker))
-                .map(|item| (true, item))
-        }) {
-            flush(&mut writer, &mut paragraph);
-            let box_x = MARGIN_MM + 2.0;
-            let baseline = hanging(&mut writer, Face::Sans, BODY, box_x, "[   ]", item);
-            if let Some(baseline) = baseline.filter(|_| checked) {
-                // The x centred in the same box as an empty one, so checked and unchecked items align.
-                let inside = text::width(Face::Sans, BODY, "[   ]") - text::width(Face::Sans, BODY, "x");
-                writer.text_at(Face::Sans, BODY, box_x + pt_to_mm(inside / 2.0), baseline, "x");
-            }
-            writer.y += 0.8;
-            in_list = true;
-        } else if let Some(item) = trimmed.strip_prefix("- ") {
-            flush(&mut writer, &mut paragraph);
-            hanging(&mut writer, Face::Sans, BODY, MARGIN_MM + 2.0, "-", item);
-            in_list = true;
-        } else if let Some((number, item)) = trimmed
-            .split_once(". ")
-            .filter(|(number, _)| !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()))
-        {
-            flush(&mut writer, &mut paragraph);
-            hanging(
-                &mut writer,
-                Face::Sans,
-                BODY,
-                MARGIN_MM + 2.0,
-                &format!("{number}."),
-                item,
-            );
-            writer.y += 0.5;
-            in_list = true;
-        } else if let Some(fields) = signature_fields(trimmed).filter(|fields| signature_fits(&writer, fields)) {
-            flush(&mut writer, &mut paragraph);
-            signature_line(&mut writer, &fields);
-        } else if trimmed.is_empty() {
-            flush(&mut writer, &mut paragraph);
+        if trimmed.is_empty() {
             // Only before a paragraph: headings, tables and code keep their own space.
             let next = lines[index + 1..]
                 .iter()
                 .map(|line| line.trim())
                 .find(|line| !line.is_empty());
-            let paragraph_next = next.is_some_and(|next| {
-                !next.starts_with(['#', '|', '-'])
-                    && !next.starts_with("```")
-                    && !next.starts_with(|c: char| c.is_ascii_digit())
-            });
+            let paragraph_next = next.is_some_and(|next| matches!(block(&writer, next), Block::Paragraph));
             if std::mem::take(&mut in_list) && paragraph_next {
                 writer.y += 1.5;
             }
-        } else {
-            paragraph.push(trimmed.to_owned());
+            index += 1;
+            continue;
         }
-        index += 1;
+        let kind = block(&writer, trimmed);
+        // An appendix starts on its own page, so it can be copied or handed over whole.
+        if let Block::Heading(1, heading) = kind
+            && heading.starts_with("Appendix")
+            && !writer.mark().at_top
+        {
+            writer.new_page();
+        }
+        let open = group.get_or_insert(Group {
+            index,
+            mark: writer.mark(),
+            in_list,
+            leading_mm: 0.0,
+        });
+        let open_mark = open.mark;
+        let mut leads = false;
+        match kind {
+            Block::Code => {
+                // A fence indented into a list item: its lines lose the same indentation.
+                let fence_indent = line.len() - line.trim_start().len();
+                index += 1;
+                while index < lines.len() && !lines[index].trim().starts_with("```") {
+                    let code = lines[index];
+                    let strip = code.len() - code.trim_start().len();
+                    code_line(&mut writer, &code[strip.min(fence_indent)..]);
+                    index += 1;
+                }
+                writer.y += 2.0;
+                index += 1;
+            }
+            Block::Heading(level, heading) => {
+                let (size, gap) = [(10.0, 1.5), (11.5, 3.0), (15.0, 0.0)][level];
+                if !writer.mark().at_top {
+                    writer.y += gap;
+                }
+                hanging(&mut writer, Face::SansBold, size, MARGIN_MM, "", heading);
+                if level == 2 {
+                    writer.rule(1.0);
+                    writer.y += 2.0;
+                } else {
+                    writer.y += 0.8;
+                }
+                leads = true;
+                index += 1;
+            }
+            Block::Table => {
+                let mut rows = Vec::new();
+                while index < lines.len() && lines[index].trim().starts_with('|') {
+                    let row = lines[index].trim();
+                    // The `|---|` row is skipped; a row of empty cells is a blank row of a form.
+                    let separator = row.contains('-') && row.trim_matches(['|', '-', ':', ' ']).is_empty();
+                    if !separator {
+                        rows.push(cells(row));
+                    }
+                    index += 1;
+                }
+                table(&mut writer, &rows);
+            }
+            Block::Item(checked, item) => {
+                let box_x = MARGIN_MM + 2.0;
+                let baseline = hanging(&mut writer, Face::Sans, BODY, box_x, "[   ]", item);
+                if let Some(baseline) = baseline.filter(|_| checked == Some(true)) {
+                    // The x centred in the same box as an empty one, so checked and unchecked items align.
+                    let inside = text::width(Face::Sans, BODY, "[   ]") - text::width(Face::Sans, BODY, "x");
+                    writer.text_at(Face::Sans, BODY, box_x + pt_to_mm(inside / 2.0), baseline, "x");
+                }
+                writer.y += 0.8;
+                in_list = true;
+                leads = is_label(item);
+                index += 1;
+            }
+            Block::Bullet(item) => {
+                hanging(&mut writer, Face::Sans, BODY, MARGIN_MM + 2.0, "-", item);
+                in_list = true;
+                leads = is_label(item);
+                index += 1;
+            }
+            Block::Numbered(number, item) => {
+                hanging(
+                    &mut writer,
+                    Face::Sans,
+                    BODY,
+                    MARGIN_MM + 2.0,
+                    &format!("{number}."),
+                    item,
+                );
+                writer.y += 0.5;
+                in_list = true;
+                leads = is_label(item);
+                index += 1;
+            }
+            Block::Signature(fields) => {
+                signature_line(&mut writer, &fields);
+                index += 1;
+            }
+            Block::Paragraph => {
+                let mut paragraph = vec![trimmed];
+                index += 1;
+                while let Some(next) = lines.get(index).map(|line| line.trim()) {
+                    if next.is_empty() || !matches!(block(&writer, next), Block::Paragraph) {
+                        break;
+                    }
+                    paragraph.push(next);
+                    index += 1;
+                }
+                let text = paragraph.join(" ");
+                hanging(&mut writer, Face::Sans, BODY, MARGIN_MM, "", &text);
+                writer.y += 1.5;
+                // A paragraph that introduces a table (or ends in a colon) stays with it.
+                let next = lines[index..]
+                    .iter()
+                    .map(|line| line.trim())
+                    .find(|line| !line.is_empty());
+                leads = is_label(&text) || next.is_some_and(|next| next.starts_with('|'));
+            }
+        }
+        if leads {
+            if let Some(open) = group.as_mut()
+                && open.mark.pages == writer.page_count()
+            {
+                open.leading_mm = writer.y - open.mark.y;
+            }
+            continue;
+        }
+        let Some(closed) = group.take() else { continue };
+        let (first_page, whole) = writer.since(open_mark);
+        let split = writer.page_count() > open_mark.pages;
+        let too_little_stayed = first_page < closed.leading_mm + KEEP_LINES_MM;
+        if split && !open_mark.at_top && (whole <= KEEP_WHOLE_OF_PAGE * writer.page_height() || too_little_stayed) {
+            // Laid out again from the top of the next page.
+            writer.rewind(open_mark);
+            writer.new_page();
+            index = closed.index;
+            in_list = closed.in_list;
+        }
     }
-    flush(&mut writer, &mut paragraph);
-    writer.into_pdf(title)
+    writer
+}
+
+/// True for text that announces what follows it ("Age identity:", "and run:").
+fn is_label(text: &str) -> bool {
+    text.trim_end().ends_with(':')
+}
+
+/// One line of a code block, cut to fit as [`code_lines`] says; its pieces stay on one page.
+fn code_line(writer: &mut PageWriter, code: &str) {
+    let pieces = code_lines(writer.content_width(), code);
+    let sign_mm = pt_to_mm(text::width(Face::Mono, CODE, CONTINUED));
+    let line_mm = pt_to_mm(CODE * 1.3);
+    writer.ensure(line_mm * pieces.len() as f32);
+    for (number, piece) in pieces.iter().enumerate() {
+        let baseline = writer.y + pt_to_mm(CODE);
+        writer.text_at(Face::Mono, CODE, MARGIN_MM + 4.0, baseline, piece);
+        if number + 1 < pieces.len() {
+            // In the margin right of the code, apart from what is typed.
+            let x = MARGIN_MM + writer.content_width() - sign_mm;
+            writer.text_at(Face::Mono, CODE, x, baseline, CONTINUED);
+        }
+        writer.y += line_mm;
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `markdown` after `filler` one-line paragraphs, so that a page break falls at every
+    /// place in it in turn: each page's text.
+    fn pages_after(filler: usize, markdown: &str) -> Vec<String> {
+        let lines: String = (0..filler).map(|n| format!("Filler line {n}.\n\n")).collect();
+        lay_out(&format!("{lines}{markdown}"), Paper::A4, "f").page_texts()
+    }
+
+    /// The page numbers on which `text` is drawn.
+    fn pages_with(pages: &[String], text: &str) -> Vec<usize> {
+        (0..pages.len()).filter(|&page| pages[page].contains(text)).collect()
+    }
+
+    #[test]
+    fn a_label_stays_with_its_value_and_a_heading_with_what_follows_it() {
+        let key = "AGE-SECRET-KEY-1YJFSY4V8TSSCLEU8DAS7XLRM8HT5NWSKGP68L7TD54ENNJANU8KQM86VN6";
+        let markdown = format!(
+            "- Vault key = `24930255875c218fe7876f61e37c7b3dd749ba1640747ff96da57339cbb3e1ec`.\n- Age identity: `{key}`\n\nWrite the identity into key.txt and run:\n\n```\nage -d -i key.txt vault.age > payload.txt\n```\n\n## 9. Record of this use\n\nFilled in by hand:\n\n| What | Entry |\n|---|---|\n| One | |\n| Two | |\n| Three | |\n\n## Next\n\nThe first line under the heading.\n"
+        );
+        for filler in 30..75 {
+            let pages = pages_after(filler, &markdown);
+            for (label, value) in [
+                ("identity:", key),
+                ("run:", "age -d -i key.txt"),
+                ("Record", "hand:"),
+                ("hand:", "Three"),
+                ("Next", "heading."),
+            ] {
+                let (at, with) = (pages_with(&pages, label), pages_with(&pages, value));
+                assert_eq!(
+                    at, with,
+                    "filler {filler}: {label:?} on pages {at:?}, {value:?} on {with:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_group_taller_than_half_a_page_still_splits_with_its_heading_on_the_first_part() {
+        let rows: String = (0..80).map(|n| format!("| Custodian {n} | |\n")).collect();
+        let markdown = format!("## Custodians\n\n| Name | Signature |\n|---|---|\n{rows}");
+        for filler in [5, 20, 40] {
+            let pages = pages_after(filler, &markdown);
+            let heading = pages_with(&pages, "Custodians\n");
+            assert_eq!(heading, pages_with(&pages, "Custodian 0\n"), "filler {filler}");
+            if filler < 30 {
+                assert_eq!(
+                    heading,
+                    [0],
+                    "filler {filler}: too tall to move whole, it starts at once"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_row_of_empty_cells_is_a_blank_row_to_fill_in() {
+        let form = "| Time | What | By |\n|---|---|---|\n| | | |\n| | | |\n";
+        let blank = lay_out("| Time | What | By |\n|---|---|---|\n", Paper::A4, "f");
+        assert!(
+            lay_out(form, Paper::A4, "f").y > blank.y + 20.0,
+            "two rows of 11 mm are drawn"
+        );
+    }
 
     #[test]
     fn an_appendix_starts_on_a_new_page() {

@@ -40,8 +40,25 @@ pub struct PageWriter {
     header: Option<String>,
     pages: Vec<Vec<Op>>,
     used: Usage,
+    /// Where the cursor stood on each finished page when the next one was started.
+    ended_at: Vec<f32>,
+    /// Where content starts on the current page (below the header, if any).
+    top: f32,
     /// Distance from the top of the current page, in mm.
     pub y: f32,
+}
+
+/// A place in the document to lay content out again from ([`PageWriter::rewind`]): how the
+/// layout keeps a label with its value and a heading with its first lines.
+#[derive(Clone, Copy, Debug)]
+pub struct Mark {
+    /// Pages begun when the mark was taken.
+    pub pages: usize,
+    ops: usize,
+    /// The cursor's distance from the top of its page.
+    pub y: f32,
+    /// True if nothing had been laid on the page yet.
+    pub at_top: bool,
 }
 
 impl PageWriter {
@@ -52,8 +69,44 @@ impl PageWriter {
             header: None,
             pages: vec![Vec::new()],
             used: Usage::default(),
+            ended_at: Vec::new(),
+            top: MARGIN_MM,
             y: MARGIN_MM,
         }
+    }
+
+    /// The current place, to come back to with [`Self::rewind`].
+    pub fn mark(&self) -> Mark {
+        Mark {
+            pages: self.pages.len(),
+            ops: self.pages.last().map_or(0, Vec::len),
+            y: self.y,
+            at_top: self.y <= self.top + 0.01,
+        }
+    }
+
+    /// Removes everything laid out since `mark` (pages begun after it included).
+    pub fn rewind(&mut self, mark: Mark) {
+        self.pages.truncate(mark.pages);
+        self.ended_at.truncate(mark.pages - 1);
+        self.ops().truncate(mark.ops);
+        self.y = mark.y;
+    }
+
+    /// How much of what was laid out since `mark` stayed on the mark's page, and the height the
+    /// same content would take on one page (an estimate when it ran over more than two).
+    pub fn since(&self, mark: Mark) -> (f32, f32) {
+        let Some(&ended) = self.ended_at.get(mark.pages - 1) else {
+            return (self.y - mark.y, self.y - mark.y);
+        };
+        let first = ended - mark.y;
+        let middle = (self.pages.len() - mark.pages - 1) as f32 * (self.bottom() - self.top);
+        (first, first + middle + self.y - self.top)
+    }
+
+    /// Height a page holds from its top (below the header) to its footer.
+    pub fn page_height(&self) -> f32 {
+        self.bottom() - self.top
     }
 
     /// Prints `header` at the top of every page after the first.
@@ -84,6 +137,7 @@ impl PageWriter {
 
     /// Starts a new page (under the header, if any).
     pub fn new_page(&mut self) {
+        self.ended_at.push(self.y);
         self.pages.push(Vec::new());
         self.y = MARGIN_MM;
         if let Some(header) = self.header.clone() {
@@ -93,6 +147,7 @@ impl PageWriter {
             self.rule(0.8);
             self.y += 3.0;
         }
+        self.top = self.y;
     }
 
     /// The number of pages so far.
@@ -249,6 +304,28 @@ impl PageWriter {
 
     /// Finishes and saves the PDF titled `title`: streams compressed, the fonts embedded with only
     /// the glyphs printed ([`super::font`]), breakglass named as creator.
+    /// The text of each page so far, one line per piece of text drawn (for layout tests).
+    #[cfg(test)]
+    pub fn page_texts(&self) -> Vec<String> {
+        self.pages
+            .iter()
+            .map(|ops| {
+                let mut text = String::new();
+                for op in ops {
+                    if let Op::ShowText { items } = op {
+                        for item in items {
+                            if let TextItem::Text(piece) = item {
+                                text.push_str(piece);
+                                text.push('\n');
+                            }
+                        }
+                    }
+                }
+                text
+            })
+            .collect()
+    }
+
     pub fn into_pdf(mut self, title: &str) -> Vec<u8> {
         let mut document = PdfDocument::new(title);
         document.metadata.info.creator = "breakglass".into();

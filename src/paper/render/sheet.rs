@@ -498,16 +498,49 @@ fn layout(model: &SheetModel, codes: &[QrMatrix], module: f32) -> Result<PageWri
         bottom: writer.y + writer.remaining() - CUSTODY_MM,
     };
     // A typed copy longer than the page (a certificate's) starts on a page of its own: the
-    // contacts and instructions go first, full width, under the codes.
+    // contacts and instructions go first, full width, under the codes, as far as they fit
+    // there; the rest go in the column beside the typed copy, then full width after it (never
+    // on a page of their own that is mostly empty).
     if typed_height(model) > beside_typed.bottom - beside_typed.top {
+        let mut rest = Vec::new();
         for item in &items {
             let lines = lines_of(item, writer.content_width());
-            writer.ensure(section_height(&lines));
+            if rest.is_empty() && section_height(&lines) <= writer.remaining() {
+                let top = writer.y;
+                writer.y = write_lines(&mut writer, MARGIN_MM, top, &lines);
+            } else {
+                rest.push(item);
+            }
+        }
+        writer.new_page();
+        let typed_page = writer.page_count();
+        let beside = Region {
+            top: writer.y,
+            bottom: writer.y + writer.remaining() - CUSTODY_MM,
+            ..beside_typed
+        };
+        let mut column_end = beside.top;
+        let mut below = Vec::new();
+        for item in rest {
+            let lines = lines_of(item, beside.width);
+            let fits = beside.width >= MIN_COLUMN_MM && column_end + section_height(&lines) <= beside.bottom;
+            if below.is_empty() && fits {
+                column_end = write_lines(&mut writer, beside.x, column_end, &lines);
+            } else {
+                below.push(item);
+            }
+        }
+        write_typed(&mut writer, model);
+        if writer.page_count() == typed_page {
+            writer.y = writer.y.max(column_end);
+        }
+        for item in below {
+            let lines = lines_of(item, writer.content_width());
+            writer.y += 2.0;
+            writer.ensure(section_height(&lines) + CUSTODY_MM);
             let top = writer.y;
             writer.y = write_lines(&mut writer, MARGIN_MM, top, &lines);
         }
-        writer.new_page();
-        write_typed(&mut writer, model);
         writer.ensure(CUSTODY_MM);
         writer.y += writer.remaining() - CUSTODY_MM;
         write_custody(&mut writer, model.seal_serial.as_deref());
@@ -655,6 +688,15 @@ mod tests {
             let pdf = render_sheet(&protected_model(paper, lines, 319)).expect("renders");
             assert_eq!(pages(&pdf), 1, "{paper:?}, {lines} lines");
         }
+    }
+
+    #[test]
+    fn sections_that_miss_the_first_page_follow_the_typed_copy_not_a_page_of_their_own() {
+        // A protected share and an RSA-2048 certificate's vault (806 bytes, 3 chunks) on
+        // Letter with three contacts: the instructions do not fit under the codes. They used to
+        // take page 2 alone (three short sections), pushing the typed copy to page 3.
+        let pdf = render_sheet(&protected_model(Paper::Letter, 12, 806)).expect("renders");
+        assert_eq!(pages(&pdf), 2);
     }
 
     #[test]

@@ -11,10 +11,19 @@ pub fn printable(c: char) -> bool {
     font::covers(c)
 }
 
-/// `text` with every character the fonts cannot print replaced by `?` (for reports, which show
-/// what they were given rather than refuse it).
+/// `text` with every character the fonts cannot print written as its code point, `[U+9648]`
+/// (for reports, which show what they were given rather than refuse it: a reader sees that
+/// something stood there and can look up what, where a `?` or an empty box would lose it).
 pub fn replace_unprintable(text: &str) -> String {
-    text.chars().map(|c| if printable(c) { c } else { '?' }).collect()
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if printable(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("[U+{:04X}]", u32::from(c)));
+        }
+    }
+    out
 }
 
 /// The first character of `text` that cannot be printed, if any.
@@ -167,6 +176,12 @@ mod tests {
         assert_eq!(first_unprintable("Ana Ruiz"), None);
         assert_eq!(first_unprintable("陈力"), Some('陈'));
         assert_eq!(first_unprintable("tab\there"), Some('\t'));
+    }
+
+    #[test]
+    fn what_a_report_cannot_print_is_shown_as_its_code_point_not_dropped() {
+        assert_eq!(replace_unprintable("陈力 🎉 Ана"), "[U+9648][U+529B] [U+1F389] Ана");
+        assert_eq!(first_unprintable(&replace_unprintable("陈\u{7}")), None);
     }
 
     #[test]
