@@ -5,7 +5,7 @@ use std::path::Path;
 
 use breakglass::exit::Exit;
 
-use crate::support::{external, run_in, run_with_env, seal_with_stdin, tool};
+use crate::support::{APP_CERTIFICATE, external, run_in, run_with_env, seal_with_stdin, tool};
 
 /// `BREAKGLASS_NOW` for the runs below: 2026-11-25T12:30:45Z.
 const NOW: i64 = 1_795_609_845;
@@ -230,17 +230,7 @@ fn evidence_is_proven_from_a_sealed_fido2_ceremony_and_a_drill_in_its_log() {
 
 #[test]
 fn a_certificate_ceremony_proves_the_app_and_its_expiry() {
-    let sealed = seal_with_stdin(
-        &[
-            "--kind",
-            "certificate",
-            "--subject",
-            "CN=contoso-breakglass-app",
-            "--key-size",
-            "2048",
-        ],
-        None,
-    );
+    let sealed = seal_with_stdin(&APP_CERTIFICATE, None);
     let run = sealed.run(&["assess", "--no-input", "--json"]);
     assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     let value = json(&run);

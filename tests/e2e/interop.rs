@@ -10,7 +10,7 @@ use std::process::{Command, Output, Stdio};
 
 use breakglass::exit::Exit;
 
-use crate::support::{external, seal, tool, typed_copy};
+use crate::support::{APP_CERTIFICATE, external, seal, tool, typed_copy};
 
 fn script(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -239,14 +239,7 @@ fn a_certificate_is_rebuilt_from_carelessly_typed_sheets_with_python_age_and_ope
     let (Some(python), Some(age), Some(openssl)) = (tool("python3"), tool("age"), tool("openssl")) else {
         return;
     };
-    let sealed = seal(&[
-        "--kind",
-        "certificate",
-        "--subject",
-        "CN=contoso-breakglass-app",
-        "--key-size",
-        "2048",
-    ]);
+    let sealed = seal(&APP_CERTIFICATE);
     let dir = sealed.dir.path();
     let typed: Vec<PathBuf> = [2, 4, 5]
         .iter()

@@ -148,6 +148,17 @@ pub fn seal(extra: &[&str]) -> Sealed {
 }
 
 /// The smallest named ceremony: 2-of-2, Ana Ruiz and Ben Okafor.
+/// The arguments of the tests' app certificate: a 2048-bit key (quick to generate) for the
+/// subject the runbook and Entra examples use.
+pub const APP_CERTIFICATE: [&str; 6] = [
+    "--kind",
+    "certificate",
+    "--subject",
+    "CN=contoso-breakglass-app",
+    "--key-size",
+    "2048",
+];
+
 pub fn seal_ana_and_ben() -> Sealed {
     seal(&[
         "--threshold",
