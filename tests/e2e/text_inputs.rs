@@ -382,6 +382,34 @@ fn typed_copies_with_a_byte_order_mark_or_zero_width_spaces_still_hold_their_sha
     let run = run_in(dir.path(), &args, None);
     assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     assert!(run.stdout.contains("SHARE 3 ok (typed)"), "{}", run.stdout);
+
+    // Windows PowerShell 5.1's `>` and Notepad's "Unicode" save UTF-16 (little-endian, and
+    // big-endian for "Unicode big endian"): read as the text it is, not "not a text file".
+    for (index, big_endian) in [(1, false), (2, true)] {
+        let typed = std::fs::read_to_string(vectors.join(format!("typed-{index}.txt"))).unwrap();
+        let units = "\u{FEFF}"
+            .chars()
+            .chain(typed.replace('\n', "\r\n").chars())
+            .collect::<String>();
+        let bytes: Vec<u8> = units
+            .encode_utf16()
+            .flat_map(|unit| {
+                if big_endian {
+                    unit.to_be_bytes()
+                } else {
+                    unit.to_le_bytes()
+                }
+            })
+            .collect();
+        std::fs::write(dir.path().join(format!("typed-{index}.txt")), bytes).unwrap();
+    }
+    let run = run_in(dir.path(), &args, None);
+    assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
+    assert!(
+        run.stdout.contains("SHARE 1 ok (typed)") && run.stdout.contains("SHARE 2 ok (typed)"),
+        "{}",
+        run.stdout
+    );
 }
 
 /// A log whose record holds a 70 000-character operator (written by hand, or by an older

@@ -191,10 +191,37 @@ pub fn classify(bytes: &[u8]) -> Result<InputKind, ScanError> {
     if image::guess_format(bytes).is_ok() {
         return Ok(InputKind::Image);
     }
+    if utf16_text(bytes).is_some() {
+        return Ok(InputKind::Text);
+    }
     match std::str::from_utf8(bytes) {
         Ok(text) if !text.contains('\0') => Ok(InputKind::Text),
         _ => Err(ScanError::UnknownKind),
     }
+}
+
+/// The text of a UTF-16 file that starts with its byte-order mark (Windows PowerShell 5.1's `>`
+/// and Notepad's "Unicode" save typed copies so), without the mark; `None` for anything else,
+/// or for UTF-16 that is not text (an unpaired surrogate, a NUL).
+fn utf16_text(bytes: &[u8]) -> Option<String> {
+    let big_endian = match bytes.get(..2)? {
+        [0xFF, 0xFE] => false,
+        [0xFE, 0xFF] => true,
+        _ => return None,
+    };
+    let (units, rest) = bytes[2..].as_chunks::<2>();
+    if !rest.is_empty() {
+        return None;
+    }
+    let units = units.iter().map(|&pair| {
+        if big_endian {
+            u16::from_be_bytes(pair)
+        } else {
+            u16::from_le_bytes(pair)
+        }
+    });
+    let text: String = char::decode_utf16(units).collect::<Result<_, _>>().ok()?;
+    (!text.contains('\0')).then_some(text)
 }
 
 /// Reads one input. `complete` says, given the codes found on a page so far, whether that page
@@ -224,7 +251,7 @@ pub fn scan_bytes_within(
             if bytes.len() > MAX_TEXT_BYTES {
                 return Err(ScanError::TooLarge(format!("{} bytes of text", bytes.len())));
             }
-            let text = String::from_utf8_lossy(bytes).into_owned();
+            let text = utf16_text(bytes).unwrap_or_else(|| String::from_utf8_lossy(bytes).into_owned());
             Ok(ScannedInput {
                 kind: InputKind::Text,
                 pages: Vec::new(),
@@ -409,6 +436,19 @@ mod tests {
         assert_eq!(classify(b"\x89PNG\r\n\x1a\n0000"), Ok(InputKind::Image));
         assert_eq!(classify(b"\xff\xd8\xff\xe0"), Ok(InputKind::Image));
         assert_eq!(classify(b"BG1-SHARE\n"), Ok(InputKind::Text));
+        assert_eq!(classify(b"\xFF\xFEB\0G\x001\0"), Ok(InputKind::Text));
+        assert_eq!(classify(b"\xFE\xFF\0B\0G\x001"), Ok(InputKind::Text));
+        assert_eq!(utf16_text(b"\xFF\xFEB\0G\x001\0").as_deref(), Some("BG1"));
+        assert_eq!(
+            classify(b"\xFF\xFEB\0\0\0"),
+            Err(ScanError::UnknownKind),
+            "a NUL is not text"
+        );
+        assert_eq!(
+            classify(b"\xFF\xFE\x00\xD8A\0"),
+            Err(ScanError::UnknownKind),
+            "an unpaired surrogate"
+        );
         assert_eq!(classify(b"\x00\x01\x02\xfe"), Err(ScanError::UnknownKind));
         assert_eq!(classify(b""), Err(ScanError::Empty));
     }
