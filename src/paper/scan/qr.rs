@@ -738,6 +738,18 @@ pub fn read_page(
     complete: &dyn Fn(&[FoundQr]) -> bool,
     budget: &Budget,
 ) -> (Vec<FoundQr>, Option<Exhausted>) {
+    read_page_squaring(page, complete, budget, true)
+}
+
+/// [`read_page`]; with `square`, a page whose codes the non-square-pixel pass showed to be
+/// squashed (a fax saved without its resolution) is stretched back and read again with every
+/// pass: one binariser on the stretched page missed codes that the others read.
+fn read_page_squaring(
+    page: &PageImage,
+    complete: &dyn Fn(&[FoundQr]) -> bool,
+    budget: &Budget,
+    square: bool,
+) -> (Vec<FoundQr>, Option<Exhausted>) {
     let image = &page.gray;
     let (working, working_factor) = working_copy(image);
     let brightest = page.brightest.as_ref().map(|brightest| working_copy(brightest).0);
@@ -750,7 +762,8 @@ pub fn read_page(
             }
         }
     };
-    let stretchable = u64::from(working.width()) * u64::from(working.height()) * 2 <= MAX_STRETCHED_PIXELS;
+    let stretchable = square && u64::from(working.width()) * u64::from(working.height()) * 2 <= MAX_STRETCHED_PIXELS;
+    let squashed = std::cell::Cell::new(None);
     type Pass<'a> = (&'static str, Box<dyn Fn() -> (Vec<Read>, Option<Exhausted>) + 'a>);
     let none = || (Vec::new(), None);
     // Two passes read the median-filtered page: filtered once, when the first of them runs.
@@ -806,10 +819,16 @@ pub fn read_page(
                     return none();
                 }
                 let (mut texts, exhausted) = read_owned(stretch(&working, 1, 2), Binarizer::Hybrid, budget);
+                if !texts.is_empty() {
+                    squashed.set(Some((1, 2)));
+                }
                 if exhausted.is_some() {
                     return (texts, exhausted);
                 }
                 let (wide, exhausted) = read_owned(stretch(&working, 2, 1), Binarizer::Hybrid, budget);
+                if !wide.is_empty() && squashed.get().is_none() {
+                    squashed.set(Some((2, 1)));
+                }
                 texts.extend(wide);
                 (texts, exhausted)
             }),
@@ -820,13 +839,33 @@ pub fn read_page(
         let (texts, exhausted) = pass();
         add(texts, name, &mut found);
         if !found.is_empty() && complete(&found) {
-            break;
+            return (found, None);
         }
         if exhausted.is_some() {
             return (found, exhausted);
         }
     }
-    (found, None)
+    let Some((across, down)) = squashed.get() else {
+        return (found, None);
+    };
+    let squared = PageImage::from(stretch(&working, across, down));
+    let known = found.clone();
+    let with_known = |more: &[FoundQr]| {
+        let mut all = known.clone();
+        all.extend(more.iter().cloned());
+        complete(&all)
+    };
+    let (more, exhausted) = read_page_squaring(&squared, &with_known, budget, false);
+    for code in more {
+        if !found.iter().any(|known| known.text == code.text) {
+            found.push(FoundQr {
+                text: code.text,
+                pass: "non-square-pixels",
+                region: None,
+            });
+        }
+    }
+    (found, exhausted)
 }
 
 /// A payload for tests drawn by [`drawn`].
