@@ -175,6 +175,10 @@ fn a_certificate_fax_without_its_resolution_gives_every_code() {
     let run = sealed.run(&["verify", "fax.png"]);
     assert!(run.stdout.starts_with("OK "), "the whole sheet: {}", run.all());
     assert!(run.stdout.contains("SHARE 1 ok"), "{}", run.all());
+    // The advice is about the scan, not the sheet: "fading: reprint it" would send a custodian to
+    // reprint a sound sheet.
+    assert!(run.stdout.contains("pixels stretched square"), "{}", run.all());
+    assert!(!run.stdout.contains("fading"), "{}", run.all());
 }
 
 #[test]

@@ -102,6 +102,12 @@ impl ScanHealth {
         // which cannot read such a code, so they would call it fading or blurry whatever its ink.
         if weak(&["finder-repair"]) {
             Some("decodes only with a code's corner square restored (a mark or hole across it): reprint it")
+        } else if weak(&["non-square-pixels"]) {
+            // Likewise for a page whose pixels had to be stretched square: the degraded copies
+            // are not stretched, so they would call a sound sheet fading.
+            Some(
+                "decodes only with the scan's pixels stretched square (a fax, or a file that lost its resolution): rescan it at 300 dpi on a flatbed",
+            )
         } else if self.concerns.contains(&Concern::Fading) || weak(&["contrast-stretch", "global-threshold"]) {
             Some("decodes but is fading: reprint it")
         } else if self.concerns.contains(&Concern::Blurry) || weak(&["half-scale", "full-resolution", PDF_RETRY_PASS]) {
@@ -355,6 +361,12 @@ mod tests {
     fn advice_names_the_most_serious_concern() {
         let advice = |concerns: Vec<Concern>| ScanHealth { concerns }.advice();
         assert_eq!(advice(vec![]), None);
+        // A fax read only by stretching its pixels is a weak scan of a sound sheet: not "fading".
+        assert!(
+            advice(vec![Concern::WeakRead("non-square-pixels"), Concern::Fading])
+                .unwrap()
+                .contains("stretched square")
+        );
         assert_eq!(
             advice(vec![Concern::Blurry, Concern::Fading]),
             Some("decodes but is fading: reprint it")
