@@ -4,7 +4,7 @@
 use breakglass::exit::Exit;
 use breakglass::kinds::passphrase::generate::{avoids_terms, forbidden_terms, meets_entra_rules};
 
-use crate::support::{Sealed, run_in, run_with_env, seal};
+use crate::support::{APP_CERTIFICATE, Sealed, run_in, run_with_env, seal};
 
 fn first_three(sealed: &Sealed) -> Vec<String> {
     (1..=3).map(|i| sealed.sheet(i).display().to_string()).collect()
@@ -260,20 +260,11 @@ fn certificate_seals_and_recovers_as_pem_and_pfx() {
     let dir = tempfile::tempdir().unwrap();
     let at = [("BREAKGLASS_NOW", "1795609845")];
     let args = [
-        "seal",
-        "--out",
-        "out",
-        "--kind",
-        "certificate",
-        "--subject",
-        "CN=contoso-breakglass-app",
-        "--key-size",
-        "2048",
-        "--valid-days",
-        "200",
-        "--label",
-        "contoso app bg",
-    ];
+        &["seal", "--out", "out"][..],
+        &APP_CERTIFICATE,
+        &["--valid-days", "200", "--label", "contoso app bg"],
+    ]
+    .concat();
     let run = run_with_env(dir.path(), &args, None, &at);
     assert_eq!(run.code, i32::from(Exit::Ok), "{}", run.all());
     let manifest: serde_json::Value =
